@@ -1,0 +1,93 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from annotator.models import GeneratorModel, JudgeEvaluation, Judgment, User, Video
+from annotator.services.users import user_set_role
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "email", "first_name", "last_name", "role", "is_active"]
+    list_filter = ["role", "is_active", "is_superuser"]
+    fieldsets = [
+        (None, {"fields": ["username", "password", "role"]}),
+        ("Personal info", {"fields": ["first_name", "last_name", "email"]}),
+        (
+            "Django permissions",
+            {"fields": ["is_active", "is_superuser", "groups"], "classes": ["collapse"]},
+        ),
+        ("Dates", {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"fields": ["username", "role", "password1", "password2"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        user_set_role(user=obj, role=obj.role)
+
+
+@admin.register(GeneratorModel)
+class GeneratorModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(Video)
+class VideoAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "kind",
+        "generator",
+        "task",
+        "original_name",
+        "media_status",
+        "duration",
+        "width",
+        "height",
+        "codec",
+    ]
+    list_filter = ["kind", "media_status", "generator", "level"]
+    search_fields = ["original_name", "source_path", "caption", "source_ref", "sha256"]
+    list_select_related = ["generator", "task__benchmark"]
+    raw_id_fields = ["task"]
+    readonly_fields = [
+        "sha256",
+        "size_bytes",
+        "duration",
+        "fps",
+        "frame_count",
+        "width",
+        "height",
+        "codec",
+        "bitrate",
+        "processed_at",
+        "created_at",
+        "updated_at",
+    ]
+
+
+@admin.register(JudgeEvaluation)
+class JudgeEvaluationAdmin(admin.ModelAdmin):
+    list_display = ["id", "video", "dimension", "judge_model", "status", "created_at"]
+    list_filter = ["dimension", "judge_model", "status"]
+    list_select_related = ["video__generator"]
+    raw_id_fields = ["video"]
+
+
+@admin.register(Judgment)
+class JudgmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "id",
+        "video",
+        "criterion",
+        "verdict",
+        "source",
+        "status",
+        "user",
+        "judge_model",
+        "updated_at",
+    ]
+    list_filter = ["source", "status", "judge_model"]
+    list_select_related = ["video__generator", "criterion__task__benchmark", "user"]
+    raw_id_fields = ["video", "criterion", "evaluation"]

@@ -1,0 +1,35 @@
+from django.db import models
+
+
+class Role(models.TextChoices):
+    ANNOTATOR = "annotator", "annotator"
+    REVIEWER = "reviewer", "reviewer"
+    ADMIN = "admin", "admin"
+
+
+class VideoKind(models.TextChoices):
+    DATASET = "dataset", "dataset candidate"
+    GENERATED = "generated", "generated"
+
+
+class MediaStatus(models.TextChoices):
+    MISSING = "missing", "no file"
+    QUEUED = "queued", "queued"
+    PROCESSING = "processing", "processing"
+    READY = "ready", "ready"
+    FAILED = "failed", "failed"
+
+
+class VerdictSource(models.TextChoices):
+    HUMAN = "human", "human"
+    LLM = "llm", "LLM"
+
+
+class VerdictStatus(models.TextChoices):
+    DRAFT = "draft", "draft"
+    CONFIRMED = "confirmed", "confirmed"
+
+
+class EvaluationStatus(models.TextChoices):
+    OK = "ok", "ok"
+    FAILED = "failed", "failed"

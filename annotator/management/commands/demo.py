@@ -1,0 +1,135 @@
+import json
+import tempfile
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from annotator.choices import Role
+from annotator.models import User
+from annotator.services.users import user_set_role
+from annotator.services.videos import dataset_clip_create, videos_import_dir
+from rubrics_app.choices import Level
+from rubrics_app.models import Benchmark
+from rubrics_app.services.rubric_files import rubrics_import
+
+DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
+BENCHMARK = "MicroWorld demo"
+# Generator model -> rendering variant of annotator.demo_media (0 is the plausible one).
+GENERATORS = {"CellSora-1": 0, "MicroGen-XL": 1, "BioDiff-2": 2}
+USERS = [("admin", Role.ADMIN), ("reviewer", Role.REVIEWER), ("annotator", Role.ANNOTATOR)]
+CLIPS = [
+    (
+        "blocked_artery",
+        Level.ORGAN,
+        "Longitudinal view of an artery in which red blood cells "
+        "stream toward a dark thrombus, slowing and crowding upstream of the occlusion.",
+    ),
+    (
+        "capillary_flow",
+        Level.ORGAN,
+        "Red blood cells pass one by one through a narrow "
+        "capillary, each deforming slightly as it squeezes through.",
+    ),
+    (
+        "capillary_flow",
+        Level.ORGAN,
+        "A capillary with single-file red cells moving steadily "
+        "from left to right against a pale tissue background.",
+    ),
+    (
+        "mitosis",
+        Level.CELLULAR,
+        "A round cell elongates, forms a cleavage furrow at its "
+        "equator and divides into two daughter cells.",
+    ),
+    (
+        "mitosis",
+        Level.CELLULAR,
+        "Time-lapse style simulation of cytokinesis: the membrane "
+        "pinches at the middle and two nuclei separate.",
+    ),
+    (
+        "chemotaxis",
+        Level.CELLULAR,
+        "A neutrophil changes shape as it crawls toward a cluster of green bacteria.",
+    ),
+    (
+        "chemotaxis",
+        Level.CELLULAR,
+        "A white blood cell extends pseudopods and migrates up a "
+        "chemical gradient toward bacteria.",
+    ),
+    (
+        "vesicle_transport",
+        Level.SUBCELLULAR,
+        "Round vesicles travel along a microtubule track in one direction at a steady pace.",
+    ),
+    (
+        "transcription",
+        Level.SUBCELLULAR,
+        "An RNA polymerase slides along a DNA double helix, "
+        "leaving a growing RNA strand behind it.",
+    ),
+    (
+        "transcription",
+        Level.SUBCELLULAR,
+        "Close-up of transcription: the helix unwinds locally "
+        "as the polymerase moves and the transcript peels away.",
+    ),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo users and, once, a demo benchmark with generated videos and clips."
+
+    def handle(self, *args, **options):
+        for username, role in USERS:
+            self._ensure_user(username, role)
+        if Benchmark.objects.filter(name=BENCHMARK).exists():
+            self.stdout.write(f"demo benchmark {BENCHMARK!r} already loaded")
+            return
+        from annotator.demo_media import render_video  # numpy and PyAV: only when needed
+
+        tasks = json.loads((DEMO_DIR / "tasks.json").read_text())
+        with transaction.atomic(), tempfile.TemporaryDirectory() as tmp:
+            report = rubrics_import(
+                rubric_data=json.loads((DEMO_DIR / "rubrics.json").read_text()),
+                tasks_data=tasks,
+                benchmark_name=BENCHMARK,
+            )
+            self.stdout.write(report.summary())
+            videos = Path(tmp) / "videos"
+            for model, variant in GENERATORS.items():
+                (videos / model).mkdir(parents=True)
+                for task in tasks:
+                    render_video(
+                        videos / model / f"{task['index']}.mp4",
+                        task["scene"],
+                        variant=variant,
+                        seed=task["index"],
+                    )
+            self.stdout.write(
+                videos_import_dir(benchmark=report.benchmark, directory=videos).summary()
+            )
+            for number, (scene, level, caption) in enumerate(CLIPS, start=1):
+                path = Path(tmp) / f"clip_{number:02d}.mp4"
+                render_video(path, scene, seconds=2 + number % 4, seed=100 + number)
+                dataset_clip_create(
+                    path=path,
+                    caption=caption,
+                    level=level,
+                    source_ref=f"demo channel_clip {number}_local",
+                )
+            self.stdout.write(f"{len(CLIPS)} candidate dataset clips created")
+
+    def _ensure_user(self, username: str, role: str) -> None:
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"is_superuser": role == Role.ADMIN}
+        )
+        if created:
+            user.set_password(username)
+            user.save()
+            user_set_role(user=user, role=role)
+        state = f"password {username}" if created else "already existed, password unchanged"
+        self.stdout.write(f"user {username} ({role}): {state}")

@@ -1,0 +1,89 @@
+from django.db import models
+from django.db.models import Q
+
+from annotator.choices import MediaStatus, VideoKind
+from rubrics_app.choices import Level
+
+
+class GeneratorModel(models.Model):
+    """A video generation model whose outputs are judged."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Video(models.Model):
+    kind = models.CharField(max_length=10, choices=VideoKind.choices)
+    # Empty when only a judge result names the video (its file not imported yet).
+    file = models.FileField(max_length=500, blank=True)
+    original_name = models.CharField(max_length=500, blank=True)
+    # The path the video had where it came from (the video_path of a judge result
+    # file, a manifest's video field), written back by exports.
+    source_path = models.CharField(max_length=1000, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+
+    # Generated videos: which model made it, for which task.
+    task = models.ForeignKey(
+        "rubrics_app.Task",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="videos",
+    )
+    generator = models.ForeignKey(
+        GeneratorModel, null=True, blank=True, on_delete=models.PROTECT, related_name="videos"
+    )
+
+    # Dataset candidates: what experts verify.
+    caption = models.TextField(blank=True)
+    level = models.CharField(max_length=20, choices=Level.choices, blank=True)
+    source_ref = models.TextField(blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+
+    # Filled by the media pipeline.
+    media_status = models.CharField(
+        max_length=10, choices=MediaStatus.choices, default=MediaStatus.MISSING, db_index=True
+    )
+    media_error = models.TextField(blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    duration = models.FloatField(null=True, blank=True, help_text="seconds")
+    fps = models.FloatField(null=True, blank=True)
+    frame_count = models.PositiveIntegerField(null=True, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    codec = models.CharField(max_length=40, blank=True)
+    bitrate = models.PositiveBigIntegerField(null=True, blank=True, help_text="bits per second")
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sha256"], condition=~Q(sha256=""), name="video_sha256_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["task", "generator"],
+                condition=Q(kind=VideoKind.GENERATED),
+                name="video_one_per_task_and_model",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=VideoKind.DATASET)
+                | Q(task__isnull=False, generator__isnull=False),
+                name="video_generated_has_task_and_model",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.kind == VideoKind.GENERATED:
+            return f"{self.generator_id and self.generator} on task {self.task_id}"
+        return self.original_name or f"clip {self.pk}"

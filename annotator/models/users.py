@@ -1,0 +1,17 @@
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from annotator.choices import Role
+
+
+class User(AbstractUser):
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.ANNOTATOR)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.is_superuser or self.role == Role.ADMIN
+
+    @property
+    def is_reviewer(self) -> bool:
+        """Reviewers approve; admins can do everything reviewers can."""
+        return self.is_admin or self.role == Role.REVIEWER

@@ -1,0 +1,19 @@
+from django import template
+from django.core.files.storage import FileSystemStorage
+from django.urls import reverse
+
+from annotator.models import Video
+
+register = template.Library()
+
+
+@register.simple_tag
+def video_url(video: Video, field: str = "file") -> str:
+    """Where the browser fetches a video's file: a presigned URL when the storage is
+    S3, else the app's own Range-capable, login-checked view."""
+    fieldfile = getattr(video, field)
+    if not fieldfile:
+        return ""
+    if isinstance(fieldfile.storage, FileSystemStorage):
+        return reverse("video-media", args=[video.pk, field])
+    return fieldfile.url

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from annotator import views
+from rubrics_app import views as rubric_views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="benchmark-list"), name="home"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("benchmarks/", rubric_views.benchmark_list, name="benchmark-list"),
+    path("benchmarks/<int:pk>/", rubric_views.benchmark_detail, name="benchmark-detail"),
+    path("tasks/<int:pk>/", rubric_views.task_detail, name="task-detail"),
+    path("media/videos/<int:pk>/<slug:field>", views.video_media, name="video-media"),
+]

@@ -1,0 +1,25 @@
+import django_filters
+from django.db.models import Q, QuerySet
+
+from .choices import Level
+from .models import Task
+
+
+class TaskFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    level = django_filters.ChoiceFilter(choices=Level.choices, empty_label="All levels")
+
+    class Meta:
+        model = Task
+        fields = ["q", "level"]
+
+    def search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        value = value.strip()
+        match = (
+            Q(prompt__icontains=value)
+            | Q(requirement__icontains=value)
+            | Q(source_ref__icontains=value)
+        )
+        if value.isdigit():
+            match |= Q(index=int(value))
+        return queryset.filter(match)

@@ -1,0 +1,27 @@
+from django.core.management.base import BaseCommand
+
+from annotator.commands import reports_input_errors, write_json
+from rubrics_app.selectors import live_criteria
+from rubrics_app.services.rubric_files import benchmark_get, rubrics_export, task_metadata_export
+
+
+class Command(BaseCommand):
+    help = "Export a benchmark's live criteria in the rubric file format."
+
+    def add_arguments(self, parser):
+        parser.add_argument("out", help="where to write the rubric file")
+        parser.add_argument("--tasks", help="also write the task metadata file here")
+        parser.add_argument("--benchmark", help="benchmark name (optional when there is one)")
+
+    @reports_input_errors
+    def handle(self, *args, out, tasks, benchmark, **options):
+        bench = benchmark_get(benchmark)
+        entries = rubrics_export(benchmark=bench)
+        write_json(out, entries)
+        criteria = live_criteria().filter(task__benchmark=bench).count()
+        self.stdout.write(
+            f"benchmark {bench.name}: {len(entries)} tasks, {criteria} criteria written to {out}"
+        )
+        if tasks:
+            write_json(tasks, task_metadata_export(benchmark=bench))
+            self.stdout.write(f"task metadata written to {tasks}")

@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand
+
+from annotator.commands import reports_input_errors
+from rubrics_app.choices import CriterionStatus
+from rubrics_app.rubric_format import load_json
+from rubrics_app.services.rubric_files import rubrics_import
+
+
+class Command(BaseCommand):
+    help = "Import a rubric file (and optionally its task metadata file) into a benchmark."
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help="rubric file: a JSON array, one object per task")
+        parser.add_argument("--tasks", help="task metadata file (index, final_label, id, ...)")
+        parser.add_argument("--benchmark", help="benchmark name; created if it does not exist")
+        parser.add_argument(
+            "--status",
+            default=CriterionStatus.APPROVED,
+            choices=[CriterionStatus.DRAFT, CriterionStatus.PROPOSED, CriterionStatus.APPROVED],
+            help="status of imported criteria (default: approved)",
+        )
+
+    @reports_input_errors
+    def handle(self, *args, file, tasks, benchmark, status, **options):
+        report = rubrics_import(
+            rubric_data=load_json(file),
+            tasks_data=load_json(tasks) if tasks else None,
+            benchmark_name=benchmark,
+            status=status,
+        )
+        self.stdout.write(report.summary())

@@ -1,0 +1,112 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from .choices import CriterionOrigin, CriterionStatus, Dimension, Level, Polarity
+
+LIVE_CRITERIA = ~Q(status=CriterionStatus.RETIRED)
+
+
+class Benchmark(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Task(models.Model):
+    benchmark = models.ForeignKey(Benchmark, on_delete=models.CASCADE, related_name="tasks")
+    index = models.PositiveIntegerField(help_text="Task number in the rubric file.")
+    prompt = models.TextField()
+    requirement = models.TextField(blank=True)
+    level = models.CharField(max_length=20, choices=Level.choices, blank=True, db_index=True)
+    source_ref = models.TextField(
+        blank=True, help_text="Source reference: channel, title and video URL."
+    )
+    # Rubric files come with English keys or with the Chinese keys 任务/具体要求;
+    # remembered so that an export writes the keys the file had.
+    chinese_keys = models.BooleanField(default=False)
+    # Fields of the rubric file's task object that we do not interpret, written back
+    # on export; keys inside a rubrics_<dimension> object that are not d/s/w triples
+    # are kept under that dimension's key.
+    rubric_extra = models.JSONField(default=dict, blank=True)
+    # Fields of the task metadata file that we do not interpret (translations,
+    # generation bookkeeping).
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["benchmark", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["benchmark", "index"], name="task_index_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.benchmark.name} #{self.index}"
+
+    @property
+    def prompt_zh(self) -> str:
+        return self.metadata.get("任务中文", "")
+
+    @property
+    def requirement_zh(self) -> str:
+        return self.metadata.get("具体要求中文", "")
+
+
+class Criterion(models.Model):
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="criteria")
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    number = models.PositiveIntegerField(help_text="N of the d<N>/s<N>/w<N> keys in the file.")
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField(blank=True)
+    polarity = models.SmallIntegerField(choices=Polarity.choices, default=Polarity.POSITIVE)
+    weight = models.DecimalField(
+        max_digits=12,
+        decimal_places=6,
+        default=Decimal(1),
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    status = models.CharField(
+        max_length=10, choices=CriterionStatus.choices, default=CriterionStatus.DRAFT
+    )
+    origin = models.CharField(
+        max_length=10, choices=CriterionOrigin.choices, default=CriterionOrigin.EXPERT
+    )
+    # Bumped on every change; an edit based on an older version is refused.
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["task", "dimension", "position", "number"]
+        verbose_name_plural = "criteria"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["task", "dimension", "number"], name="criterion_number_unique"
+            ),
+            models.CheckConstraint(condition=Q(weight__gte=0), name="criterion_weight_gte_0"),
+            models.CheckConstraint(condition=Q(polarity__in=[1, -1]), name="criterion_polarity"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.dimension} {self.number}"
+
+    @property
+    def is_penalty(self) -> bool:
+        return self.polarity == Polarity.PENALTY

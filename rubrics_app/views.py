@@ -1,0 +1,68 @@
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, render
+
+from .choices import Dimension
+from .filtersets import TaskFilter
+from .models import Criterion, Task
+from .scoring import dimension_max
+from .selectors import LEVEL_KEYS, benchmarks_with_counts, live_criteria, tasks_with_counts
+
+TASKS_PER_PAGE = 50
+
+
+def benchmark_list(request):
+    benchmarks = list(benchmarks_with_counts())
+    for benchmark in benchmarks:
+        benchmark.level_counts = [
+            (level.label, getattr(benchmark, f"n_{key}")) for key, level in LEVEL_KEYS.items()
+        ]
+    return render(request, "rubrics_app/benchmark_list.html", {"benchmarks": benchmarks})
+
+
+def benchmark_detail(request, pk: int):
+    benchmark = get_object_or_404(benchmarks_with_counts(), pk=pk)
+    filterset = TaskFilter(request.GET, queryset=benchmark.tasks.order_by("index"))
+    page = Paginator(tasks_with_counts(filterset.qs), TASKS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    context = {
+        "benchmark": benchmark,
+        "filter": filterset,
+        "page": page,
+        "dimensions": Dimension.choices,
+    }
+    template = (
+        "rubrics_app/_task_table.html" if request.htmx else "rubrics_app/benchmark_detail.html"
+    )
+    return render(request, template, context)
+
+
+@dataclass
+class DimensionBlock:
+    key: str
+    label: str
+    criteria: list[Criterion]
+    max_score: Decimal
+
+
+def task_detail(request, pk: int):
+    task = get_object_or_404(Task.objects.select_related("benchmark"), pk=pk)
+    criteria = list(live_criteria().filter(task=task))
+    blocks = []
+    for key, label in Dimension.choices:
+        own = [c for c in criteria if c.dimension == key]
+        blocks.append(DimensionBlock(key, label, own, dimension_max(own)))
+    siblings = Task.objects.filter(benchmark_id=task.benchmark_id)
+    context = {
+        "task": task,
+        "dimensions": blocks,
+        "videos": task.videos.select_related("generator").order_by("generator__name"),
+        "previous": siblings.filter(index__lt=task.index).order_by("-index").first(),
+        "next": siblings.filter(index__gt=task.index).order_by("index").first(),
+        "judge_configured": bool(settings.LLM_BASE_URL and settings.LLM_MODEL),
+    }
+    return render(request, "rubrics_app/task_detail.html", context)

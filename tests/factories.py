@@ -1,0 +1,69 @@
+from decimal import Decimal
+
+import factory
+
+from annotator.choices import Role, VideoKind
+from annotator.models import GeneratorModel, User, Video
+from rubrics_app.choices import CriterionStatus, Dimension, Level, Polarity
+from rubrics_app.models import Benchmark, Criterion, Task
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = Role.ANNOTATOR
+    is_staff = factory.LazyAttribute(lambda u: u.role == Role.ADMIN)
+    password = factory.django.Password("secret-pass-1")
+
+
+class BenchmarkFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Benchmark
+
+    name = factory.Sequence(lambda n: f"bench{n}")
+
+
+class TaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Task
+
+    benchmark = factory.SubFactory(BenchmarkFactory)
+    index = factory.Sequence(lambda n: n + 1)
+    prompt = factory.Sequence(lambda n: f"Cell process number {n}")
+    requirement = "Show it faithfully."
+    level = Level.CELLULAR
+
+
+class CriterionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Criterion
+
+    task = factory.SubFactory(TaskFactory)
+    dimension = Dimension.SCIENTIFIC
+    number = factory.Sequence(lambda n: n + 1)
+    position = factory.LazyAttribute(lambda c: c.number)
+    text = factory.Sequence(lambda n: f"Criterion {n} holds")
+    polarity = Polarity.POSITIVE
+    weight = Decimal(1)
+    status = CriterionStatus.APPROVED
+
+
+class GeneratorModelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = GeneratorModel
+
+    name = factory.Sequence(lambda n: f"model{n}")
+
+
+class VideoFactory(factory.django.DjangoModelFactory):
+    """A generated video without a file; tests that need one attach it."""
+
+    class Meta:
+        model = Video
+
+    kind = VideoKind.GENERATED
+    task = factory.SubFactory(TaskFactory)
+    generator = factory.SubFactory(GeneratorModelFactory)

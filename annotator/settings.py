@@ -9,12 +9,18 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+
+def env(name: str, default: str = "") -> str:
+    """The variable's value; unset and empty both mean the default."""
+    return os.environ.get(name) or default
+
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
+VAR_DIR = Path(env("VAR_DIR", str(BASE_DIR / "var")))
 
 
 def envbool(name: str, default: str) -> bool:
-    value = os.environ.get(name, default).strip().lower()
+    value = env(name, default).strip().lower()
     if value in {"1", "true", "yes", "on"}:
         return True
     if value in {"0", "false", "no", "off", ""}:
@@ -23,7 +29,7 @@ def envbool(name: str, default: str) -> bool:
 
 
 def envint(name: str, default: str) -> int:
-    value = os.environ.get(name, default)
+    value = env(name, default)
     try:
         return int(value)
     except ValueError as exc:
@@ -31,7 +37,7 @@ def envint(name: str, default: str) -> int:
 
 
 def envlist(name: str, default: str) -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
 
 
 def _development_secret_key() -> str:
@@ -44,7 +50,7 @@ def _development_secret_key() -> str:
 
 
 DEBUG = envbool("DEBUG", "false")
-SECRET_KEY = os.environ.get("SECRET_KEY") or _development_secret_key()
+SECRET_KEY = env("SECRET_KEY") or _development_secret_key()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
@@ -98,7 +104,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", "0"),
     )
 }
@@ -118,7 +124,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "en-us"
-TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
+TIME_ZONE = env("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -129,18 +135,18 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # Media: local files under var/media, served by annotator.views.media (HTTP Range,
 # login required); S3 through django-storages when a bucket is set, where the
 # browser gets presigned URLs straight from S3.
-MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
-S3_BUCKET = os.environ.get("S3_BUCKET", "")
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+S3_BUCKET = env("S3_BUCKET")
 if S3_BUCKET:
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
-            "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
-            "access_key": os.environ.get("S3_ACCESS_KEY_ID") or None,
-            "secret_key": os.environ.get("S3_SECRET_ACCESS_KEY") or None,
-            "region_name": os.environ.get("S3_REGION") or None,
-            "location": os.environ.get("S3_PREFIX", ""),
+            "endpoint_url": env("S3_ENDPOINT_URL") or None,
+            "access_key": env("S3_ACCESS_KEY_ID") or None,
+            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
+            "region_name": env("S3_REGION") or None,
+            "location": env("S3_PREFIX"),
             "querystring_auth": True,
             "querystring_expire": envint("S3_URL_EXPIRE_SECONDS", "3600"),
             "file_overwrite": True,
@@ -158,7 +164,7 @@ STORAGES = {
 
 # Background jobs. With REDIS_URL unset, Celery uses kombu's filesystem transport
 # under var/celery: a real worker process, and nothing extra to install.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = env("REDIS_URL")
 CELERY_DATA_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
@@ -179,9 +185,9 @@ CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 
 # The GPT judge: any OpenAI-compatible chat-completions endpoint. Unset: judge
 # features are off and say so.
-LLM_BASE_URL = os.environ.get("LLM_BASE_URL", "")
-LLM_API_KEY = os.environ.get("LLM_API_KEY", "")
-LLM_MODEL = os.environ.get("LLM_MODEL", "")
+LLM_BASE_URL = env("LLM_BASE_URL")
+LLM_API_KEY = env("LLM_API_KEY")
+LLM_MODEL = env("LLM_MODEL")
 
 # Limits applied when a video is probed.
 VIDEO_MAX_BYTES = envint("VIDEO_MAX_BYTES", str(2 * 1024**3))
@@ -190,7 +196,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -47,7 +47,7 @@ class VideoAdmin(admin.ModelAdmin):
         "height",
         "codec",
     ]
-    list_filter = ["kind", "media_status", "generator", "level"]
+    list_filter = ["kind", "media_status", "generator", "level", "batch"]
     search_fields = ["original_name", "source_path", "caption", "source_ref", "sha256"]
     list_select_related = ["generator", "task__benchmark"]
     raw_id_fields = ["task"]

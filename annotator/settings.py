@@ -115,6 +115,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     DATABASES["default"]["OPTIONS"]["transaction_mode"] = "IMMEDIATE"
     DATABASES["default"]["OPTIONS"]["timeout"] = 20
+    # Tests use a file too: the browser tests' live server then has a connection per
+    # request thread, as in production, instead of sharing one in-memory connection.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -137,25 +140,31 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # browser gets presigned URLs straight from S3.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 S3_BUCKET = env("S3_BUCKET")
+S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")
+S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID")
+S3_SECRET_ACCESS_KEY = env("S3_SECRET_ACCESS_KEY")
+S3_REGION = env("S3_REGION")
 if S3_BUCKET:
     _default_storage = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
-            "endpoint_url": env("S3_ENDPOINT_URL") or None,
-            "access_key": env("S3_ACCESS_KEY_ID") or None,
-            "secret_key": env("S3_SECRET_ACCESS_KEY") or None,
-            "region_name": env("S3_REGION") or None,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "access_key": S3_ACCESS_KEY_ID or None,
+            "secret_key": S3_SECRET_ACCESS_KEY or None,
+            "region_name": S3_REGION or None,
             "location": env("S3_PREFIX"),
             "querystring_auth": True,
             "querystring_expire": envint("S3_URL_EXPIRE_SECONDS", "3600"),
             "file_overwrite": True,
+            "signature_version": "s3v4",
         },
     }
 else:
     _default_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": MEDIA_ROOT},
+        # Derived files have fixed names, so re-processing overwrites them.
+        "OPTIONS": {"location": MEDIA_ROOT, "allow_overwrite": True},
     }
 STORAGES = {
     "default": _default_storage,
@@ -186,6 +195,13 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
+CELERY_BEAT_SCHEDULE = {
+    "requeue-abandoned-videos": {
+        "task": "annotator.tasks.videos_requeue_stale",
+        "schedule": 300.0,
+    },
+}
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # The GPT judge: any OpenAI-compatible chat-completions endpoint. Unset: judge
 # features are off and say so.
@@ -193,8 +209,14 @@ LLM_BASE_URL = env("LLM_BASE_URL")
 LLM_API_KEY = env("LLM_API_KEY")
 LLM_MODEL = env("LLM_MODEL")
 
-# Limits applied when a video is probed.
+# The media pipeline refuses videos beyond these limits, with the reason shown.
 VIDEO_MAX_BYTES = envint("VIDEO_MAX_BYTES", str(2 * 1024**3))
+VIDEO_MAX_SECONDS = envint("VIDEO_MAX_SECONDS", "600")
+VIDEO_MAX_WIDTH = envint("VIDEO_MAX_WIDTH", "4096")
+VIDEO_MAX_HEIGHT = envint("VIDEO_MAX_HEIGHT", "4096")
+# A video "processing" for longer than this is taken as abandoned by a killed worker
+# and queued again by the sweep; it is also the hard time limit of one processing task.
+VIDEO_PROCESSING_TIMEOUT = envint("VIDEO_PROCESSING_TIMEOUT", "900")
 
 LOGGING = {
     "version": 1,

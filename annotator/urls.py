@@ -13,4 +13,9 @@ urlpatterns = [
     path("benchmarks/<int:pk>/", rubric_views.benchmark_detail, name="benchmark-detail"),
     path("tasks/<int:pk>/", rubric_views.task_detail, name="task-detail"),
     path("media/videos/<int:pk>/<slug:field>", views.video_media, name="video-media"),
+    path("videos/", views.video_list, name="video-list"),
+    path("videos/reprocess", views.videos_reprocess_view, name="videos-reprocess"),
+    path("videos/upload/", views.video_upload_page, name="video-upload"),
+    path("videos/batches/", views.batch_create_view, name="batch-create"),
+    path("videos/batches/<int:pk>/files", views.batch_upload_view, name="batch-upload"),
 ]

@@ -1,15 +1,25 @@
 import mimetypes
 
+from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
-from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_safe
+from django.core.paginator import Paginator
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
 
-from annotator.models import Video
+from annotator.errors import InputError
+from annotator.filtersets import VideoFilter
+from annotator.models import GeneratorModel, ImportBatch, Video
+from annotator.permissions import admin_required, reviewer_required
 from annotator.range_response import ranged_file_response
+from annotator.selectors import media_progress
+from annotator.services.media import videos_reprocess
+from annotator.services.videos import VIDEO_EXTENSIONS, batch_create, video_upload
+from rubrics_app.models import Benchmark
 
-# The file fields of a video that the browser may fetch.
-SERVABLE_FIELDS = ("file",)
+# The files of a video that the browser may fetch.
+SERVABLE_FIELDS = ("file", "playable", "poster", "filmstrip")
+VIDEOS_PER_PAGE = 48
 
 
 @require_safe
@@ -18,11 +28,78 @@ def video_media(request, pk: int, field: str):
         raise Http404("no such file")
     fieldfile = getattr(get_object_or_404(Video, pk=pk), field)
     if not fieldfile:
-        raise Http404("this video has no file yet")
+        raise Http404("this video has no such file yet")
     if not isinstance(fieldfile.storage, FileSystemStorage):
         return redirect(fieldfile.url)  # presigned: the browser fetches straight from S3
     content_type = mimetypes.guess_type(fieldfile.name)[0] or "application/octet-stream"
     response = ranged_file_response(request, fieldfile.storage, fieldfile.name, content_type)
-    # Files are content-addressed, so a name never changes meaning.
-    response["Cache-Control"] = "private, max-age=86400"
+    # Names are derived from the content, so a URL's file only changes on re-processing.
+    response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@reviewer_required
+@require_safe
+def video_list(request):
+    videos = Video.objects.select_related("generator", "task__benchmark").order_by("-pk")
+    filterset = VideoFilter(request.GET, queryset=videos)
+    page = Paginator(filterset.qs, VIDEOS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"filter": filterset, "page": page, "progress": media_progress(filterset.qs)}
+    template = "annotator/_video_grid.html" if request.htmx else "annotator/video_list.html"
+    return render(request, template, context)
+
+
+@admin_required
+@require_POST
+def videos_reprocess_view(request):
+    if request.POST.get("video"):
+        videos = Video.objects.filter(pk=request.POST["video"])
+    else:
+        videos = VideoFilter(request.POST, queryset=Video.objects.filter(media_status="failed")).qs
+    count = videos_reprocess(videos=videos)
+    messages.info(request, f"{count} video{'s' if count != 1 else ''} queued for processing again.")
+    return redirect(request.POST.get("next") or "video-list")
+
+
+@admin_required
+@require_safe
+def video_upload_page(request):
+    context = {
+        "benchmarks": Benchmark.objects.all(),
+        "generators": GeneratorModel.objects.all(),
+        "extensions": ",".join(sorted(VIDEO_EXTENSIONS)),
+    }
+    return render(request, "annotator/video_upload.html", context)
+
+
+@admin_required
+@require_POST
+def batch_create_view(request):
+    batch = batch_create(name=request.POST.get("name") or "browser upload", user=request.user)
+    return JsonResponse({"id": batch.pk, "url": f"/videos/?batch={batch.pk}"}, status=201)
+
+
+@admin_required
+@require_POST
+def batch_upload_view(request, pk: int):
+    """One file per request, so the browser shows a progress bar per file."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        return JsonResponse({"error": "no file in the request"}, status=400)
+    benchmark = None
+    if request.POST.get("benchmark"):
+        benchmark = get_object_or_404(Benchmark, pk=request.POST["benchmark"])
+    try:
+        added = video_upload(
+            upload=upload,
+            batch=batch,
+            benchmark=benchmark,
+            generator_name=request.POST.get("generator", "").strip(),
+        )
+    except InputError as exc:
+        return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    return JsonResponse(
+        {"video": added.video.pk, "outcome": added.outcome, "message": added.message},
+        status=201 if added.outcome == "created" else 200,
+    )

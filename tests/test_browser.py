@@ -3,15 +3,22 @@
 import pytest
 from django.core.files import File
 
-from annotator.choices import MediaStatus
-from tests.factories import CriterionFactory, UserFactory, VideoFactory
+from annotator.choices import MediaStatus, Role
+from annotator.models import Video
+from tests.factories import (
+    CriterionFactory,
+    GeneratorModelFactory,
+    TaskFactory,
+    UserFactory,
+    VideoFactory,
+)
 from tests.videos import make_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(page, live_server, username="ann"):
-    UserFactory(username=username)
+def log_in(page, live_server, username="ann", role=Role.ANNOTATOR):
+    UserFactory(username=username, role=role)
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", "secret-pass-1")
@@ -46,3 +53,128 @@ def test_a_task_video_plays_and_seeks(page, live_server, tmp_path):
     assert seeked_at == pytest.approx(duration / 2, abs=0.05)
     # Chromium seeks through Range requests; a server answering 200 only would not do.
     assert 206 in statuses
+
+
+def play_and_seek(player) -> tuple[float, float]:
+    """Waits until the video has data, seeks to the middle; (duration, time after seek)."""
+    player.evaluate(
+        "v => new Promise((ok, fail) => { if (v.readyState >= 2) ok();"
+        " v.addEventListener('loadeddata', ok); v.addEventListener('error', () => fail("
+        "'media error ' + (v.error && v.error.code))); })"
+    )
+    duration = player.evaluate("v => v.duration")
+    seeked_at = player.evaluate(
+        "v => new Promise(ok => { v.addEventListener('seeked', () => ok(v.currentTime),"
+        " {once: true}); v.currentTime = v.duration / 2; })"
+    )
+    return duration, seeked_at
+
+
+def processed_video(tmp_path, django_capture_on_commit_callbacks, **make):
+    from annotator.services.videos import video_add
+
+    task = TaskFactory()
+    path = make_video(tmp_path / f"{task.index}.{make.pop('ext', 'mp4')}", **make)
+    with django_capture_on_commit_callbacks(execute=True):
+        video = video_add(
+            path=path,
+            name=path.name,
+            kind="generated",
+            task=task,
+            generator=GeneratorModelFactory(),
+        ).video
+    video.refresh_from_db()
+    assert video.media_status == MediaStatus.READY, video.media_error
+    return video
+
+
+def test_the_video_list_shows_posters_that_scrub_on_hover(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks
+):
+    video = processed_video(
+        tmp_path, django_capture_on_commit_callbacks, frames=48, width=160, height=120
+    )
+    log_in(page, live_server, role=Role.REVIEWER)
+    page.goto(f"{live_server.url}/videos/")
+    thumb = page.locator(".thumb[data-filmstrip]")
+    assert thumb.count() == 1
+    poster_loaded = page.evaluate(
+        "url => new Promise(ok => { const i = new Image(); i.onload = () => ok(i.naturalWidth);"
+        " i.onerror = () => ok(0); i.src = url; })",
+        thumb.get_attribute("data-poster"),
+    )
+    assert poster_loaded == 160
+    box = thumb.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.95, box["y"] + box["height"] / 2)
+    assert thumb.get_attribute("data-frame") == str(video.filmstrip_frames - 1)
+    page.mouse.move(box["x"] + 2, box["y"] + box["height"] / 2)
+    assert thumb.get_attribute("data-frame") == "0"
+
+
+def test_a_video_with_a_playable_copy_plays_and_seeks(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks
+):
+    video = processed_video(
+        tmp_path,
+        django_capture_on_commit_callbacks,
+        codec="mjpeg",
+        ext="avi",
+        frames=72,
+        width=160,
+        height=120,
+    )
+    assert video.playable
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/tasks/{video.task.pk}/")
+    duration, seeked_at = play_and_seek(page.locator(f"video[data-video='{video.pk}']"))
+    assert duration == pytest.approx(3.0, abs=0.1)
+    assert seeked_at == pytest.approx(duration / 2, abs=0.05)
+
+
+def test_a_video_in_s3_plays_and_seeks_across_origins(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks, s3_storage
+):
+    from annotator.services.s3 import s3_configure_cors
+
+    video = processed_video(
+        tmp_path, django_capture_on_commit_callbacks, frames=96, width=160, height=120
+    )
+    s3_configure_cors(bucket=s3_storage, origins=[live_server.url])
+    log_in(page, live_server)
+    statuses = []
+    page.on("response", lambda r: s3_storage in r.url and statuses.append(r.status))
+    page.goto(f"{live_server.url}/tasks/{video.task.pk}/")
+    player = page.locator(f"video[data-video='{video.pk}']")
+    assert s3_storage in player.get_attribute("src")
+    duration, seeked_at = play_and_seek(player)
+    assert seeked_at == pytest.approx(duration / 2, abs=0.05)
+    assert 206 in statuses
+    # CORS: the frame can be drawn to a canvas and read back.
+    pixels = player.evaluate(
+        "v => { const c = document.createElement('canvas'); c.width = 8; c.height = 8;"
+        " const g = c.getContext('2d'); g.drawImage(v, 0, 0, 8, 8);"
+        " return g.getImageData(0, 0, 8, 8).data.length; }"
+    )
+    assert pixels == 256
+
+
+def test_an_admin_uploads_files_by_dropping_them(page, live_server, tmp_path):
+    log_in(page, live_server, role=Role.ADMIN)
+    page.goto(f"{live_server.url}/videos/upload/")
+    first = make_video(tmp_path / "a.mp4", shade=1)
+    second = make_video(tmp_path / "b.webm", codec="libvpx-vp9", shade=2)
+    page.set_input_files("#files", [str(first), str(second)])
+    page.wait_for_function("document.querySelectorAll('tr[data-outcome]').length == 2")
+    # The same file dropped again is reported as a duplicate, not stored again.
+    page.evaluate(
+        "bytes => { const dt = new DataTransfer();"
+        " dt.items.add(new File([new Uint8Array(bytes)], 'again.mp4', {type: 'video/mp4'}));"
+        " document.getElementById('drop-zone').dispatchEvent("
+        "new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})); }",
+        list(first.read_bytes()),
+    )
+    page.wait_for_function("document.querySelectorAll('tr[data-outcome]').length == 3")
+    outcomes = page.eval_on_selector_all("tr[data-outcome]", "rs => rs.map(r => r.dataset.outcome)")
+    assert sorted(outcomes) == ["created", "created", "duplicate"]
+    assert "3 of 3 files uploaded (100% of bytes)" in page.text_content("#overall-text")
+    assert Video.objects.count() == 2

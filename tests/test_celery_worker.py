@@ -64,7 +64,7 @@ def worker(media_storage, tmp_path):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_processes_an_uploaded_clip(worker, tmp_path):
-    video, _ = dataset_clip_create(path=make_video(tmp_path / "clip.mp4", frames=48))
+    video = dataset_clip_create(path=make_video(tmp_path / "clip.mp4", frames=48)).video
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         video.refresh_from_db()

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from annotator.choices import MediaStatus
 from annotator.models import GeneratorModel, Video
-from annotator.services.videos import dataset_clip_create
+from annotator.services.videos import Outcome, dataset_clip_create
 from tests.factories import TaskFactory
 from tests.videos import make_video
 
@@ -81,7 +81,7 @@ def test_the_same_file_twice_is_stored_once(tasks, tmp_path):
     (root / "Veo" / "1.mp4").write_bytes((root / "Sora" / "1.mp4").read_bytes())
     out = run(str(root))
     assert "warning: Veo/1.mp4: the same file as video" in out
-    assert "skipped as a duplicate" in out
+    assert "not stored again" in out
     assert Video.objects.count() == 1
 
 
@@ -96,17 +96,18 @@ def test_a_file_that_is_no_video_fails_with_a_reason(tmp_path, django_capture_on
     path = tmp_path / "fake.mp4"
     path.write_text("this is text, not a video")
     with django_capture_on_commit_callbacks(execute=True):
-        video, created = dataset_clip_create(path=path, caption="x")
+        added = dataset_clip_create(path=path, caption="x")
+    video = added.video
     video.refresh_from_db()
-    assert created and video.media_status == MediaStatus.FAILED
+    assert added.outcome == Outcome.CREATED and video.media_status == MediaStatus.FAILED
     assert video.media_error.startswith("not a readable video file")
-    assert dataset_clip_create(path=path)[1] is False
+    assert dataset_clip_create(path=path).outcome == Outcome.DUPLICATE
 
 
 def test_an_empty_file_fails_with_a_reason(tmp_path, django_capture_on_commit_callbacks):
     path = tmp_path / "empty.mp4"
     path.write_bytes(b"")
     with django_capture_on_commit_callbacks(execute=True):
-        video, _ = dataset_clip_create(path=path)
+        video = dataset_clip_create(path=path).video
     video.refresh_from_db()
     assert video.media_error == "the file is empty (0 bytes)"

@@ -1,5 +1,5 @@
 from .judgments import JudgeEvaluation, Judgment
-from .media import GeneratorModel, Video
+from .media import GeneratorModel, ImportBatch, Video
 from .users import User
 
-__all__ = ["GeneratorModel", "JudgeEvaluation", "Judgment", "User", "Video"]
+__all__ = ["GeneratorModel", "ImportBatch", "JudgeEvaluation", "Judgment", "User", "Video"]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -19,6 +20,28 @@ class GeneratorModel(models.Model):
         return self.name
 
 
+class ImportBatch(models.Model):
+    """Videos brought in together (an upload, an import), so their processing can be
+    followed as one."""
+
+    name = models.CharField(max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "import batches"
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Video(models.Model):
     kind = models.CharField(max_length=10, choices=VideoKind.choices)
     # Empty when only a judge result names the video (its file not imported yet).
@@ -28,6 +51,9 @@ class Video(models.Model):
     # file, a manifest's video field), written back by exports.
     source_path = models.CharField(max_length=1000, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="videos"
+    )
 
     # Generated videos: which model made it, for which task.
     task = models.ForeignKey(
@@ -60,6 +86,20 @@ class Video(models.Model):
     height = models.PositiveIntegerField(null=True, blank=True)
     codec = models.CharField(max_length=40, blank=True)
     bitrate = models.PositiveBigIntegerField(null=True, blank=True, help_text="bits per second")
+    pix_fmt = models.CharField(max_length=20, blank=True)
+    container = models.CharField(max_length=40, blank=True)
+    faststart = models.BooleanField(null=True, blank=True, help_text="MP4: index before data")
+    poster = models.FileField(max_length=500, blank=True)
+    filmstrip = models.FileField(max_length=500, blank=True)
+    filmstrip_frames = models.PositiveSmallIntegerField(null=True, blank=True)
+    filmstrip_tile_width = models.PositiveSmallIntegerField(null=True, blank=True)
+    filmstrip_tile_height = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Storage names of the 8 frames the GPT judge sees, in order.
+    judge_frames = models.JSONField(default=list, blank=True)
+    # A browser-playable copy, made only when the original would not play or seek well.
+    playable = models.FileField(max_length=500, blank=True)
+    rendition_reason = models.CharField(max_length=200, blank=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)

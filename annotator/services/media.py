@@ -1,87 +1,179 @@
-"""Reading what a video file is: the first step of the media pipeline."""
+"""The media pipeline: what a stored video is, the images made from it, and a
+browser-playable copy where the original would not play or seek well."""
 
 import logging
-from fractions import Fraction
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
 
-import av
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
 from annotator.choices import MediaStatus
 from annotator.models import Video
+from annotator.services.videos import queue_processing
+from annotator.video_analysis import Analysis, Limits, MediaRejected, analyse, make_rendition
 
 log = logging.getLogger(__name__)
 
+# Every field the pipeline writes; a re-run overwrites exactly these.
+_PIPELINE_FIELDS = [
+    "size_bytes",
+    "duration",
+    "fps",
+    "frame_count",
+    "width",
+    "height",
+    "codec",
+    "bitrate",
+    "pix_fmt",
+    "container",
+    "faststart",
+    "poster",
+    "filmstrip",
+    "filmstrip_frames",
+    "filmstrip_tile_width",
+    "filmstrip_tile_height",
+    "judge_frames",
+    "playable",
+    "rendition_reason",
+    "media_status",
+    "media_error",
+    "processed_at",
+    "updated_at",
+]
 
-class MediaRejected(Exception):
-    """The file is not a video we can use; the message is shown to people."""
+
+def limits() -> Limits:
+    return Limits(
+        max_bytes=settings.VIDEO_MAX_BYTES,
+        max_seconds=settings.VIDEO_MAX_SECONDS,
+        max_width=settings.VIDEO_MAX_WIDTH,
+        max_height=settings.VIDEO_MAX_HEIGHT,
+    )
 
 
-def _probe(video: Video) -> dict:
-    size = video.file.size
-    if size == 0:
-        raise MediaRejected("the file is empty (0 bytes)")
-    if size > settings.VIDEO_MAX_BYTES:
-        raise MediaRejected(
-            f"the file is {size / 1024**2:.0f} MB, above the limit of "
-            f"{settings.VIDEO_MAX_BYTES / 1024**2:.0f} MB"
-        )
-    with video.file.open("rb") as fh:
-        try:
-            return _read_stream_info(av.open(fh), size)
-        except av.FFmpegError as exc:
-            raise MediaRejected(f"not a readable video file ({exc.strerror or exc})") from exc
+@contextmanager
+def local_copy(fieldfile: FieldFile) -> Iterator[Path]:
+    """A path to the file on this machine: the file itself in local storage, else a
+    temporary download (decoders seek a lot, which is slow over HTTP)."""
+    if isinstance(fieldfile.storage, FileSystemStorage):
+        yield Path(fieldfile.path)
+        return
+    with tempfile.NamedTemporaryFile(suffix=Path(fieldfile.name).suffix) as tmp:
+        with fieldfile.storage.open(fieldfile.name, "rb") as source:
+            while chunk := source.read(1024 * 1024):
+                tmp.write(chunk)
+        tmp.flush()
+        yield Path(tmp.name)
 
 
-def _read_stream_info(container: av.container.InputContainer, size: int) -> dict:
-    with container:
-        if not container.streams.video:
-            raise MediaRejected("the file has no video track")
-        stream = container.streams.video[0]
-        fps = stream.average_rate or stream.guessed_rate
-        duration = None
-        if stream.duration is not None and stream.time_base:
-            duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / av.time_base
-        frames = stream.frames
-        if not frames:
-            # Containers such as WebM do not say; count the packets instead.
-            frames = sum(1 for packet in container.demux(stream) if packet.size)
-        if duration is None and fps:
-            duration = float(frames / Fraction(fps))
-        return {
-            "size_bytes": size,
-            "duration": duration,
-            "fps": float(fps) if fps else None,
-            "frame_count": frames,
-            "width": stream.codec_context.width,
-            "height": stream.codec_context.height,
-            "codec": stream.codec_context.name,
-            "bitrate": container.bit_rate or None,
-        }
+def _derived_name(video: Video, name: str) -> str:
+    # Named after the content, so a re-run overwrites the same files.
+    return f"derived/{video.sha256[:2]}/{video.sha256}/{name}"
+
+
+def _save(fieldfile: FieldFile, name: str, content: bytes) -> str:
+    return fieldfile.storage.save(name, ContentFile(content))
+
+
+def _store_derived(video: Video, result: Analysis, path: Path) -> None:
+    info = result.info
+    for name in (
+        "duration",
+        "fps",
+        "frame_count",
+        "width",
+        "height",
+        "codec",
+        "bitrate",
+        "pix_fmt",
+        "container",
+        "faststart",
+    ):
+        setattr(video, name, getattr(info, name))
+    video.size_bytes = path.stat().st_size
+    video.poster.name = _save(video.poster, _derived_name(video, "poster.jpg"), result.poster)
+    video.filmstrip.name = _save(
+        video.filmstrip, _derived_name(video, "filmstrip.jpg"), result.filmstrip
+    )
+    video.filmstrip_frames = result.filmstrip_frames
+    video.filmstrip_tile_width, video.filmstrip_tile_height = result.filmstrip_tile
+    video.judge_frames = [
+        _save(video.file, _derived_name(video, f"judge_{k}.jpg"), frame)
+        for k, frame in enumerate(result.judge_frames)
+    ]
+    video.rendition_reason = result.rendition_reason
+    video.playable.name = ""
+    if result.rendition_reason:
+        with tempfile.TemporaryDirectory() as tmp:
+            rendition = Path(tmp) / "playable.mp4"
+            make_rendition(path, rendition)
+            video.playable.name = _save(
+                video.playable, _derived_name(video, "playable.mp4"), rendition.read_bytes()
+            )
 
 
 def video_process(*, video_id: int) -> Video:
-    """Probes the video and records what it is, or why it cannot be used. Safe to
-    run again: it only overwrites the same fields."""
+    """Validates and probes the video, makes its poster, filmstrip, judge frames and,
+    where needed, a playable copy. Safe to run again: the same files are overwritten
+    and the same fields rewritten. A file that is not a usable video ends failed,
+    with the reason."""
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video_id)
         if not video.file:
             return video
         video.media_status = MediaStatus.PROCESSING
-        video.save(update_fields=["media_status", "updated_at"])
+        video.processing_started_at = timezone.now()
+        video.save(update_fields=["media_status", "processing_started_at", "updated_at"])
     try:
-        fields = _probe(video)
+        with local_copy(video.file) as path:
+            with open(path, "rb") as fh:
+                result = analyse(fh, size=path.stat().st_size, limits=limits())
+            _store_derived(video, result, path)
     except MediaRejected as exc:
-        fields, status, error = {}, MediaStatus.FAILED, str(exc)
+        video.media_status, video.media_error = MediaStatus.FAILED, str(exc)
     else:
-        status, error = MediaStatus.READY, ""
-    for name, value in fields.items():
-        setattr(video, name, value)
-    video.media_status, video.media_error = status, error
+        video.media_status, video.media_error = MediaStatus.READY, ""
     video.processed_at = timezone.now()
-    video.save(update_fields=[*fields, "media_status", "media_error", "processed_at", "updated_at"])
-    log.info("video %s: %s %s", video.pk, status, error)
+    video.save(update_fields=_PIPELINE_FIELDS)
+    log.info("video %s: %s %s", video.pk, video.media_status, video.media_error)
     return video
+
+
+def video_mark_failed(*, video_id: int, reason: str) -> None:
+    """For a task that gave up after its retries: the video must not stay
+    'processing', and the admin sees why."""
+    Video.objects.filter(pk=video_id).update(
+        media_status=MediaStatus.FAILED, media_error=reason, processed_at=timezone.now()
+    )
+
+
+def videos_reprocess(*, videos: QuerySet[Video]) -> int:
+    """Queues the pipeline again, for example for failed videos once the cause is
+    fixed (a raised limit, a repaired file)."""
+    with transaction.atomic():
+        ids = list(videos.exclude(file="").values_list("pk", flat=True))
+        Video.objects.filter(pk__in=ids).update(media_status=MediaStatus.QUEUED, media_error="")
+        queue_processing(ids)
+    return len(ids)
+
+
+def videos_requeue_stale(*, older_than: timedelta | None = None) -> int:
+    """Queues again the videos left 'processing' by a worker that was killed: with
+    acks_late the broker redelivers such a task too, and whichever comes first does
+    the work (processing is idempotent)."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.VIDEO_PROCESSING_TIMEOUT)
+    stale = Video.objects.filter(
+        media_status=MediaStatus.PROCESSING,
+        processing_started_at__lt=timezone.now() - older_than,
+    )
+    return videos_reprocess(videos=stale)

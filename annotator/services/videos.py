@@ -2,18 +2,23 @@
 is never stored twice, and queued for the media pipeline once committed."""
 
 import hashlib
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from annotator.choices import MediaStatus, VideoKind
 from annotator.errors import InputError
-from annotator.models import GeneratorModel, Video
-from rubrics_app.models import Benchmark
+from annotator.models import GeneratorModel, ImportBatch, User, Video
+from rubrics_app.models import Benchmark, Task
 
 VIDEO_EXTENSIONS = {".mp4", ".webm", ".avi", ".mov", ".mkv", ".m4v"}
 _CHUNK = 1024 * 1024
@@ -34,112 +39,181 @@ def _store(path: Path, sha256: str) -> str:
     if not default_storage.exists(name):
         with open(path, "rb") as fh:
             saved = default_storage.save(name, File(fh))
-        assert saved == name, f"storage renamed {name} to {saved}"
+        if saved != name:
+            raise RuntimeError(f"storage saved {name} as {saved}")
     return name
 
 
-def _attach(video: Video, path: Path, sha256: str) -> None:
-    video.file.name = _store(path, sha256)
-    video.sha256 = sha256
-    video.original_name = path.name
-    video.media_status = MediaStatus.QUEUED
-    video.media_error = ""
-
-
-def _queue_processing(video_ids: list[int]) -> None:
+def queue_processing(video_ids: Iterable[int]) -> None:
+    """Queues the media pipeline for these videos once the transaction commits."""
     from annotator.tasks import video_process
 
+    ids = list(video_ids)
+
     def enqueue() -> None:
-        for video_id in video_ids:
+        for video_id in ids:
             video_process.delay(video_id)
 
     transaction.on_commit(enqueue)
 
 
+class Outcome(StrEnum):
+    CREATED = "created"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+    DUPLICATE = "duplicate"
+
+
+@dataclass
+class Added:
+    video: Video
+    outcome: Outcome
+    message: str = ""
+
+
+def video_add(
+    *,
+    path: Path,
+    name: str,
+    kind: str,
+    task: Task | None = None,
+    generator: GeneratorModel | None = None,
+    batch: ImportBatch | None = None,
+    clip_fields: dict[str, Any] | None = None,
+) -> Added:
+    """Stores one file as a video: a dataset candidate, or the generated video of a
+    model for a task (replacing the file that video had). The same content twice is
+    a duplicate, reported and not stored again."""
+    sha256 = file_sha256(path)
+    with transaction.atomic():
+        twin = Video.objects.select_related("generator", "task").filter(sha256=sha256).first()
+        if kind == VideoKind.GENERATED:
+            video = Video.objects.filter(kind=kind, task=task, generator=generator).first()
+        else:
+            video = None
+        if twin is not None:
+            if video is not None and twin.pk == video.pk:
+                return Added(video, Outcome.UNCHANGED)
+            return Added(
+                twin,
+                Outcome.DUPLICATE,
+                f"{name}: the same file as video {twin.pk} ({twin}); not stored again",
+            )
+        outcome = Outcome.REPLACED if video is not None and video.file else Outcome.CREATED
+        if video is None:
+            video = Video(
+                kind=kind, task=task, generator=generator, source_path=name, **(clip_fields or {})
+            )
+        video.file.name = _store(path, sha256)
+        video.sha256 = sha256
+        video.original_name = Path(name).name
+        video.batch = batch
+        video.media_status = MediaStatus.QUEUED
+        video.media_error = ""
+        video.save()
+        queue_processing([video.pk])
+    return Added(video, outcome)
+
+
 @dataclass
 class VideoImportReport:
-    created: int = 0
-    replaced: int = 0
-    unchanged: int = 0
+    counts: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
     models_created: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
+    def add(self, added: Added) -> None:
+        self.counts[added.outcome] += 1
+        if added.message:
+            self.warnings.append(added.message)
+
     def summary(self) -> str:
-        lines = [
-            f"videos {self.created} created, {self.replaced} replaced, {self.unchanged} unchanged"
-        ]
+        lines = ["videos " + ", ".join(f"{n} {outcome}" for outcome, n in self.counts.items())]
         if self.models_created:
             lines.append(f"generator models created: {', '.join(self.models_created)}")
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
 
-def videos_import_dir(*, benchmark: Benchmark, directory: Path) -> VideoImportReport:
-    """DIR/<Model>/<index>.<ext> becomes the generated video of that model for that
-    task. Files that fit no task are reported and skipped."""
-    if not directory.is_dir():
-        raise InputError(f"{directory}: not a directory")
+def _generated_target(name: str, benchmark: Benchmark, indices: set[int]) -> tuple[str, int]:
+    """(model, task index) of a file named <Model>/<index>.<ext>; InputError says what
+    does not fit."""
+    parts, suffix, stem = Path(name).parts, Path(name).suffix.lower(), Path(name).stem
+    if len(parts) != 2:
+        raise InputError(f"{name}: not in a <Model>/ folder")
+    if suffix not in VIDEO_EXTENSIONS:
+        raise InputError(f"{name}: not a video file extension")
+    if not stem.isdigit():
+        raise InputError(f"{name}: file name is not a task index")
+    if int(stem) not in indices:
+        raise InputError(f"{name}: task {int(stem)} is not in benchmark {benchmark.name}")
+    return parts[0], int(stem)
+
+
+def _generated_video_add(
+    *,
+    name: str,
+    path: Path,
+    model: str,
+    index: int,
+    benchmark: Benchmark,
+    batch: ImportBatch | None,
+    report: VideoImportReport | None = None,
+) -> Added:
+    generator, created = GeneratorModel.objects.get_or_create(name=model)
+    if created and report is not None:
+        report.models_created.append(model)
+    task = benchmark.tasks.get(index=index)
+    return video_add(
+        path=path, name=name, kind=VideoKind.GENERATED, task=task, generator=generator, batch=batch
+    )
+
+
+def videos_import_generated(
+    *, benchmark: Benchmark, files: Iterable[tuple[str, Path]], batch: ImportBatch | None = None
+) -> VideoImportReport:
+    """Files named <Model>/<index>.<ext> become the generated videos of those models
+    for those tasks. Files that fit no task are reported and skipped."""
     report = VideoImportReport()
     indices = set(benchmark.tasks.values_list("index", flat=True))
-    found: list[tuple[str, int, Path]] = []
-    for path in sorted(directory.iterdir()):
-        if not path.is_dir():
-            report.warnings.append(f"{path.name}: not in a <Model>/ folder; skipped")
+    for name, path in files:
+        try:
+            model, index = _generated_target(name, benchmark, indices)
+        except InputError as exc:
+            report.warnings.append(f"{exc}; skipped")
             continue
-        for file in sorted(path.iterdir()):
-            where = f"{path.name}/{file.name}"
-            if file.suffix.lower() not in VIDEO_EXTENSIONS:
-                report.warnings.append(f"{where}: not a video file extension; skipped")
-            elif not file.stem.isdigit():
-                report.warnings.append(f"{where}: file name is not a task index; skipped")
-            elif int(file.stem) not in indices:
-                report.warnings.append(
-                    f"{where}: task {int(file.stem)} is not in benchmark {benchmark.name}; skipped"
-                )
-            else:
-                found.append((path.name, int(file.stem), file))
-    hashes = {file: file_sha256(file) for _, _, file in found}
-
-    with transaction.atomic():
-        tasks = {t.index: t for t in benchmark.tasks.all()}
-        generators = {}
-        for name in sorted({model for model, _, _ in found}):
-            generators[name], created = GeneratorModel.objects.get_or_create(name=name)
-            if created:
-                report.models_created.append(name)
-        existing = {
-            (v.generator_id, v.task_id): v
-            for v in Video.objects.filter(kind=VideoKind.GENERATED, task__benchmark=benchmark)
-        }
-        by_hash = {v.sha256: v for v in Video.objects.filter(sha256__in=hashes.values())}
-        queued = []
-        for model, index, file in found:
-            sha256 = hashes[file]
-            generator, task = generators[model], tasks[index]
-            video = existing.get((generator.pk, task.pk))
-            twin = by_hash.get(sha256)
-            if twin is not None and video is not None and twin.pk == video.pk:
-                report.unchanged += 1
-                continue
-            if twin is not None:
-                report.warnings.append(
-                    f"{model}/{file.name}: the same file as video "
-                    f"{twin.pk} ({twin}); skipped as a duplicate"
-                )
-                continue
-            if video is None:
-                video = Video(kind=VideoKind.GENERATED, task=task, generator=generator)
-                report.created += 1
-            elif video.file:
-                report.replaced += 1
-            else:
-                report.created += 1  # a video known only from a judge result file
-            _attach(video, file, sha256)
-            video.save()
-            by_hash[sha256] = video
-            queued.append(video.pk)
-        _queue_processing(queued)
+        report.add(
+            _generated_video_add(
+                name=name,
+                path=path,
+                model=model,
+                index=index,
+                benchmark=benchmark,
+                batch=batch,
+                report=report,
+            )
+        )
     return report
+
+
+def videos_import_clips(
+    *, files: Iterable[tuple[str, Path]], batch: ImportBatch | None = None
+) -> VideoImportReport:
+    """Video files become candidate dataset clips; other files are reported."""
+    report = VideoImportReport()
+    for name, path in files:
+        if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
+            report.warnings.append(f"{name}: not a video file extension; skipped")
+            continue
+        report.add(video_add(path=path, name=name, kind=VideoKind.DATASET, batch=batch))
+    return report
+
+
+def directory_files(directory: Path) -> Iterator[tuple[str, Path]]:
+    """(name relative to the directory, path) of every file under it, sorted."""
+    if not directory.is_dir():
+        raise InputError(f"{directory}: not a directory")
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        yield path.relative_to(directory).as_posix(), path
 
 
 def dataset_clip_create(
@@ -149,23 +223,61 @@ def dataset_clip_create(
     level: str = "",
     source_ref: str = "",
     extra: dict[str, Any] | None = None,
-) -> tuple[Video, bool]:
-    """A candidate clip for the training set. Returns (video, created); the same file
-    twice gives back the clip already stored."""
-    sha256 = file_sha256(path)
-    with transaction.atomic():
-        twin = Video.objects.filter(sha256=sha256).first()
-        if twin is not None:
-            return twin, False
-        video = Video(
-            kind=VideoKind.DATASET,
-            caption=caption,
-            level=level,
-            source_ref=source_ref,
-            extra=extra or {},
-            source_path=path.name,
+    batch: ImportBatch | None = None,
+) -> Added:
+    """A candidate clip for the training set, with its draft caption."""
+    return video_add(
+        path=path,
+        name=path.name,
+        kind=VideoKind.DATASET,
+        batch=batch,
+        clip_fields={
+            "caption": caption,
+            "level": level,
+            "source_ref": source_ref,
+            "extra": extra or {},
+        },
+    )
+
+
+@contextmanager
+def _uploaded_path(upload: UploadedFile) -> Iterator[Path]:
+    if hasattr(upload, "temporary_file_path"):
+        yield Path(upload.temporary_file_path())
+        return
+    suffix = Path(upload.name or "").suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+        for chunk in upload.chunks():
+            tmp.write(chunk)
+        tmp.flush()
+        yield Path(tmp.name)
+
+
+def batch_create(*, name: str, user: User | None) -> ImportBatch:
+    return ImportBatch.objects.create(name=name, created_by=user)
+
+
+def video_upload(
+    *,
+    upload: UploadedFile,
+    batch: ImportBatch,
+    benchmark: Benchmark | None = None,
+    generator_name: str = "",
+) -> Added:
+    """One file uploaded in the browser: a dataset clip, or, when a model is named,
+    the generated video of the task its file name gives (<index>.<ext>)."""
+    name = upload.name or "upload"
+    if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
+        raise InputError(f"{name}: not a video file ({', '.join(sorted(VIDEO_EXTENSIONS))})")
+    if not generator_name:
+        with _uploaded_path(upload) as path:
+            return video_add(path=path, name=name, kind=VideoKind.DATASET, batch=batch)
+    if benchmark is None:
+        raise InputError("choose the benchmark whose tasks these videos show")
+    name = f"{generator_name}/{name}"
+    indices = set(benchmark.tasks.values_list("index", flat=True))
+    model, index = _generated_target(name, benchmark, indices)
+    with _uploaded_path(upload) as path:
+        return _generated_video_add(
+            name=name, path=path, model=model, index=index, benchmark=benchmark, batch=batch
         )
-        _attach(video, path, sha256)
-        video.save()
-        _queue_processing([video.pk])
-    return video, True

@@ -8,12 +8,18 @@ register = template.Library()
 
 
 @register.simple_tag
-def video_url(video: Video, field: str = "file") -> str:
-    """Where the browser fetches a video's file: a presigned URL when the storage is
-    S3, else the app's own Range-capable, login-checked view."""
+def media_url(video: Video, field: str) -> str:
+    """Where the browser fetches one of a video's files: a presigned URL when the
+    storage is S3, else the app's own Range-capable, login-checked view."""
     fieldfile = getattr(video, field)
     if not fieldfile:
         return ""
     if isinstance(fieldfile.storage, FileSystemStorage):
         return reverse("video-media", args=[video.pk, field])
     return fieldfile.url
+
+
+@register.simple_tag
+def video_url(video: Video) -> str:
+    """What a player should load: the playable copy where one was made."""
+    return media_url(video, "playable" if video.playable else "file")

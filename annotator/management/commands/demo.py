@@ -8,7 +8,12 @@ from django.db import transaction
 from annotator.choices import Role
 from annotator.models import User
 from annotator.services.users import user_set_role
-from annotator.services.videos import dataset_clip_create, videos_import_dir
+from annotator.services.videos import (
+    batch_create,
+    dataset_clip_create,
+    directory_files,
+    videos_import_generated,
+)
 from rubrics_app.choices import Level
 from rubrics_app.models import Benchmark
 from rubrics_app.services.rubric_files import rubrics_import
@@ -109,13 +114,17 @@ class Command(BaseCommand):
                         variant=variant,
                         seed=task["index"],
                     )
+            batch = batch_create(name="demo data", user=None)
             self.stdout.write(
-                videos_import_dir(benchmark=report.benchmark, directory=videos).summary()
+                videos_import_generated(
+                    benchmark=report.benchmark, files=directory_files(videos), batch=batch
+                ).summary()
             )
             for number, (scene, level, caption) in enumerate(CLIPS, start=1):
                 path = Path(tmp) / f"clip_{number:02d}.mp4"
                 render_video(path, scene, seconds=2 + number % 4, seed=100 + number)
                 dataset_clip_create(
+                    batch=batch,
                     path=path,
                     caption=caption,
                     level=level,

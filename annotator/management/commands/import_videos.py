@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 
 from annotator.commands import reports_input_errors
-from annotator.services.videos import videos_import_dir
+from annotator.services.videos import batch_create, directory_files, videos_import_generated
 from rubrics_app.services.rubric_files import benchmark_get
 
 
@@ -16,5 +16,8 @@ class Command(BaseCommand):
 
     @reports_input_errors
     def handle(self, *args, dir, benchmark, **options):
-        report = videos_import_dir(benchmark=benchmark_get(benchmark), directory=dir)
+        bench = benchmark_get(benchmark)
+        files = list(directory_files(dir))
+        batch = batch_create(name=f"import_videos {dir}", user=None)
+        report = videos_import_generated(benchmark=bench, files=files, batch=batch)
         self.stdout.write(report.summary())

@@ -1,0 +1,35 @@
+import django_filters
+from django.db.models import Q, QuerySet
+
+from annotator.choices import MediaStatus, VideoKind
+from annotator.models import GeneratorModel, ImportBatch, Video
+
+
+class VideoFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    kind = django_filters.ChoiceFilter(choices=VideoKind.choices, empty_label="All kinds")
+    media_status = django_filters.ChoiceFilter(choices=MediaStatus.choices, empty_label="Any state")
+    generator = django_filters.ModelChoiceFilter(
+        queryset=GeneratorModel.objects.all(), empty_label="All models"
+    )
+    batch = django_filters.ModelChoiceFilter(
+        queryset=ImportBatch.objects.all(), empty_label="All batches"
+    )
+
+    class Meta:
+        model = Video
+        fields = ["q", "kind", "media_status", "generator", "batch"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.form.fields.items():
+            if name != "q":
+                field.widget.attrs["class"] = "form-select form-select-sm"
+
+    def search(self, queryset: QuerySet[Video], name: str, value: str) -> QuerySet[Video]:
+        return queryset.filter(
+            Q(original_name__icontains=value)
+            | Q(caption__icontains=value)
+            | Q(source_ref__icontains=value)
+            | Q(source_path__icontains=value)
+        )

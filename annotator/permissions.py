@@ -1,0 +1,24 @@
+"""Role checks for views. Login itself is required everywhere by
+LoginRequiredMiddleware; these refuse a logged-in user without the role (403)."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.core.exceptions import PermissionDenied
+
+
+def _role_required(check: Callable, what: str) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not check(request.user):
+                raise PermissionDenied(f"Only {what} can do this.")
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+reviewer_required = _role_required(lambda user: user.is_reviewer, "reviewers and admins")
+admin_required = _role_required(lambda user: user.is_admin, "admins")

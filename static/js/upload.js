@@ -1,0 +1,108 @@
+// Uploads each dropped file in its own request (three at a time) so that every file
+// has its own progress bar and its own answer: stored, duplicate, or refused.
+(function () {
+  const form = document.getElementById("upload-form");
+  const zone = document.getElementById("drop-zone");
+  const input = document.getElementById("files");
+  const rows = document.getElementById("upload-rows");
+  const csrf = JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRFToken"];
+  const PARALLEL = 3;
+  let batch = null;
+  let totalBytes = 0;
+  const loaded = new Map();
+  let finished = 0, total = 0;
+
+  function post(url, body, onProgress) {
+    return new Promise(function (resolve) {
+      const xhr = new XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("X-CSRFToken", csrf);
+      if (onProgress) xhr.upload.onprogress = function (e) { onProgress(e.loaded); };
+      xhr.onload = function () {
+        let data = {};
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = { error: "server answered " + xhr.status }; }
+        resolve({ status: xhr.status, data: data });
+      };
+      xhr.onerror = function () { resolve({ status: 0, data: { error: "network error" } }); };
+      xhr.send(body);
+    });
+  }
+
+  function overall() {
+    let sum = 0;
+    loaded.forEach(function (v) { sum += v; });
+    const percent = totalBytes ? Math.round((100 * sum) / totalBytes) : 100;
+    document.getElementById("overall-bar").style.width = percent + "%";
+    document.getElementById("overall-text").textContent = finished + " of " + total + " files uploaded (" + percent + "% of bytes)";
+  }
+
+  function row(file) {
+    const tr = document.createElement("tr");
+    tr.className = "upload-row";
+    tr.innerHTML = '<td class="name"></td><td style="width: 40%"><div class="progress"><div class="progress-bar" style="width: 0%"></div></div></td><td class="result small"></td>';
+    tr.querySelector(".name").textContent = file.name;
+    rows.appendChild(tr);
+    return tr;
+  }
+
+  async function ensureBatch() {
+    if (batch) return batch;
+    const body = new FormData();
+    body.append("name", "browser upload " + new Date().toISOString().slice(0, 16).replace("T", " "));
+    const answer = await post(form.dataset.batchUrl, body);
+    batch = answer.data;
+    document.getElementById("batch-link").href = batch.url;
+    return batch;
+  }
+
+  async function upload(file, tr) {
+    const body = new FormData();
+    body.append("file", file);
+    body.append("generator", document.getElementById("generator").value);
+    body.append("benchmark", document.getElementById("benchmark").value);
+    const bar = tr.querySelector(".progress-bar");
+    const answer = await post("/videos/batches/" + batch.id + "/files", body, function (bytes) {
+      loaded.set(file, bytes);
+      bar.style.width = Math.round((100 * bytes) / file.size) + "%";
+      overall();
+    });
+    loaded.set(file, file.size);
+    finished += 1;
+    const result = tr.querySelector(".result");
+    bar.style.width = "100%";
+    if (answer.data.error) {
+      bar.classList.add("bg-danger");
+      result.className = "result small text-danger";
+      result.textContent = answer.data.error;
+    } else if (answer.data.outcome === "duplicate") {
+      bar.classList.add("bg-warning");
+      result.textContent = answer.data.message;
+    } else {
+      bar.classList.add("bg-success");
+      result.textContent = answer.data.outcome;
+    }
+    tr.dataset.outcome = answer.data.error ? "error" : answer.data.outcome;
+    overall();
+  }
+
+  async function start(files) {
+    if (!files.length) return;
+    await ensureBatch();
+    document.getElementById("overall").classList.remove("d-none");
+    const queue = Array.from(files).map(function (f) { totalBytes += f.size; total += 1; return [f, row(f)]; });
+    overall();
+    async function worker() {
+      while (queue.length) { const next = queue.shift(); await upload(next[0], next[1]); }
+    }
+    await Promise.all(Array.from({ length: PARALLEL }, worker));
+  }
+
+  input.addEventListener("change", function () { start(input.files); });
+  ["dragenter", "dragover"].forEach(function (name) {
+    zone.addEventListener(name, function (e) { e.preventDefault(); zone.classList.add("over"); });
+  });
+  ["dragleave", "drop"].forEach(function (name) {
+    zone.addEventListener(name, function (e) { e.preventDefault(); zone.classList.remove("over"); });
+  });
+  zone.addEventListener("drop", function (e) { start(e.dataTransfer.files); });
+})();

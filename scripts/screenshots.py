@@ -87,6 +87,11 @@ def shoot(base: str) -> None:
             " v.addEventListener('seeked', ok, {once: true}); v.currentTime = 1.5; })))",
         )
         page.screenshot(path=OUT / "task.png", full_page=True)
+        page.goto(f"{base}/videos/")
+        page.wait_for_selector(".thumb[data-filmstrip]")
+        thumb = page.locator(".thumb[data-filmstrip]").nth(1).bounding_box()
+        page.mouse.move(thumb["x"] + thumb["width"] * 0.7, thumb["y"] + thumb["height"] / 2)
+        page.screenshot(path=OUT / "videos.png")
         browser.close()
     print(f"screenshots written to {OUT.relative_to(ROOT)}")
 

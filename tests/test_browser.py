@@ -1,5 +1,7 @@
 """In real headless Chromium: the pages work as a person uses them."""
 
+from unittest import mock
+
 import pytest
 from django.core.files import File
 
@@ -178,3 +180,20 @@ def test_an_admin_uploads_files_by_dropping_them(page, live_server, tmp_path):
     assert sorted(outcomes) == ["created", "created", "duplicate"]
     assert "3 of 3 files uploaded (100% of bytes)" in page.text_content("#overall-text")
     assert Video.objects.count() == 2
+
+
+def test_the_video_list_updates_itself_until_processing_is_done(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks
+):
+    from annotator.services.media import video_process
+    from annotator.services.videos import dataset_clip_create
+
+    with mock.patch("annotator.tasks.video_process.delay"):  # no worker: stays queued
+        video = dataset_clip_create(path=make_video(tmp_path / "c.mp4")).video
+    log_in(page, live_server, role=Role.REVIEWER)
+    page.goto(f"{live_server.url}/videos/")
+    assert page.text_content(".thumb-card .badge") == "queued"
+    video_process(video_id=video.pk)
+    page.wait_for_selector(".thumb-card .badge.media-ready", timeout=10_000)
+    assert page.locator(".thumb[data-filmstrip]").count() == 1
+    assert "1 of 1 processed" in page.text_content("#video-progress")

@@ -104,32 +104,43 @@ def analyse(
         raise MediaRejected("the file is empty (0 bytes)")
     if size > limits.max_bytes:
         raise MediaRejected(
-            f"the file is {_megabytes(size)}, above the limit of {_megabytes(limits.max_bytes)}"
+            f"the file is {_file_size(size)}, above the limit of {_file_size(limits.max_bytes)}"
         )
     with _opened(source) as fh:
         try:
-            info, end_of_data = _probe(fh, size, limits)
+            container = _open_input(fh)
+        except av.FFmpegError as exc:
+            _reject_if_cut(fh, size)
+            raise MediaRejected(f"not a readable video file ({_plain(exc)})") from exc
+        try:
+            info, end_of_data, packets_read = _probe(container, fh, size, limits)
             if end_of_data is not None and end_of_data > size:
-                raise MediaRejected(
-                    "the file is truncated or damaged: it ends after "
-                    f"{min(99, round(100 * size / end_of_data))}% of its data"
-                )
-            stills = _decode_stills(
-                fh,
-                info.frame_count,
-                filmstrip_frames=filmstrip_frames,
-                tile_width=tile_width,
-                poster_width=poster_width,
-                judge_max_side=judge_max_side,
-            )
+                raise _cut(size, end_of_data)
+            if packets_read:  # counting the frames read the file; start again
+                container.close()
+                container = _reopen(fh)
+            sizes = {
+                "filmstrip_frames": filmstrip_frames,
+                "tile_width": tile_width,
+                "poster_width": poster_width,
+                "judge_max_side": judge_max_side,
+            }
+            try:
+                stills = _decode_stills(container, info.frame_count, **sizes)
+            except _ShortOfFrames as short:
+                # A few frames fewer than promised: take the stills from those there are.
+                info.frame_count = short.frames_read
+                container.close()
+                container = _reopen(fh)
+                stills = _decode_stills(container, info.frame_count, **sizes, exact=True)
         except av.error.DecoderNotFoundError as exc:
             raise MediaRejected(f"not a readable video file ({_plain(exc)})") from exc
         except av.FFmpegError as exc:
             raise MediaRejected(
                 f"the file is truncated or damaged: {_plain(exc, decoding=True)}"
             ) from exc
-    if stills.frames_read < info.frame_count:
-        info.frame_count = stills.frames_read
+        finally:
+            container.close()
     return Analysis(
         info=info,
         poster=stills.poster,
@@ -146,16 +157,17 @@ def rendition_reason(info: VideoInfo, size: int | None = None) -> str:
     seeks the source well as it is."""
     reasons = []
     family = _container_family(info.container)
+    shown_family = {"mp4": "MP4", "webm": "WebM/Matroska"}.get(family, family.upper())
     if info.codec == "h264":
         if family != "mp4":
-            reasons.append(f"H.264 in {family.upper()} is not played by browsers (only in MP4)")
+            reasons.append(f"H.264 in {shown_family} is not played by all browsers")
         if info.pix_fmt not in ("yuv420p", "yuvj420p"):
             reasons.append(f"pixel format {info.pix_fmt} is not played by all browsers")
         if family == "mp4" and info.faststart is False:
             reasons.append("MP4 without faststart: browsers cannot seek before it has loaded")
     elif info.codec in ("vp8", "vp9", "av1"):
         if family != "webm":
-            reasons.append(f"{info.codec.upper()} in {family.upper()} is not played well")
+            reasons.append(f"{info.codec.upper()} in {shown_family} is not played by all browsers")
     else:
         reasons.append(f"codec {info.codec} is not played by browsers")
     bitrate = info.bitrate
@@ -188,66 +200,61 @@ def make_rendition(source: Source, dest: str | os.PathLike) -> None:
 # --- probing -------------------------------------------------------------------------
 
 
-def _probe(fh: BinaryIO, size: int, limits: Limits) -> tuple[VideoInfo, int | None]:
-    """The stream description, checked against the limits before anything is decoded,
-    and, for MP4/MOV, where the file's data should end."""
-    try:
-        container = av.open(fh, "r")
-    except av.FFmpegError as exc:
-        raise MediaRejected(f"not a readable video file ({_plain(exc)})") from exc
-    with container:
-        if not container.streams.video:
-            raise MediaRejected("the file has no video track")
-        stream = container.streams.video[0]
-        ctx = stream.codec_context
-        if ctx is None or not ctx.width or not ctx.height:
-            raise MediaRejected("not a readable video file (the picture size is unknown)")
-        width, height = ctx.width, ctx.height
-        if width > limits.max_width or height > limits.max_height:
-            raise MediaRejected(
-                f"the video is {width} x {height} pixels, above the limit of "
-                f"{limits.max_width} x {limits.max_height}"
-            )
-        rate = stream.average_rate or stream.guessed_rate
-        duration = None
-        if stream.duration is not None and stream.time_base:
-            duration = float(stream.duration * stream.time_base)
-        elif container.duration is not None:
-            duration = container.duration / av.time_base
-        _check_duration(duration, limits)
-        frames = stream.frames
-        if not frames:
-            # Containers such as WebM do not say; counting packets reads the file but
-            # decodes nothing.
-            frames = _count_packets(container, stream)
-            if duration and rate and frames < MIN_FRAME_SHARE * duration * rate:
-                raise MediaRejected(
-                    "the file is truncated or damaged: it holds "
-                    f"{frames / float(rate):.1f} of its {duration:.1f} seconds"
-                )
-        if not frames:
-            raise MediaRejected("the file has no video frames")
-        if duration is None:
-            duration = float(frames / Fraction(rate)) if rate else 0.0
-            _check_duration(duration, limits)
-        fps = float(rate) if rate else (frames / duration if duration else 0.0)
-        format_name = container.format.name
-        info = VideoInfo(
-            duration=duration,
-            fps=fps,
-            frame_count=frames,
-            width=width,
-            height=height,
-            codec=ctx.name,
-            bitrate=container.bit_rate or ctx.bit_rate or None,
-            pix_fmt=ctx.pix_fmt or "",
-            container=format_name,
-            faststart=None,
+def _probe(
+    container: av.container.InputContainer, fh: BinaryIO, size: int, limits: Limits
+) -> tuple[VideoInfo, int | None, bool]:
+    """The stream description, checked against the limits before anything is decoded;
+    for MP4/MOV, where the file's data should end; and whether packets were read."""
+    if not container.streams.video:
+        raise MediaRejected("the file has no video track")
+    stream = container.streams.video[0]
+    ctx = stream.codec_context
+    if ctx is None or not ctx.width or not ctx.height:
+        raise MediaRejected("not a readable video file (the picture size is unknown)")
+    width, height = ctx.width, ctx.height
+    if width > limits.max_width or height > limits.max_height:
+        raise MediaRejected(
+            f"the video is {width} x {height} pixels, above the limit of "
+            f"{limits.max_width} x {limits.max_height}"
         )
+    rate = stream.average_rate or stream.guessed_rate
+    duration = None
+    if stream.duration is not None and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    elif container.duration is not None:
+        duration = container.duration / av.time_base
+    _check_duration(duration, limits)
+    frames, packets_read = stream.frames, False
+    if not frames:
+        # Containers such as WebM do not say; counting packets reads the file but
+        # decodes nothing.
+        frames, packets_read = _count_packets(container, stream), True
+        if duration and rate and frames < MIN_FRAME_SHARE * duration * rate:
+            raise MediaRejected(
+                "the file is truncated or damaged: it holds "
+                f"{frames / float(rate):.1f} of its {duration:.1f} seconds"
+            )
+    if not frames:
+        raise MediaRejected("the file has no video frames")
+    if duration is None:
+        duration = float(frames / Fraction(rate)) if rate else 0.0
+        _check_duration(duration, limits)
+    info = VideoInfo(
+        duration=duration,
+        fps=float(rate) if rate else (frames / duration if duration else 0.0),
+        frame_count=frames,
+        width=width,
+        height=height,
+        codec=ctx.name,
+        bitrate=container.bit_rate or ctx.bit_rate or None,
+        pix_fmt=ctx.pix_fmt or "",
+        container=container.format.name,
+        faststart=None,
+    )
     end_of_data = None
-    if _container_family(format_name) == "mp4":
+    if _container_family(info.container) == "mp4":
         info.faststart, end_of_data = _mp4_layout(fh, size)
-    return info, end_of_data
+    return info, end_of_data, packets_read
 
 
 def _check_duration(duration: float | None, limits: Limits) -> None:
@@ -264,33 +271,62 @@ def _count_packets(container: av.container.InputContainer, stream: av.VideoStrea
 
 def _mp4_layout(fh: BinaryIO, size: int) -> tuple[bool | None, int]:
     """Whether the moov box (the index) comes before mdat (the frames), read from the
-    top-level box headers alone, and where the last box says the file ends."""
+    top-level box headers alone, and where the last box says the file ends. Leaves the
+    file where it was, as PyAV reads on from there."""
+    was_at = fh.tell()
     offset, moov_at, mdat_at = 0, None, None
-    fh.seek(0)
-    for _ in range(10_000):  # a bound, in case of a hostile file of tiny boxes
-        if offset + 8 > size:
-            break
-        fh.seek(offset)
-        header = fh.read(16)
-        if len(header) < 8:
-            break
-        box_size, box_type = struct.unpack(">I4s", header[:8])
-        if box_size == 1 and len(header) == 16:
-            box_size = struct.unpack(">Q", header[8:])[0]
-        elif box_size == 0:  # runs to the end of the file
-            box_size = size - offset
-        if box_size < 8:
-            break
-        if box_type == b"moov" and moov_at is None:
-            moov_at = offset
-        elif box_type == b"mdat" and mdat_at is None:
-            mdat_at = offset
-        offset += box_size
+    try:
+        for _ in range(10_000):  # a bound, in case of a hostile file of tiny boxes
+            if offset + 8 > size:
+                break
+            fh.seek(offset)
+            header = fh.read(16)
+            if len(header) < 8:
+                break
+            box_size, box_type = struct.unpack(">I4s", header[:8])
+            if box_size == 1 and len(header) == 16:
+                box_size = struct.unpack(">Q", header[8:])[0]
+            elif box_size == 0:  # runs to the end of the file
+                box_size = size - offset
+            if box_size < 8:
+                break
+            if box_type == b"moov" and moov_at is None:
+                moov_at = offset
+            elif box_type == b"mdat" and mdat_at is None:
+                mdat_at = offset
+            offset += box_size
+    finally:
+        fh.seek(was_at)
     if moov_at is None or mdat_at is None:
         faststart = None if moov_at is None else True
     else:
         faststart = moov_at < mdat_at
     return faststart, offset
+
+
+def _reject_if_cut(fh: BinaryIO, size: int) -> None:
+    """An MP4 cut short before its index cannot be opened at all; say why."""
+    fh.seek(0)
+    if fh.read(8)[4:] == b"ftyp":
+        _, end_of_data = _mp4_layout(fh, size)
+        if end_of_data > size:
+            raise _cut(size, end_of_data)
+
+
+def _cut(size: int, end_of_data: int) -> MediaRejected:
+    share = min(99, round(100 * size / end_of_data))
+    return MediaRejected(f"the file is truncated or damaged: it ends after {share}% of its data")
+
+
+def _open_input(fh: BinaryIO) -> av.container.InputContainer:
+    # Titles and tags in a damaged file are often not valid UTF-8; they are not worth
+    # rejecting the video for.
+    return av.open(fh, "r", metadata_errors="replace")
+
+
+def _reopen(fh: BinaryIO) -> av.container.InputContainer:
+    fh.seek(0)
+    return _open_input(fh)
 
 
 # --- decoding ------------------------------------------------------------------------
@@ -302,79 +338,77 @@ class _Stills:
     poster: bytes
     filmstrip: bytes
     tile: tuple[int, int]
-    frames_read: int
+
+
+class _ShortOfFrames(Exception):
+    def __init__(self, frames_read: int) -> None:
+        super().__init__(frames_read)
+        self.frames_read = frames_read
 
 
 def _decode_stills(
-    fh: BinaryIO,
+    container: av.container.InputContainer,
     frame_count: int,
     *,
     filmstrip_frames: int,
     tile_width: int,
     poster_width: int,
     judge_max_side: int,
+    exact: bool = False,
 ) -> _Stills:
+    """Decodes up to the last frame needed, converting only the frames kept. Raises
+    _ShortOfFrames when the video ends a little early, unless `exact`."""
     judge_at = judge_frame_positions(frame_count)
     strip_at = filmstrip_positions(frame_count, filmstrip_frames)
     poster_at = judge_at[2]
     last = max(*judge_at, *strip_at)
 
-    fh.seek(0)
-    with av.open(fh, "r") as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        ctx = stream.codec_context
-        # Display size, so that non-square pixels come out with the right shape.
-        sar = stream.sample_aspect_ratio or ctx.sample_aspect_ratio
-        shown_width = ctx.width * float(sar) if sar else ctx.width
-        aspect = shown_width / ctx.height
-        judge_size = _fit(shown_width, ctx.height, judge_max_side)
-        poster_size = (poster_width, max(2, round(poster_width / aspect)))
-        tile = (tile_width, max(2, round(tile_width / aspect / 2) * 2))
+    stream = container.streams.video[0]
+    stream.thread_type = "AUTO"
+    ctx = stream.codec_context
+    # Display shape, so that non-square pixels come out right; a ratio outside 1:4..4:1
+    # is damage, not a lens.
+    sar = stream.sample_aspect_ratio or ctx.sample_aspect_ratio
+    shown_width = ctx.width * float(sar) if sar and 0.25 <= sar <= 4 else ctx.width
+    aspect = shown_width / ctx.height
+    judge_size = _fit(shown_width, ctx.height, judge_max_side)
+    poster_size = _fit_width(poster_width, aspect, even=False, at_most=shown_width)
+    tile = _fit_width(tile_width, aspect, even=True, at_most=shown_width)
 
-        judge: dict[int, bytes] = {}
-        tiles: dict[int, Image.Image] = {}
-        poster = b""
-        wanted_judge, wanted_strip = set(judge_at), set(strip_at)
-        index = -1
-        for index, frame in enumerate(container.decode(stream)):
-            if index in wanted_judge:
-                judge[index] = _jpeg(_rgb(frame, judge_size), 90)
-            if index == poster_at:
-                poster = _jpeg(_rgb(frame, poster_size), 85)
-            if index in wanted_strip:
-                tiles[index] = _rgb(frame, tile)
-            if index >= last:
-                break
-        frames_read = index + 1
+    judge: dict[int, bytes] = {}
+    poster = b""
+    sprite = Image.new("RGB", (tile[0] * filmstrip_frames, tile[1]))
+    strip_slots = {}
+    for k, position in enumerate(strip_at):
+        strip_slots.setdefault(position, []).append(k)
+    index = -1
+    for index, frame in enumerate(container.decode(stream)):
+        if index in judge_at and index not in judge:
+            judge[index] = _jpeg(_rgb(frame, judge_size), 90)
+        if index == poster_at:
+            poster = _jpeg(_rgb(frame, poster_size), 85)
+        if index in strip_slots:
+            picture = _rgb(frame, tile)
+            for k in strip_slots[index]:
+                sprite.paste(picture, (k * tile[0], 0))
+        if index >= last:
+            break
 
+    frames_read = index + 1
     if frames_read <= last:
         if frames_read == 0:
             raise MediaRejected("the file is damaged: none of its frames could be decoded")
-        if frames_read < MIN_FRAME_SHARE * frame_count:
+        if exact or frames_read < MIN_FRAME_SHARE * frame_count:
             raise MediaRejected(
                 "the file is truncated or damaged: only "
                 f"{frames_read} of its {frame_count} frames could be read"
             )
-        # A few frames short of the promise: take the stills from the frames there are.
-        return _decode_stills(
-            fh,
-            frames_read,
-            filmstrip_frames=filmstrip_frames,
-            tile_width=tile_width,
-            poster_width=poster_width,
-            judge_max_side=judge_max_side,
-        )
-
-    sprite = Image.new("RGB", (tile[0] * filmstrip_frames, tile[1]))
-    for k, position in enumerate(strip_at):
-        sprite.paste(tiles[position], (k * tile[0], 0))
+        raise _ShortOfFrames(frames_read)
     return _Stills(
         judge=[judge[position] for position in judge_at],
         poster=poster,
         filmstrip=_jpeg(sprite, 80),
         tile=tile,
-        frames_read=frame_count,
     )
 
 
@@ -383,10 +417,27 @@ def _fit(width: float, height: int, max_side: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
+def _fit_width(width: int, aspect: float, *, even: bool, at_most: float) -> tuple[int, int]:
+    """`width` wide, unless that makes a very tall video's picture more than four times
+    as tall as wide (or taller than JPEG allows): then narrower, keeping the shape.
+    Never wider than `at_most`, the video's own width: upscaled stills only cost bytes."""
+    height = width / aspect
+    if height > 4 * width:
+        height = 4 * width
+        width = max(1, round(height * aspect))
+    if width > at_most:
+        width, height = max(1, round(at_most)), height * at_most / width
+    height = max(2, round(height / 2) * 2) if even else max(1, round(height))
+    return width, height
+
+
 def _rgb(frame: av.VideoFrame, size: tuple[int, int]) -> Image.Image:
-    # swscale scales and converts in one step, much faster than converting the full frame
-    # and resizing in Pillow.
-    return frame.reformat(width=size[0], height=size[1], format="rgb24").to_image()
+    # swscale scales and converts in one step, faster than converting the whole frame and
+    # resizing in Pillow; and a view on the RGB plane is ten times quicker than to_image(),
+    # which copies it row by row.
+    rgb = frame.reformat(width=size[0], height=size[1], format="rgb24")
+    plane = rgb.planes[0]
+    return Image.frombuffer("RGB", size, plane, "raw", "RGB", plane.line_size, 1)
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:
@@ -399,7 +450,7 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
 
 
 def _encode_rendition(fh: BinaryIO, dest: str) -> None:
-    with av.open(fh, "r") as source:
+    with _open_input(fh) as source:
         if not source.streams.video:
             raise MediaRejected("the file has no video track")
         stream = source.streams.video[0]
@@ -460,10 +511,18 @@ def _plain(exc: av.FFmpegError, *, decoding: bool = False) -> str:
     return str(exc.strerror or exc).rstrip(".").lower()
 
 
-def _megabytes(size: int) -> str:
-    return f"{size / 1024**2:,.0f} MB"
+def _file_size(size: int) -> str:
+    if size >= 1024**3:
+        return f"{size / 1024**3:.3g} GB"
+    if size >= 1024**2:
+        return f"{size / 1024**2:.3g} MB"
+    return f"{size / 1024:.3g} KB"
 
 
 def _clock(seconds: float) -> str:
-    seconds = round(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d} min" if seconds >= 60 else f"{seconds} s"
+    if seconds < 60:
+        return f"{round(seconds, 1):g} s"
+    minutes, seconds = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes}:{seconds:02d} min"
+    return f"{minutes // 60}:{minutes % 60:02d}:{seconds:02d} h"

@@ -44,7 +44,6 @@ def make_clip(path: Path, seed: int) -> Path:
     texture = np.kron(texture, np.ones((8, 8)))  # blocky, then softened below
     texture = (texture + np.roll(texture, 4, 0) + np.roll(texture, 4, 1)) / 3
     noise = [rng.normal(0, 6, (HEIGHT, WIDTH)) for _ in range(6)]
-    yy, xx = np.mgrid[0:HEIGHT, 0:WIDTH]
     blobs = rng.uniform([0, 0, -6, -4, 12], [WIDTH, HEIGHT, 6, 4, 40], (12, 5))
     with av.open(str(path), "w", options={"movflags": "+faststart"}) as container:
         stream = container.add_stream("libx264", rate=FPS)
@@ -55,9 +54,13 @@ def make_clip(path: Path, seed: int) -> Path:
             dx, dy = dx if dx < 150 else 300 - dx, dy if dy < 150 else 300 - dy
             luma = texture[dy // 2 : dy // 2 + HEIGHT, dx : dx + WIDTH] + noise[i % len(noise)]
             for x, y, vx, vy, r in blobs:
-                cx, cy = (x + vx * i) % WIDTH, (y + vy * i) % HEIGHT
-                inside = (xx - cx) ** 2 + (yy - cy) ** 2 < r * r
-                luma[inside] = 235
+                cx, cy = int((x + vx * i) % WIDTH), int((y + vy * i) % HEIGHT)
+                r = int(r)
+                top, left = max(0, cy - r), max(0, cx - r)
+                window = luma[top : cy + r, left : cx + r]  # drawn in its box, not the frame
+                h, w = window.shape
+                yy, xx = np.ogrid[top - cy : top - cy + h, left - cx : left - cx + w]
+                window[xx * xx + yy * yy < r * r] = 235
             luma = luma.clip(0, 255).astype(np.uint8)
             rgb = np.stack([luma, luma, (luma * 0.8 + 40).astype(np.uint8)], axis=-1)
             frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from annotator import views
+from rubrics_app import editor_views, release_views
 from rubrics_app import views as rubric_views
 
 urlpatterns = [
@@ -12,6 +13,14 @@ urlpatterns = [
     path("benchmarks/", rubric_views.benchmark_list, name="benchmark-list"),
     path("benchmarks/<int:pk>/", rubric_views.benchmark_detail, name="benchmark-detail"),
     path("tasks/<int:pk>/", rubric_views.task_detail, name="task-detail"),
+    path("tasks/<int:pk>/history/", editor_views.task_history, name="task-history"),
+    path("tasks/<int:pk>/criteria/", editor_views.criterion_add, name="criterion-add"),
+    path("criteria/<int:pk>/edit", editor_views.criterion_edit, name="criterion-edit"),
+    path("criteria/<int:pk>/row", editor_views.criterion_row, name="criterion-row"),
+    path("criteria/<int:pk>/<slug:action>", editor_views.criterion_action, name="criterion-action"),
+    path("benchmarks/<int:pk>/releases/", release_views.release_list, name="release-list"),
+    path("releases/<int:pk>/export.json", release_views.release_download, name="release-export"),
+    path("releases/compare/", release_views.release_compare_view, name="release-compare"),
     path("media/videos/<int:pk>/<slug:field>", views.video_media, name="video-media"),
     path("videos/", views.video_list, name="video-list"),
     path("videos/reprocess", views.videos_reprocess_view, name="videos-reprocess"),

@@ -8,10 +8,21 @@ from .models import Task
 class TaskFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
     level = django_filters.ChoiceFilter(choices=Level.choices, empty_label="All levels")
+    review = django_filters.ChoiceFilter(
+        method="by_review",
+        empty_label="Any review state",
+        choices=[("pending", "Has unapproved criteria"), ("approved", "Approved")],
+    )
 
     class Meta:
         model = Task
-        fields = ["q", "level"]
+        fields = ["q", "level", "review"]
+
+    def by_review(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+        """Needs the n_unapproved annotation (selectors.tasks_with_review_state)."""
+        if value == "pending":
+            return queryset.filter(n_unapproved__gt=0)
+        return queryset.filter(n_unapproved=0)
 
     def search(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
         value = value.strip()

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from .choices import CriterionOrigin, CriterionStatus, Dimension, Level, Polarity
 
@@ -43,6 +44,7 @@ class Task(models.Model):
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["benchmark", "index"]
@@ -90,8 +92,18 @@ class Criterion(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # A reviewer's note when sending a criterion back for changes.
+    review_comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         ordering = ["task", "dimension", "position", "number"]
@@ -110,3 +122,69 @@ class Criterion(models.Model):
     @property
     def is_penalty(self) -> bool:
         return self.polarity == Polarity.PENALTY
+
+
+class Release(models.Model):
+    """A frozen copy of a benchmark's approved rubrics. Nothing changes it after it is
+    made: exports and scores that name it always mean the same criteria and weights."""
+
+    benchmark = models.ForeignKey(Benchmark, on_delete=models.PROTECT, related_name="releases")
+    name = models.CharField(max_length=50)
+    weight_scheme = models.CharField(max_length=100, blank=True)
+    notes = models.TextField(blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["benchmark", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["benchmark", "name"], name="release_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.benchmark.name} {self.name}"
+
+
+class ReleaseTask(models.Model):
+    """A task as it was when the release was made (what an export writes)."""
+
+    release = models.ForeignKey(Release, on_delete=models.CASCADE, related_name="tasks")
+    task = models.ForeignKey(Task, null=True, on_delete=models.SET_NULL, related_name="+")
+    index = models.PositiveIntegerField()
+    prompt = models.TextField()
+    requirement = models.TextField(blank=True)
+    level = models.CharField(max_length=20, blank=True)
+    chinese_keys = models.BooleanField(default=False)
+    rubric_extra = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["release", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["release", "index"], name="release_task_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.release} task {self.index}"
+
+
+class ReleaseCriterion(models.Model):
+    release_task = models.ForeignKey(ReleaseTask, on_delete=models.CASCADE, related_name="criteria")
+    criterion = models.ForeignKey(Criterion, null=True, on_delete=models.SET_NULL, related_name="+")
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    number = models.PositiveIntegerField()
+    position = models.PositiveIntegerField()
+    text = models.TextField(blank=True)
+    polarity = models.SmallIntegerField(choices=Polarity.choices)
+    weight = models.DecimalField(max_digits=12, decimal_places=6)
+
+    class Meta:
+        ordering = ["release_task", "dimension", "position", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.release_task} {self.dimension} {self.number}"

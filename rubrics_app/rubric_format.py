@@ -312,6 +312,28 @@ def rubric_entry(
     return entry
 
 
+def rubric_file(
+    tasks: Iterable[Any], criteria: Iterable[tuple[int, str, int, str, int, Decimal]]
+) -> list[dict[str, Any]]:
+    """The whole rubric file. tasks: objects with pk, index, prompt, requirement,
+    chinese_keys and rubric_extra, in file order; criteria: (task pk, dimension, number,
+    text, polarity, weight) rows."""
+    by_task: dict[int, list[tuple[str, int, str, int, Decimal]]] = {}
+    for task_pk, *criterion in criteria:
+        by_task.setdefault(task_pk, []).append(tuple(criterion))
+    return [
+        rubric_entry(
+            index=task.index,
+            prompt=task.prompt,
+            requirement=task.requirement,
+            chinese_keys=task.chinese_keys,
+            extra=task.rubric_extra,
+            criteria=by_task.get(task.pk, []),
+        )
+        for task in tasks
+    ]
+
+
 def task_metadata_entry(
     *, index: int, level: str, source_ref: str, extra: dict[str, Any]
 ) -> dict[str, Any]:

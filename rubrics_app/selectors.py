@@ -1,11 +1,15 @@
+from dataclasses import dataclass
+from decimal import Decimal
+
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from annotator.choices import VideoKind
 from annotator.models import Video
 
-from .choices import Dimension, Level
+from .choices import CriterionStatus, Dimension, Level
 from .models import LIVE_CRITERIA, Benchmark, Criterion, Task
+from .scoring import dimension_max
 
 # Annotation-safe names for the levels ("Organ-level" is not an identifier).
 LEVEL_KEYS = {"organ": Level.ORGAN, "cellular": Level.CELLULAR, "subcellular": Level.SUBCELLULAR}
@@ -54,3 +58,34 @@ def benchmarks_with_counts() -> QuerySet[Benchmark]:
         },
         n_criteria=count_of(Criterion.objects.filter(LIVE_CRITERIA), "task__benchmark"),
     )
+
+
+@dataclass
+class DimensionBlock:
+    key: str
+    label: str
+    criteria: list[Criterion]
+
+    @property
+    def max_score(self) -> Decimal:
+        return dimension_max(self.criteria)
+
+
+def dimension_blocks(task: Task, dimension: str | None = None) -> list[DimensionBlock]:
+    """The task's live criteria by dimension (one query), for the task page and the
+    editor's partial updates."""
+    criteria = live_criteria().filter(task=task).select_related("updated_by")
+    if dimension is not None:
+        criteria = criteria.filter(dimension=dimension)
+    criteria = list(criteria)
+    return [
+        DimensionBlock(key, label, [c for c in criteria if c.dimension == key])
+        for key, label in Dimension.choices
+        if dimension is None or key == dimension
+    ]
+
+
+def tasks_with_review_state(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Tasks with n_unapproved: live criteria not yet approved (0: the task is approved)."""
+    pending = Criterion.objects.filter(LIVE_CRITERIA).exclude(status=CriterionStatus.APPROVED)
+    return tasks.annotate(n_unapproved=count_of(pending, "task"))

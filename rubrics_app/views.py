@@ -1,15 +1,17 @@
-from dataclasses import dataclass
-from decimal import Decimal
-
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from .choices import Dimension
 from .filtersets import TaskFilter
-from .models import Criterion, Task
-from .scoring import dimension_max
-from .selectors import LEVEL_KEYS, benchmarks_with_counts, live_criteria, tasks_with_counts
+from .models import Task
+from .selectors import (
+    LEVEL_KEYS,
+    benchmarks_with_counts,
+    dimension_blocks,
+    tasks_with_counts,
+    tasks_with_review_state,
+)
 
 TASKS_PER_PAGE = 50
 
@@ -25,7 +27,8 @@ def benchmark_list(request):
 
 def benchmark_detail(request, pk: int):
     benchmark = get_object_or_404(benchmarks_with_counts(), pk=pk)
-    filterset = TaskFilter(request.GET, queryset=benchmark.tasks.order_by("index"))
+    tasks = tasks_with_review_state(benchmark.tasks.order_by("index"))
+    filterset = TaskFilter(request.GET, queryset=tasks)
     page = Paginator(tasks_with_counts(filterset.qs), TASKS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -41,25 +44,12 @@ def benchmark_detail(request, pk: int):
     return render(request, template, context)
 
 
-@dataclass
-class DimensionBlock:
-    key: str
-    label: str
-    criteria: list[Criterion]
-    max_score: Decimal
-
-
 def task_detail(request, pk: int):
     task = get_object_or_404(Task.objects.select_related("benchmark"), pk=pk)
-    criteria = list(live_criteria().filter(task=task))
-    blocks = []
-    for key, label in Dimension.choices:
-        own = [c for c in criteria if c.dimension == key]
-        blocks.append(DimensionBlock(key, label, own, dimension_max(own)))
     siblings = Task.objects.filter(benchmark_id=task.benchmark_id)
     context = {
         "task": task,
-        "dimensions": blocks,
+        "dimensions": dimension_blocks(task),
         "videos": task.videos.select_related("generator").order_by("generator__name"),
         "previous": siblings.filter(index__lt=task.index).order_by("-index").first(),
         "next": siblings.filter(index__gt=task.index).order_by("index").first(),

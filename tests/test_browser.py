@@ -197,3 +197,32 @@ def test_the_video_list_updates_itself_until_processing_is_done(
     page.wait_for_selector(".thumb-card .badge.media-ready", timeout=10_000)
     assert page.locator(".thumb[data-filmstrip]").count() == 1
     assert "1 of 1 processed" in page.text_content("#video-progress")
+
+
+def test_an_expert_edits_a_criterion_in_place_and_sees_it_after_reload(page, live_server):
+    criterion = CriterionFactory(text="Cells divide once", number=1)
+    other = CriterionFactory(task=criterion.task, text="Two nuclei form", number=2)
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/tasks/{criterion.task.pk}/")
+    row = page.locator(f"tr[data-criterion='{criterion.pk}']")
+    row.hover()
+    row.get_by_role("button", name="edit").click()
+    editor = page.locator("textarea[name=text]")
+    editor.fill("Cells divide exactly once")
+    page.fill("input[name=weight] >> nth=0", "2.5")
+    editor.press("Enter")  # saves from the keyboard
+    page.wait_for_selector(f"tr[data-criterion='{criterion.pk}'] .badge.status-proposed")
+    assert page.text_content("[data-max=scientific]") == "3.5"
+    page.reload()
+    assert page.text_content(f"tr[data-criterion='{criterion.pk}'] .criterion-text") == (
+        "Cells divide exactly once"
+    )
+    # Escape closes an editor without saving.
+    page.locator(f"tr[data-criterion='{other.pk}']").hover()
+    page.locator(f"tr[data-criterion='{other.pk}']").get_by_role("button", name="edit").click()
+    page.locator("textarea[name=text]").fill("Something else")
+    page.locator("textarea[name=text]").press("Escape")
+    page.wait_for_selector("textarea[name=text]", state="detached")
+    assert page.text_content(f"tr[data-criterion='{other.pk}'] .criterion-text") == (
+        "Two nuclei form"
+    )

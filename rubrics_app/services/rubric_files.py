@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from annotator.errors import InputError
 from rubrics_app.choices import CriterionOrigin, CriterionStatus
@@ -13,10 +14,11 @@ from rubrics_app.rubric_format import (
     TaskRecord,
     parse_rubric_file,
     parse_task_metadata,
-    rubric_entry,
+    rubric_file,
     task_metadata_entry,
 )
 from rubrics_app.selectors import live_criteria
+from rubrics_app.services.releases import ReleaseReport, release_create
 
 
 @dataclass
@@ -31,6 +33,7 @@ class RubricImportReport:
     criteria_retired: int = 0
     tasks_not_in_file: int = 0
     warnings: list[str] = field(default_factory=list)
+    release: ReleaseReport | None = None
 
     def summary(self) -> str:
         lines = [
@@ -45,6 +48,8 @@ class RubricImportReport:
                 "and were left as they are"
             )
         lines += [f"warning: {w}" for w in self.warnings]
+        if self.release:
+            lines.append(self.release.summary())
         return "\n".join(lines)
 
 
@@ -65,6 +70,7 @@ def benchmark_get(name: str | None) -> Benchmark:
     raise InputError(f"several benchmarks exist ({names}): choose one with --benchmark NAME")
 
 
+IMPORT_REASON = "import_rubrics"
 _TASK_FIELDS = (
     "prompt",
     "requirement",
@@ -83,10 +89,13 @@ def rubrics_import(
     tasks_data: Any | None = None,
     benchmark_name: str | None = None,
     status: str = CriterionStatus.APPROVED,
+    release_name: str = "",
+    weight_scheme: str = "",
 ) -> RubricImportReport:
     """Upserts tasks by index and criteria by (dimension, number): importing the same
     file twice changes nothing. Live criteria of an imported task that the file no
-    longer has are retired, never deleted, since verdicts may refer to them. Checks
+    longer has are retired, never deleted, since verdicts may refer to them. With a
+    release name, the result is frozen as that release in the same transaction. Checks
     both files completely before writing; on any error raises InputError."""
     rubric = parse_rubric_file(rubric_data)
     metadata = parse_task_metadata(tasks_data) if tasks_data is not None else None
@@ -130,13 +139,17 @@ def rubrics_import(
                 for name, value in fields.items():
                     setattr(task, name, value)
                 changed.append(task)
-        Task.objects.bulk_create(created)
-        Task.objects.bulk_update(changed, _TASK_FIELDS)
+        bulk_create_with_history(created, Task, default_change_reason=IMPORT_REASON)
+        bulk_update_with_history(changed, Task, _TASK_FIELDS, default_change_reason=IMPORT_REASON)
         report.tasks_created, report.tasks_updated = len(created), len(changed)
         report.tasks_unchanged = len(wanted) - len(created) - len(changed)
         report.tasks_not_in_file = len(tasks) - len(wanted)
 
         _import_criteria(report, tasks, rubric.records, status)
+        if release_name:
+            report.release = release_create(
+                benchmark=benchmark, name=release_name, user=None, weight_scheme=weight_scheme
+            )
     return report
 
 
@@ -202,8 +215,16 @@ def _import_criteria(
             criterion.version += 1
             changed.append(criterion)
             retired += 1
-    Criterion.objects.bulk_create(created, batch_size=2000)
-    Criterion.objects.bulk_update(changed, _CRITERION_FIELDS, batch_size=2000)
+    bulk_create_with_history(
+        created, Criterion, batch_size=2000, default_change_reason=IMPORT_REASON
+    )
+    bulk_update_with_history(
+        changed,
+        Criterion,
+        _CRITERION_FIELDS,
+        batch_size=2000,
+        default_change_reason=IMPORT_REASON,
+    )
     report.criteria_created = len(created)
     report.criteria_updated = len(changed) - retired
     report.criteria_retired = retired
@@ -211,26 +232,14 @@ def _import_criteria(
 
 def rubrics_export(*, benchmark: Benchmark) -> list[dict[str, Any]]:
     """The benchmark's live criteria in the rubric file format."""
-    by_task: dict[int, list[tuple]] = {}
-    for row in (
+    return rubric_file(
+        benchmark.tasks.order_by("index").only(
+            "index", "prompt", "requirement", "chinese_keys", "rubric_extra"
+        ),
         live_criteria()
         .filter(task__benchmark=benchmark)
-        .values_list("task_id", "dimension", "number", "text", "polarity", "weight")
-    ):
-        by_task.setdefault(row[0], []).append(row[1:])
-    return [
-        rubric_entry(
-            index=task.index,
-            prompt=task.prompt,
-            requirement=task.requirement,
-            chinese_keys=task.chinese_keys,
-            extra=task.rubric_extra,
-            criteria=by_task.get(task.pk, []),
-        )
-        for task in benchmark.tasks.order_by("index").only(
-            "index", "prompt", "requirement", "chinese_keys", "rubric_extra"
-        )
-    ]
+        .values_list("task_id", "dimension", "number", "text", "polarity", "weight"),
+    )
 
 
 def task_metadata_export(*, benchmark: Benchmark) -> list[dict[str, Any]]:

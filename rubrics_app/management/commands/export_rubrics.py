@@ -1,7 +1,9 @@
 from django.core.management.base import BaseCommand
 
 from annotator.commands import reports_input_errors, write_json
+from rubrics_app.models import ReleaseCriterion
 from rubrics_app.selectors import live_criteria
+from rubrics_app.services.releases import release_export, release_get
 from rubrics_app.services.rubric_files import benchmark_get, rubrics_export, task_metadata_export
 
 
@@ -12,13 +14,19 @@ class Command(BaseCommand):
         parser.add_argument("out", help="where to write the rubric file")
         parser.add_argument("--tasks", help="also write the task metadata file here")
         parser.add_argument("--benchmark", help="benchmark name (optional when there is one)")
+        parser.add_argument("--release", help="a frozen release rather than the live criteria")
 
     @reports_input_errors
-    def handle(self, *args, out, tasks, benchmark, **options):
+    def handle(self, *args, out, tasks, benchmark, release, **options):
         bench = benchmark_get(benchmark)
-        entries = rubrics_export(benchmark=bench)
+        if release:
+            frozen = release_get(benchmark=bench, name=release)
+            entries = release_export(release=frozen)
+            criteria = ReleaseCriterion.objects.filter(release_task__release=frozen).count()
+        else:
+            entries = rubrics_export(benchmark=bench)
+            criteria = live_criteria().filter(task__benchmark=bench).count()
         write_json(out, entries)
-        criteria = live_criteria().filter(task__benchmark=bench).count()
         self.stdout.write(
             f"benchmark {bench.name}: {len(entries)} tasks, {criteria} criteria written to {out}"
         )

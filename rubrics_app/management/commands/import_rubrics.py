@@ -20,12 +20,23 @@ class Command(BaseCommand):
             help="status of imported criteria (default: approved)",
         )
 
+        parser.add_argument(
+            "--release", default="", help="also freeze the result as this release (e.g. v1.0)"
+        )
+        parser.add_argument(
+            "--weight-scheme",
+            default="",
+            help="name of the release's weight scheme (e.g. raw, remapped)",
+        )
+
     @reports_input_errors
-    def handle(self, *args, file, tasks, benchmark, status, **options):
+    def handle(self, *args, file, tasks, benchmark, status, release, weight_scheme, **options):
         report = rubrics_import(
             rubric_data=load_json(file),
             tasks_data=load_json(tasks) if tasks else None,
             benchmark_name=benchmark,
             status=status,
+            release_name=release,
+            weight_scheme=weight_scheme,
         )
         self.stdout.write(report.summary())

@@ -1,0 +1,155 @@
+"""The criteria editor: htmx requests that each answer with the dimension's block,
+re-rendered (criteria, maximum score, messages)."""
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from rubrics_app.history import history_rows
+from rubrics_app.models import Criterion, Task
+from rubrics_app.selectors import dimension_blocks
+from rubrics_app.services import authoring
+
+
+def _block(request, task: Task, dimension: str, *, status: int = 200, **context) -> HttpResponse:
+    (block,) = dimension_blocks(task, dimension)
+    return render(
+        request,
+        "rubrics_app/_dimension.html",
+        {"task": task, "block": block, **context},
+        status=status,
+    )
+
+
+def _version(request) -> int:
+    try:
+        return int(request.POST["version"])
+    except (KeyError, ValueError):
+        raise ValidationError(
+            {"version": "The edit does not say which version it changes."}
+        ) from None
+
+
+@require_POST
+def criterion_add(request, pk: int):
+    task = get_object_or_404(Task, pk=pk)
+    dimension = request.POST.get("dimension", "")
+    if dimension not in {"scientific", "visual", "instruction"}:
+        return HttpResponse("unknown dimension", status=400)
+    try:
+        authoring.criterion_create(
+            task=task,
+            dimension=dimension,
+            text=request.POST.get("text", ""),
+            polarity=request.POST.get("polarity", "1"),
+            weight=request.POST.get("weight", "1"),
+            user=request.user,
+        )
+    except ValidationError as exc:
+        return _block(
+            request,
+            task,
+            dimension,
+            status=422,
+            add_errors=exc.message_dict,
+            add_values=request.POST,
+        )
+    return _block(request, task, dimension, added=True)
+
+
+@require_http_methods(["GET", "POST"])
+def criterion_edit(request, pk: int):
+    criterion = get_object_or_404(Criterion.objects.select_related("task"), pk=pk)
+    task, dimension = criterion.task, criterion.dimension
+    if request.method == "GET":
+        return _block(request, task, dimension, editing=criterion.pk)
+    try:
+        authoring.criterion_update(
+            criterion_id=criterion.pk,
+            version=_version(request),
+            user=request.user,
+            text=request.POST.get("text"),
+            polarity=request.POST.get("polarity"),
+            weight=request.POST.get("weight"),
+        )
+    except authoring.EditConflict as exc:
+        return _block(
+            request,
+            task,
+            dimension,
+            status=409,
+            editing=criterion.pk,
+            conflict=exc,
+            values=request.POST,
+        )
+    except ValidationError as exc:
+        return _block(
+            request,
+            task,
+            dimension,
+            status=422,
+            editing=criterion.pk,
+            errors=exc.message_dict,
+            values=request.POST,
+        )
+    return _block(request, task, dimension)
+
+
+@require_http_methods(["GET"])
+def criterion_row(request, pk: int):
+    """The block without an open editor (cancel)."""
+    criterion = get_object_or_404(Criterion.objects.select_related("task"), pk=pk)
+    return _block(request, criterion.task, criterion.dimension)
+
+
+ACTIONS = {
+    "up": lambda **kw: authoring.criterion_move(offset=-1, **kw),
+    "down": lambda **kw: authoring.criterion_move(offset=1, **kw),
+    "retire": authoring.criterion_retire,
+    "approve": authoring.criterion_approve,
+}
+
+
+@require_POST
+def criterion_action(request, pk: int, action: str):
+    criterion = get_object_or_404(Criterion.objects.select_related("task"), pk=pk)
+    task, dimension = criterion.task, criterion.dimension
+    try:
+        version = _version(request)
+        if action == "request-changes":
+            # htmx's hx-prompt sends the reviewer's answer in this header.
+            comment = request.POST.get("comment") or request.headers.get("HX-Prompt", "")
+            authoring.criterion_request_changes(
+                criterion_id=pk, version=version, user=request.user, comment=comment
+            )
+        elif action in ACTIONS:
+            ACTIONS[action](criterion_id=pk, version=version, user=request.user)
+        else:
+            return HttpResponse("unknown action", status=404)
+    except authoring.EditConflict as exc:
+        return _block(request, task, dimension, status=409, conflict=exc)
+    except ValidationError as exc:
+        return _block(
+            request,
+            task,
+            dimension,
+            status=422,
+            action_errors=[m for ms in exc.message_dict.values() for m in ms],
+        )
+    except PermissionDenied as exc:
+        return _block(request, task, dimension, status=403, action_errors=[str(exc)])
+    return _block(request, task, dimension)
+
+
+def task_history(request, pk: int):
+    task = get_object_or_404(Task.objects.select_related("benchmark"), pk=pk)
+    records = Criterion.history.filter(task_id=task.pk).select_related("history_user")
+    criterion = request.GET.get("criterion")
+    if criterion:
+        records = records.filter(id=criterion)
+    return render(
+        request,
+        "rubrics_app/task_history.html",
+        {"task": task, "rows": history_rows(records), "criterion": criterion},
+    )

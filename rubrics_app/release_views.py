@@ -1,0 +1,58 @@
+import json
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from annotator.errors import InputError
+from rubrics_app.models import Benchmark, Release
+from rubrics_app.services.releases import release_compare, release_create, release_export
+
+
+@require_http_methods(["GET", "POST"])
+def release_list(request, pk: int):
+    benchmark = get_object_or_404(Benchmark, pk=pk)
+    if request.method == "POST":
+        try:
+            report = release_create(
+                benchmark=benchmark,
+                name=request.POST.get("name", ""),
+                user=request.user,
+                weight_scheme=request.POST.get("weight_scheme", ""),
+                notes=request.POST.get("notes", ""),
+            )
+        except (InputError, PermissionDenied) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, report.summary())
+        return redirect("release-list", pk=benchmark.pk)
+    releases = benchmark.releases.select_related("created_by").annotate(
+        n_criteria=Count("tasks__criteria")
+    )
+    return render(
+        request, "rubrics_app/release_list.html", {"benchmark": benchmark, "releases": releases}
+    )
+
+
+@require_safe
+def release_download(request, pk: int):
+    release = get_object_or_404(Release.objects.select_related("benchmark"), pk=pk)
+    body = json.dumps(release_export(release=release), ensure_ascii=False, indent=2) + "\n"
+    response = HttpResponse(body, content_type="application/json; charset=utf-8")
+    filename = f"{release.benchmark.name}_{release.name}_rubrics.json".replace(" ", "_")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+def release_compare_view(request):
+    old = get_object_or_404(Release.objects.select_related("benchmark"), pk=request.GET.get("old"))
+    new = get_object_or_404(Release, pk=request.GET.get("new"), benchmark=old.benchmark)
+    return render(
+        request,
+        "rubrics_app/release_compare.html",
+        {"comparison": release_compare(old=old, new=new)},
+    )

@@ -29,3 +29,15 @@ class CriterionOrigin(models.TextChoices):
     IMPORTED = "imported", "imported"
     EXPERT = "expert", "expert"
     LLM = "llm", "LLM"
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending", "pending"
+    ACCEPTED = "accepted", "accepted"
+    REJECTED = "rejected", "rejected"
+
+
+class ProposalStatus(models.TextChoices):
+    OPEN = "open", "being written"
+    SUBMITTED = "submitted", "submitted"
+    MERGED = "merged", "merged"

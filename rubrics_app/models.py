@@ -6,7 +6,15 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from .choices import CriterionOrigin, CriterionStatus, Dimension, Level, Polarity
+from .choices import (
+    CriterionOrigin,
+    CriterionStatus,
+    Dimension,
+    Level,
+    Polarity,
+    ProposalStatus,
+    SuggestionStatus,
+)
 
 LIVE_CRITERIA = ~Q(status=CriterionStatus.RETIRED)
 
@@ -188,3 +196,126 @@ class ReleaseCriterion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.release_task} {self.dimension} {self.number}"
+
+
+class PromptTemplate(models.Model):
+    """A versioned prompt for a language model. Saving a change makes a new version;
+    what a model produced names the version it was asked with."""
+
+    CRITERIA_DRAFT = "criteria_draft"
+    KINDS = [(CRITERIA_DRAFT, "drafting criteria")]
+
+    kind = models.CharField(max_length=30, choices=KINDS)
+    version = models.PositiveIntegerField()
+    text = models.TextField(
+        help_text="Placeholders: {prompt}, {requirement}. The reply must be JSON."
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "version"], name="prompt_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+
+class CriteriaDraft(models.Model):
+    """One reply of the language model asked to draft a task's criteria."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="drafts")
+    job = models.ForeignKey("annotator.Job", null=True, on_delete=models.SET_NULL, related_name="+")
+    llm_model = models.CharField(max_length=100)
+    prompt_version = models.PositiveIntegerField()
+    ok = models.BooleanField()
+    error = models.TextField(blank=True)
+    raw_response = models.TextField(blank=True)
+    prompt_tokens = models.PositiveIntegerField(null=True, blank=True)
+    completion_tokens = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"draft of {self.task} by {self.llm_model}"
+
+
+class CriterionSuggestion(models.Model):
+    """A criterion the language model suggests; an expert accepts (maybe edited) or
+    rejects it. Never part of the rubric until accepted."""
+
+    draft = models.ForeignKey(CriteriaDraft, on_delete=models.CASCADE, related_name="suggestions")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="suggestions")
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    text = models.TextField()
+    polarity = models.SmallIntegerField(choices=Polarity.choices)
+    weight = models.DecimalField(max_digits=12, decimal_places=6)
+    status = models.CharField(
+        max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
+    )
+    criterion = models.ForeignKey(
+        Criterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["task", "dimension", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ProposalSet(models.Model):
+    """One expert's own version of a task's rubric, merged by a reviewer with the
+    other experts' versions."""
+
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="proposal_sets")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proposal_sets"
+    )
+    status = models.CharField(
+        max_length=10, choices=ProposalStatus.choices, default=ProposalStatus.OPEN
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["task", "author"]
+        constraints = [
+            models.UniqueConstraint(fields=["task", "author"], name="proposal_set_per_expert"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author} on {self.task}"
+
+
+class ProposedCriterion(models.Model):
+    proposal_set = models.ForeignKey(ProposalSet, on_delete=models.CASCADE, related_name="criteria")
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    position = models.PositiveIntegerField(default=0)
+    text = models.TextField()
+    polarity = models.SmallIntegerField(choices=Polarity.choices, default=Polarity.POSITIVE)
+    weight = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal(1))
+
+    class Meta:
+        ordering = ["proposal_set", "dimension", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.text

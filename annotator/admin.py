@@ -1,7 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from annotator.models import GeneratorModel, JudgeEvaluation, Judgment, User, Video
+from annotator.models import (
+    GeneratorModel,
+    ImportBatch,
+    Job,
+    JudgeEvaluation,
+    Judgment,
+    User,
+    Video,
+)
+from annotator.services.media import videos_reprocess
 from annotator.services.users import user_set_role
 
 
@@ -50,7 +59,7 @@ class VideoAdmin(admin.ModelAdmin):
     list_filter = ["kind", "media_status", "generator", "level", "batch"]
     search_fields = ["original_name", "source_path", "caption", "source_ref", "sha256"]
     list_select_related = ["generator", "task__benchmark"]
-    raw_id_fields = ["task"]
+    raw_id_fields = ["task", "batch"]
     readonly_fields = [
         "sha256",
         "size_bytes",
@@ -61,10 +70,31 @@ class VideoAdmin(admin.ModelAdmin):
         "height",
         "codec",
         "bitrate",
+        "pix_fmt",
+        "container",
+        "faststart",
+        "poster",
+        "filmstrip",
+        "judge_frames",
+        "playable",
+        "rendition_reason",
+        "processing_started_at",
         "processed_at",
         "created_at",
         "updated_at",
     ]
+    actions = ["reprocess"]
+
+    @admin.action(description="Re-run media processing")
+    def reprocess(self, request, queryset):
+        count = videos_reprocess(videos=queryset)
+        self.message_user(request, f"{count} videos queued for processing.")
+
+
+@admin.register(ImportBatch)
+class ImportBatchAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_by", "created_at"]
+    search_fields = ["name"]
 
 
 @admin.register(JudgeEvaluation)
@@ -91,3 +121,20 @@ class JudgmentAdmin(admin.ModelAdmin):
     list_filter = ["source", "status", "judge_model"]
     list_select_related = ["video__generator", "criterion__task__benchmark", "user"]
     raw_id_fields = ["video", "criterion", "evaluation"]
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    list_display = ["kind", "description", "status", "total", "succeeded", "failed", "created_at"]
+    list_filter = ["kind", "status"]
+    readonly_fields = [
+        "kind",
+        "status",
+        "total",
+        "succeeded",
+        "failed",
+        "failures",
+        "created_by",
+        "created_at",
+        "finished_at",
+    ]

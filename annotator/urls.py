@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from annotator import views
-from rubrics_app import editor_views, release_views
+from rubrics_app import drafting_views, editor_views, release_views
 from rubrics_app import views as rubric_views
 
 urlpatterns = [
@@ -18,6 +18,15 @@ urlpatterns = [
     path("criteria/<int:pk>/edit", editor_views.criterion_edit, name="criterion-edit"),
     path("criteria/<int:pk>/row", editor_views.criterion_row, name="criterion-row"),
     path("criteria/<int:pk>/<slug:action>", editor_views.criterion_action, name="criterion-action"),
+    path("tasks/<int:pk>/draft", drafting_views.task_draft, name="task-draft"),
+    path("tasks/<int:pk>/suggestions", drafting_views.task_suggestions, name="task-suggestions"),
+    path(
+        "suggestions/<int:pk>/<slug:decision>",
+        drafting_views.suggestion_decide,
+        name="suggestion-decide",
+    ),
+    path("benchmarks/<int:pk>/draft", drafting_views.benchmark_draft, name="benchmark-draft"),
+    path("jobs/<int:pk>/", drafting_views.job_detail, name="job-detail"),
     path("benchmarks/<int:pk>/releases/", release_views.release_list, name="release-list"),
     path("releases/<int:pk>/export.json", release_views.release_download, name="release-export"),
     path("releases/compare/", release_views.release_compare_view, name="release-compare"),

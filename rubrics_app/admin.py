@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from rubrics_app.models import Benchmark, Criterion, Task
+from rubrics_app.models import (
+    Benchmark,
+    CriteriaDraft,
+    Criterion,
+    CriterionSuggestion,
+    PromptTemplate,
+    ProposalSet,
+    Release,
+    Task,
+)
+from rubrics_app.services import drafting
 
 
 @admin.register(Benchmark)
@@ -31,3 +41,62 @@ class CriterionAdmin(admin.ModelAdmin):
     search_fields = ["text"]
     list_select_related = ["task__benchmark"]
     raw_id_fields = ["task", "created_by"]
+
+
+@admin.register(PromptTemplate)
+class PromptTemplateAdmin(admin.ModelAdmin):
+    """Admins edit a prompt by adding a version; earlier versions stay as they were,
+    since drafts name the version they were made with."""
+
+    list_display = ["kind", "version", "created_by", "created_at"]
+    list_filter = ["kind"]
+    fields = ["kind", "text"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_changeform_initial_data(self, request):
+        current = drafting.prompt_current()
+        return {"kind": current.kind, "text": current.text}
+
+    def save_model(self, request, obj, form, change):
+        saved = drafting.prompt_save(kind=obj.kind, text=obj.text, user=request.user)
+        obj.pk, obj.version = saved.pk, saved.version
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Release)
+class ReleaseAdmin(ReadOnlyAdmin):
+    """Releases never change: made by reviewers in the app, only viewed here."""
+
+    list_display = ["name", "benchmark", "weight_scheme", "created_by", "created_at"]
+    list_filter = ["benchmark"]
+
+
+@admin.register(CriteriaDraft)
+class CriteriaDraftAdmin(ReadOnlyAdmin):
+    list_display = ["task", "llm_model", "prompt_version", "ok", "error", "created_at"]
+    list_filter = ["ok", "llm_model"]
+    list_select_related = ["task__benchmark"]
+
+
+@admin.register(CriterionSuggestion)
+class CriterionSuggestionAdmin(ReadOnlyAdmin):
+    list_display = ["text", "task", "dimension", "status", "decided_by"]
+    list_filter = ["status", "dimension"]
+    list_select_related = ["task__benchmark", "decided_by"]
+
+
+@admin.register(ProposalSet)
+class ProposalSetAdmin(admin.ModelAdmin):
+    list_display = ["task", "author", "status", "submitted_at"]
+    list_filter = ["status"]
+    list_select_related = ["task__benchmark", "author"]
+    raw_id_fields = ["task"]

@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from .choices import Dimension
+from .drafting_views import suggestions_context
 from .filtersets import TaskFilter
 from .models import Task
 from .selectors import (
@@ -50,6 +51,7 @@ def task_detail(request, pk: int):
     context = {
         "task": task,
         "dimensions": dimension_blocks(task),
+        **suggestions_context(task),
         "videos": task.videos.select_related("generator").order_by("generator__name"),
         "previous": siblings.filter(index__lt=task.index).order_by("-index").first(),
         "next": siblings.filter(index__gt=task.index).order_by("index").first(),

@@ -120,3 +120,15 @@ def s3_storage(settings, s3_server, monkeypatch):
     }
     settings.S3_BUCKET = bucket
     return bucket
+
+
+@pytest.fixture
+def llm_server(settings):
+    """A chat-completions endpoint on loopback, configured as the app's LLM."""
+    from tests.llm_server import ChatServer
+
+    server = ChatServer()
+    settings.LLM_BASE_URL, settings.LLM_API_KEY, settings.LLM_MODEL = server.url, "k", "test-vlm"
+    settings.LLM_TIMEOUT, settings.LLM_MAX_RETRIES = 2, 2
+    yield server
+    server.close()

@@ -69,9 +69,16 @@ def _save(criterion: Criterion, user: User, reason: str, fields: list[str]) -> C
 
 
 def criterion_create(
-    *, task: Task, dimension: str, text: str, polarity: int, weight: Any, user: User
+    *,
+    task: Task,
+    dimension: str,
+    text: str,
+    polarity: int,
+    weight: Any,
+    user: User,
+    origin: str = CriterionOrigin.EXPERT,
 ) -> Criterion:
-    """A new expert criterion at the end of its dimension, proposed for review."""
+    """A new criterion at the end of its dimension, proposed for review."""
     Dimension(dimension)
     weight = parse_editor_weight(weight)
     with transaction.atomic():
@@ -88,7 +95,7 @@ def criterion_create(
             number=(top["number"] or 0) + 1,
             position=(top["position"] if top["position"] is not None else -1) + 1,
             status=CriterionStatus.PROPOSED,
-            origin=CriterionOrigin.EXPERT,
+            origin=origin,
             created_by=user,
             updated_by=user,
         )

@@ -1,0 +1,33 @@
+"""Progress of long operations: each item reports once, the last one closes the job."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from annotator.models import Job, JobStatus, User
+
+
+def job_create(*, kind: str, total: int, user: User | None, description: str = "") -> Job:
+    return Job.objects.create(
+        kind=kind,
+        total=total,
+        created_by=user,
+        description=description,
+        status=JobStatus.QUEUED if total else JobStatus.DONE,
+    )
+
+
+def job_item_finished(*, job_id: int, failure: str = "") -> Job:
+    """Counts one item as done (or failed, saying why); finishes the job with its last
+    item. Row-locked, so items finishing at once on several workers all count."""
+    with transaction.atomic():
+        job = Job.objects.select_for_update().get(pk=job_id)
+        if failure:
+            job.failed += 1
+            job.failures.append(failure)
+        else:
+            job.succeeded += 1
+        job.status = JobStatus.DONE if job.finished >= job.total else JobStatus.RUNNING
+        if job.status == JobStatus.DONE:
+            job.finished_at = timezone.now()
+        job.save()
+    return job

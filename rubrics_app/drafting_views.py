@@ -1,0 +1,110 @@
+"""LLM-drafted criteria: start drafts, follow their job, accept or reject suggestions."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect
+
+from annotator.llm import LLMNotConfigured, llm_configured
+from annotator.models import Job, JobStatus
+from annotator.permissions import reviewer_required
+from rubrics_app.choices import SuggestionStatus
+from rubrics_app.filtersets import TaskFilter
+from rubrics_app.models import Benchmark, CriterionSuggestion, Task
+from rubrics_app.selectors import dimension_blocks, tasks_with_review_state
+from rubrics_app.services import drafting
+
+
+def suggestions_context(task: Task, *, job: Job | None = None, error: str = "") -> dict:
+    """What the suggestions panel shows; the task page includes it too."""
+    return {
+        "task": task,
+        "job": job,
+        "error": error,
+        "llm_configured": llm_configured(),
+        "suggestions": task.suggestions.filter(status=SuggestionStatus.PENDING).order_by(
+            "dimension", "pk"
+        ),
+        "last_draft": task.drafts.first(),
+    }
+
+
+def suggestions_panel(
+    request, task: Task, *, job: Job | None = None, status: int = 200, error: str = ""
+):
+    return render(
+        request,
+        "rubrics_app/_suggestions.html",
+        suggestions_context(task, job=job, error=error),
+        status=status,
+    )
+
+
+@require_POST
+def task_draft(request, pk: int):
+    task = get_object_or_404(Task, pk=pk)
+    try:
+        job = drafting.criteria_draft_start(
+            tasks=Task.objects.filter(pk=task.pk), user=request.user
+        )
+    except LLMNotConfigured as exc:
+        return suggestions_panel(request, task, status=422, error=str(exc))
+    return suggestions_panel(request, task, job=job)
+
+
+@require_safe
+def task_suggestions(request, pk: int):
+    task = get_object_or_404(Task, pk=pk)
+    job = Job.objects.filter(pk=request.GET.get("job")).first() if request.GET.get("job") else None
+    return suggestions_panel(request, task, job=job)
+
+
+@require_POST
+def suggestion_decide(request, pk: int, decision: str):
+    suggestion = get_object_or_404(CriterionSuggestion.objects.select_related("task"), pk=pk)
+    task = suggestion.task
+    try:
+        if decision == "accept":
+            drafting.suggestion_accept(
+                suggestion_id=pk,
+                user=request.user,
+                text=request.POST.get("text"),
+                polarity=request.POST.get("polarity"),
+                weight=request.POST.get("weight"),
+            )
+        else:
+            drafting.suggestion_reject(suggestion_id=pk, user=request.user)
+    except ValidationError as exc:
+        return suggestions_panel(request, task, status=422, error=" ".join(exc.messages))
+    response = suggestions_panel(request, task)
+    if decision == "accept":
+        # The accepted criterion joins its dimension: refresh that block too.
+        (block,) = dimension_blocks(task, suggestion.dimension)
+        block_html = render(
+            request, "rubrics_app/_dimension.html", {"task": task, "block": block, "oob": True}
+        ).content
+        response.content += block_html
+    return response
+
+
+@reviewer_required
+@require_POST
+def benchmark_draft(request, pk: int):
+    """Drafts criteria for every task the benchmark page's filters select."""
+    benchmark = get_object_or_404(Benchmark, pk=pk)
+    tasks = TaskFilter(request.POST, queryset=tasks_with_review_state(benchmark.tasks.all())).qs
+    try:
+        job = drafting.criteria_draft_start(tasks=tasks, user=request.user)
+    except LLMNotConfigured as exc:
+        messages.error(request, str(exc))
+        return HttpResponseClientRedirect(reverse("benchmark-detail", args=[benchmark.pk]))
+    return HttpResponseClientRedirect(reverse("job-detail", args=[job.pk]))
+
+
+@require_safe
+def job_detail(request, pk: int):
+    job = get_object_or_404(Job.objects.select_related("created_by"), pk=pk)
+    template = "annotator/_job.html" if request.htmx else "annotator/job_detail.html"
+    return render(request, template, {"job": job, "running": job.status != JobStatus.DONE})

@@ -14,6 +14,7 @@ urlpatterns = [
     path("benchmarks/<int:pk>/", rubric_views.benchmark_detail, name="benchmark-detail"),
     path("tasks/<int:pk>/", rubric_views.task_detail, name="task-detail"),
     path("tasks/<int:pk>/history/", editor_views.task_history, name="task-history"),
+    path("", include("rubrics_app.proposal_urls")),
     path("tasks/<int:pk>/criteria/", editor_views.criterion_add, name="criterion-add"),
     path("criteria/<int:pk>/edit", editor_views.criterion_edit, name="criterion-edit"),
     path("criteria/<int:pk>/row", editor_views.criterion_row, name="criterion-row"),

@@ -1,0 +1,284 @@
+"""Experts' proposed sets: each expert edits their own (plain forms: adding and removing
+a row re-renders the form without saving), a reviewer compares the submitted ones and
+merges them into the task's rubric."""
+
+from dataclasses import dataclass, field
+from itertools import zip_longest
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from annotator.permissions import reviewer_required
+from rubrics_app.choices import Dimension, ProposalStatus
+from rubrics_app.models import ProposalSet, ProposedCriterion, Task
+from rubrics_app.rubric_format import format_weight
+from rubrics_app.selectors import live_criteria
+from rubrics_app.services import proposals
+
+ITEM_FIELDS = ("dimension", "text", "polarity", "weight")
+DIMENSION_ORDER = {key: n for n, key in enumerate(Dimension.values)}
+
+
+@dataclass
+class Row:
+    index: int
+    item: dict[str, str]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+@dataclass
+class RowBlock:
+    key: str
+    label: str
+    rows: list[Row]
+
+
+def _task(pk: int) -> Task:
+    return get_object_or_404(Task.objects.select_related("benchmark"), pk=pk)
+
+
+def _as_item(criterion: Any) -> dict[str, str]:
+    return {
+        "dimension": criterion.dimension,
+        "text": criterion.text,
+        "polarity": str(criterion.polarity),
+        "weight": format_weight(criterion.weight),
+    }
+
+
+def _sorted(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Items by dimension, in the form's order within one (a stable sort)."""
+    return sorted(items, key=lambda item: DIMENSION_ORDER.get(item["dimension"], len(Dimension)))
+
+
+def _posted_items(post) -> list[dict[str, str]]:
+    """The form's rows: each row sends one value of every field, in order."""
+    columns = [post.getlist(name) for name in ITEM_FIELDS]
+    rows = zip_longest(*columns, fillvalue="")
+    return _sorted([dict(zip(ITEM_FIELDS, row, strict=True)) for row in rows])
+
+
+def _split_errors(exc: ValidationError) -> tuple[dict[int, dict[str, list[str]]], list[str]]:
+    """Errors keyed "<index>.<field>" per row; the others (the set's, a tampered
+    dimension's) as a list."""
+    by_row: dict[int, dict[str, list[str]]] = {}
+    general: list[str] = []
+    for key, messages_ in exc.message_dict.items():
+        index, _, name = key.partition(".")
+        if index.isdigit() and name in {"text", "polarity", "weight"}:
+            by_row.setdefault(int(index), {})[name] = messages_
+        else:
+            general.extend(messages_)
+    return by_row, general
+
+
+def _edit_page(
+    request,
+    task: Task,
+    proposal_set: ProposalSet | None,
+    items: list[dict[str, str]],
+    *,
+    status: int = 200,
+    error: ValidationError | None = None,
+    focus: int | None = None,
+):
+    read_only = proposal_set is not None and proposal_set.status == ProposalStatus.MERGED
+    if read_only:
+        items = _stored_items(task, proposal_set)
+    row_errors, general = _split_errors(error) if error else ({}, [])
+    rows = [Row(i, item, row_errors.get(i, {})) for i, item in enumerate(items)]
+    blocks = [
+        RowBlock(key, label, [row for row in rows if row.item["dimension"] == key])
+        for key, label in Dimension.choices
+    ]
+    context = {
+        "task": task,
+        "proposal_set": proposal_set,
+        "read_only": read_only,
+        "blocks": blocks,
+        "errors": general,
+        "focus": focus,
+    }
+    return render(request, "rubrics_app/proposal_edit.html", context, status=status)
+
+
+def _own_set(task: Task, user) -> ProposalSet | None:
+    return (
+        ProposalSet.objects.filter(task=task, author=user)
+        .prefetch_related(Prefetch("criteria", queryset=ProposedCriterion.objects.order_by()))
+        .first()
+    )
+
+
+def _stored_items(task: Task, proposal_set: ProposalSet | None) -> list[dict[str, str]]:
+    """The set's criteria; before the expert starts one, the task's live criteria (what
+    the set starts as on the first save)."""
+    if proposal_set is None:
+        return [_as_item(c) for c in live_criteria().filter(task=task)]
+    criteria = sorted(proposal_set.criteria.all(), key=lambda c: (c.position, c.pk))
+    return _sorted([_as_item(c) for c in criteria])
+
+
+@require_http_methods(["GET", "POST"])
+def proposal_edit(request, pk: int):
+    """The expert's own set: there is no URL for someone else's."""
+    task = _task(pk)
+    proposal_set = _own_set(task, request.user)
+    if request.method == "GET":
+        return _edit_page(request, task, proposal_set, _stored_items(task, proposal_set))
+    items = _posted_items(request.POST)
+    if request.POST.get("add") in DIMENSION_ORDER:
+        dimension = request.POST["add"]
+        items = _sorted(
+            [*items, {"dimension": dimension, "text": "", "polarity": "1", "weight": "1"}]
+        )
+        focus = max(i for i, item in enumerate(items) if item["dimension"] == dimension)
+        return _edit_page(request, task, proposal_set, items, focus=focus)
+    if "remove" in request.POST:
+        remove = request.POST["remove"]
+        if remove.isdigit() and int(remove) < len(items):
+            items.pop(int(remove))
+        return _edit_page(request, task, proposal_set, items)
+    try:
+        with transaction.atomic():  # an invalid first save leaves no set behind
+            own = proposals.proposal_set_for(task=task, user=request.user)
+            proposals.proposal_set_save(proposal_set=own, user=request.user, items=items)
+    except ValidationError as exc:
+        return _edit_page(request, task, proposal_set, items, status=422, error=exc)
+    messages.success(request, "Your proposed set is saved.")
+    return redirect("proposal-edit", task.pk)
+
+
+@require_POST
+def proposal_submit(request, pk: int):
+    """Saves the rows posted with it (the edit form's), if any, then submits."""
+    task = _task(pk)
+    items = _posted_items(request.POST)
+    try:
+        with transaction.atomic():
+            own = proposals.proposal_set_for(task=task, user=request.user)
+            if "rows" in request.POST:
+                own = proposals.proposal_set_save(proposal_set=own, user=request.user, items=items)
+            proposals.proposal_set_submit(proposal_set=own, user=request.user)
+    except ValidationError as exc:
+        proposal_set = _own_set(task, request.user)
+        if "rows" not in request.POST:
+            items = _stored_items(task, proposal_set)
+        return _edit_page(request, task, proposal_set, items, status=422, error=exc)
+    messages.success(
+        request,
+        "Your proposed set is submitted: reviewers see it now. You can change it "
+        "until it is merged; a change takes it back until you submit again.",
+    )
+    return redirect("proposal-edit", task.pk)
+
+
+@dataclass
+class GroupRow:
+    """A group with the reviewer's inputs for it."""
+
+    group: proposals.ProposalGroup
+    adopt: bool
+    text: str
+    polarity: str
+    weight: str
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _review_page(request, task: Task, *, status: int = 200, posted=None, error=None):
+    sets = list(
+        task.proposal_sets.select_related("author")
+        .prefetch_related(Prefetch("criteria", queryset=ProposedCriterion.objects.order_by()))
+        .order_by("author__username")
+    )
+    submitted = [s for s in sets if s.status == ProposalStatus.SUBMITTED]
+    group_errors: dict[str, dict[str, list[str]]] = {}
+    errors: list[str] = []
+    if isinstance(error, ValidationError):
+        for key, messages_ in error.message_dict.items():
+            group, _, name = key.partition(".")
+            if key == NON_FIELD_ERRORS or not name:
+                errors.extend(messages_)
+            else:
+                group_errors.setdefault(group, {})[name] = messages_
+    elif error is not None:
+        errors.append(str(error))
+    adopted = set(posted.getlist("adopt")) if posted is not None else None
+    blocks = []
+    for block in proposals.proposal_groups(task=task, sets=submitted):
+        rows = []
+        for group in block.groups:
+            key = group.key
+            if posted is None:
+                values = [group.text, str(group.polarity), format_weight(group.weight)]
+            else:
+                values = [
+                    posted.get(f"{name}-{key}", "") for name in ("text", "polarity", "weight")
+                ]
+            adopt = group.has_majority if adopted is None else key in adopted
+            rows.append(GroupRow(group, adopt, *values, errors=group_errors.get(key, {})))
+        blocks.append(RowBlock(block.key, block.label, rows))
+    side_by_side = [
+        {
+            "label": label,
+            "columns": [
+                (s, sorted((c for c in s.criteria.all() if c.dimension == key), key=_by_position))
+                for s in submitted
+            ],
+        }
+        for key, label in Dimension.choices
+    ]
+    context = {
+        "task": task,
+        "submitted": submitted,
+        "writing": [s for s in sets if s.status == ProposalStatus.OPEN],
+        "merged_sets": [s for s in sets if s.status == ProposalStatus.MERGED],
+        "side_by_side": side_by_side,
+        "blocks": blocks,
+        "errors": errors,
+        "seen": proposals.sets_fingerprint(submitted),
+    }
+    return render(request, "rubrics_app/proposal_review.html", context, status=status)
+
+
+def _by_position(criterion: ProposedCriterion) -> tuple[int, int]:
+    return criterion.position, criterion.pk
+
+
+@reviewer_required
+@require_http_methods(["GET"])
+def proposal_review(request, pk: int):
+    return _review_page(request, _task(pk))
+
+
+@reviewer_required
+@require_POST
+def proposal_merge(request, pk: int):
+    task = _task(pk)
+    choices = [
+        {
+            "group": key,
+            "text": request.POST.get(f"text-{key}"),
+            "polarity": request.POST.get(f"polarity-{key}"),
+            "weight": request.POST.get(f"weight-{key}"),
+        }
+        for key in request.POST.getlist("adopt")
+    ]
+    try:
+        merged = proposals.proposals_merge(
+            task=task, user=request.user, choices=choices, seen=request.POST.get("seen")
+        )
+    except proposals.ProposalsChanged as exc:
+        # Fresh groups and defaults: the reviewer's inputs were for other sets.
+        return _review_page(request, task, status=409, error=exc)
+    except ValidationError as exc:
+        return _review_page(request, task, status=422, posted=request.POST, error=exc)
+    messages.success(
+        request, f"Merged the experts' proposals: the rubric has {len(merged)} criteria now."
+    )
+    return redirect("task-detail", task.pk)

@@ -30,7 +30,8 @@ from rubrics_app.choices import (
     Polarity,
     ProposalStatus,
 )
-from rubrics_app.models import LIVE_CRITERIA, Criterion, ProposalSet, ProposedCriterion, Task
+from rubrics_app.models import Criterion, ProposalSet, ProposedCriterion, Task
+from rubrics_app.selectors import live_criteria
 from rubrics_app.services.authoring import parse_editor_weight
 
 # Two criteria are near duplicates when rapidfuzz's token_set_ratio (0..100, on
@@ -54,10 +55,6 @@ class ProposalsChanged(Exception):
 def _normalized(text: str) -> str:
     """The text compared for "the same text": case and runs of spaces do not count."""
     return " ".join(text.split()).casefold()
-
-
-def _live_criteria(task: Task):
-    return task.criteria.filter(LIVE_CRITERIA).order_by("dimension", "position", "number")
 
 
 def _require_author(proposal_set: ProposalSet, user: User) -> None:
@@ -93,7 +90,7 @@ def proposal_set_for(*, task: Task, user: User) -> ProposalSet:
                     polarity=criterion.polarity,
                     weight=criterion.weight,
                 )
-                for position, criterion in _positioned(_live_criteria(task))
+                for position, criterion in _positioned(live_criteria().filter(task=task))
             )
     return proposal_set
 
@@ -477,7 +474,7 @@ def proposals_merge(
         }
         adopted = _clean_choices(choices, groups)
 
-        live = list(_live_criteria(task).select_for_update())
+        live = list(live_criteria().filter(task=task).select_for_update())
         tops = task.criteria.order_by().values("dimension").annotate(top=Max("number"))
         next_number = {row["dimension"]: row["top"] + 1 for row in tops}
         claimed: set[int] = set()

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from annotator import views
+from annotator import leaderboard_views, views
 from rubrics_app import drafting_views, editor_views, release_views
 from rubrics_app import views as rubric_views
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("benchmarks/", rubric_views.benchmark_list, name="benchmark-list"),
     path("benchmarks/<int:pk>/", rubric_views.benchmark_detail, name="benchmark-detail"),
+    path(
+        "benchmarks/<int:pk>/leaderboard/", leaderboard_views.leaderboard_page, name="leaderboard"
+    ),
     path("tasks/<int:pk>/", rubric_views.task_detail, name="task-detail"),
     path("tasks/<int:pk>/history/", editor_views.task_history, name="task-history"),
     path("", include("rubrics_app.proposal_urls")),

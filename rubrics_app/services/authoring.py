@@ -50,7 +50,8 @@ def _check(task: Task, text: str, exclude_pk: int | None = None) -> str:
 
 def _locked(criterion_id: int, version: int) -> Criterion:
     criterion = (
-        Criterion.objects.select_for_update()
+        # of=self: PostgreSQL cannot lock the nullable side of the updated_by join.
+        Criterion.objects.select_for_update(of=("self",))
         .select_related("updated_by", "task")
         .get(pk=criterion_id)
     )

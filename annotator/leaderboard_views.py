@@ -1,0 +1,61 @@
+import json
+
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_safe
+
+from annotator.errors import InputError
+from annotator.services.agreement import judge_agreement
+from annotator.services.leaderboard import Source, benchmark_judges, leaderboard_compute
+from rubrics_app.choices import Dimension, Level
+from rubrics_app.models import Benchmark
+
+
+@require_safe
+def leaderboard_page(request, pk: int):
+    benchmark = get_object_or_404(Benchmark, pk=pk)
+    releases = list(benchmark.releases.all())
+    release = next((r for r in releases if str(r.pk) == request.GET.get("release")), None)
+    source = request.GET.get("source", Source.DRAFTS)
+    if source not in Source.__members__.values():
+        source = Source.DRAFTS
+    judges = benchmark_judges(benchmark)
+    judge = request.GET.get("judge") or (judges[0] if judges else None)
+    context = {
+        "benchmark": benchmark,
+        "releases": releases,
+        "release": release,
+        "source": source,
+        "sources": [s.value for s in Source],
+        "judges": judges,
+        "judge": judge,
+        "levels": Level.values,
+        "dimensions": Dimension.values,
+    }
+    try:
+        board = leaderboard_compute(
+            benchmark=benchmark, release=release, source=source, judge_model=judge
+        )
+    except InputError as exc:
+        return render(request, "annotator/leaderboard.html", {**context, "error": exc})
+    context["board"] = board
+    context["chart"] = json.dumps(
+        {
+            "models": [row.generator for row in board.rows],
+            "levels": {
+                level: [row.by_level[level] for row in board.rows] for level in Level.values
+            },
+            "dimensions": {
+                d: [row.by_dimension[d] for row in board.rows] for d in Dimension.values
+            },
+        }
+    )
+    if judge:
+        # The judge against the experts: the ranking from each, and their agreement.
+        context["drafts_board"] = leaderboard_compute(
+            benchmark=benchmark, release=release, source=Source.DRAFTS, judge_model=judge
+        )
+        context["human_board"] = leaderboard_compute(
+            benchmark=benchmark, release=release, source=Source.CONFIRMED
+        )
+        context["agreement"] = judge_agreement(benchmark=benchmark, judge_model=judge)
+    return render(request, "annotator/leaderboard.html", context)

@@ -1,0 +1,48 @@
+import json
+
+from django.core.management.base import BaseCommand
+
+from annotator.commands import reports_input_errors
+from annotator.services.leaderboard import Source, leaderboard_compute
+from rubrics_app.choices import Dimension, Level
+from rubrics_app.services.releases import release_get
+from rubrics_app.services.rubric_files import benchmark_get
+
+
+class Command(BaseCommand):
+    help = "Scores of each generator model: overall, per level and per dimension."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--benchmark", help="benchmark name (optional when there is one)")
+        parser.add_argument("--release", help="score with this release's criteria")
+        parser.add_argument("--source", default=Source.DRAFTS, choices=[s.value for s in Source])
+        parser.add_argument("--judge", help="whose drafts, when several judges made some")
+        parser.add_argument("--json", action="store_true", help="print JSON")
+
+    @reports_input_errors
+    def handle(self, *args, benchmark, release, source, judge, **options):
+        bench = benchmark_get(benchmark)
+        frozen = release_get(benchmark=bench, name=release) if release else None
+        board = leaderboard_compute(
+            benchmark=bench, release=frozen, source=source, judge_model=judge
+        )
+        if options["json"]:
+            self.stdout.write(json.dumps(board.as_dict(), indent=2))
+            return
+        levels = [level.split("-")[0] for level in Level.values]
+        header = ["model", "overall", *levels, *Dimension.values, "coverage"]
+        self.stdout.write("  ".join(f"{h:>12}" for h in header))
+        for row in board.rows:
+            cells = [
+                row.generator,
+                row.overall,
+                *row.by_level.values(),
+                *row.by_dimension.values(),
+                f"{row.tasks_counted}/{row.tasks_total}",
+            ]
+            self.stdout.write(
+                "  ".join(
+                    f"{'-' if c is None else (f'{c:.2f}' if isinstance(c, float) else c):>12}"
+                    for c in cells
+                )
+            )

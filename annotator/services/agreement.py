@@ -1,0 +1,91 @@
+"""How far the GPT judge agrees with the experts: wherever a criterion of a video has
+both a draft and a human-confirmed verdict, per dimension and per generator model."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from statsmodels.stats.inter_rater import cohens_kappa
+
+from annotator.choices import VerdictSource, VerdictStatus
+from annotator.models import Judgment
+from rubrics_app.models import Benchmark
+
+
+@dataclass
+class Agreement:
+    """Counts with the expert as the reference: `judge_1_expert_0` is the judge saying
+    1 where the expert said 0."""
+
+    both_1: int = 0
+    judge_1_expert_0: int = 0
+    judge_0_expert_1: int = 0
+    both_0: int = 0
+
+    def add(self, judge: int, expert: int) -> None:
+        if judge and expert:
+            self.both_1 += 1
+        elif judge:
+            self.judge_1_expert_0 += 1
+        elif expert:
+            self.judge_0_expert_1 += 1
+        else:
+            self.both_0 += 1
+
+    @property
+    def n(self) -> int:
+        return self.both_1 + self.judge_1_expert_0 + self.judge_0_expert_1 + self.both_0
+
+    @property
+    def accuracy(self) -> float | None:
+        return (self.both_1 + self.both_0) / self.n if self.n else None
+
+    @property
+    def kappa(self) -> float | None:
+        """Cohen's kappa; None where it is undefined (one category only)."""
+        if not self.n:
+            return None
+        table = np.array(
+            [[self.both_1, self.judge_1_expert_0], [self.judge_0_expert_1, self.both_0]]
+        )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            value = cohens_kappa(table, return_results=False)
+        return None if math.isnan(value) else float(value)
+
+
+@dataclass
+class JudgeAgreement:
+    judge_model: str
+    overall: Agreement
+    by_dimension: dict[str, Agreement]
+    by_generator: dict[str, Agreement]
+
+
+def judge_agreement(*, benchmark: Benchmark, judge_model: str) -> JudgeAgreement:
+    judgments = Judgment.objects.filter(video__task__benchmark=benchmark)
+    drafts = {
+        (v, c): x
+        for v, c, x in judgments.filter(
+            source=VerdictSource.LLM, judge_model=judge_model
+        ).values_list("video_id", "criterion_id", "verdict")
+    }
+    experts = judgments.filter(source=VerdictSource.HUMAN, status=VerdictStatus.CONFIRMED)
+    expert: dict[tuple[int, int], tuple[int, str, str]] = {}
+    for v, c, x, dimension, generator in experts.order_by("updated_at", "pk").values_list(
+        "video_id", "criterion_id", "verdict", "criterion__dimension", "video__generator__name"
+    ):
+        expert[(v, c)] = (x, dimension, generator)  # the newest confirmed verdict stays
+    result = JudgeAgreement(
+        judge_model, Agreement(), defaultdict(Agreement), defaultdict(Agreement)
+    )
+    for key, (verdict, dimension, generator) in expert.items():
+        if key in drafts:
+            for agreement in (
+                result.overall,
+                result.by_dimension[dimension],
+                result.by_generator[generator],
+            ):
+                agreement.add(drafts[key], verdict)
+    result.by_dimension, result.by_generator = dict(result.by_dimension), dict(result.by_generator)
+    return result

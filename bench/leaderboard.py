@@ -1,0 +1,120 @@
+"""Leaderboard over 10 models x 459 tasks x 15 criteria (68,850 draft verdicts), on
+SQLite and, when it answers, PostgreSQL (issue 5 target: at most 1 s).
+
+    .venv/bin/python bench/leaderboard.py"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+MODELS = 10
+
+
+def run_one(database_url: str) -> dict:
+    os.environ.update(
+        {"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "annotator.settings"}
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from rubrics_io import TASKS, rubric_file
+
+    from annotator.choices import VerdictSource, VerdictStatus, VideoKind
+    from annotator.models import GeneratorModel, Judgment, Video
+    from annotator.services.leaderboard import leaderboard_compute
+    from rubrics_app.models import Benchmark, Criterion
+
+    call_command("migrate", verbosity=0)
+    with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as null:
+        path = Path(tmp) / "rubrics.json"
+        path.write_text(json.dumps(rubric_file(TASKS)))
+        call_command(
+            "import_rubrics", str(path), "--benchmark", "lb", "--release", "v1", stdout=null
+        )
+    benchmark = Benchmark.objects.get(name="lb")
+    tasks = list(benchmark.tasks.all())
+    generators = [GeneratorModel.objects.create(name=f"model-{m}") for m in range(MODELS)]
+    videos = Video.objects.bulk_create(
+        Video(kind=VideoKind.GENERATED, task=task, generator=g)
+        for g in generators
+        for task in tasks
+    )
+    criteria: dict[int, list[int]] = {}
+    for task_id, pk in Criterion.objects.values_list("task_id", "pk"):
+        criteria.setdefault(task_id, []).append(pk)
+    rng = random.Random(0)
+    Judgment.objects.bulk_create(
+        (
+            Judgment(
+                video=v,
+                criterion_id=c,
+                verdict=rng.randint(0, 1),
+                source=VerdictSource.LLM,
+                judge_model="bench-judge",
+                status=VerdictStatus.DRAFT,
+            )
+            for v in videos
+            for c in criteria[v.task_id]
+        ),
+        batch_size=5000,
+    )
+    verdicts = Judgment.objects.count()
+    timings = {}
+    for release in (None, benchmark.releases.get()):
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            board = leaderboard_compute(benchmark=benchmark, release=release)
+            best = min(best, time.perf_counter() - start)
+        assert len(board.rows) == MODELS and board.rows[0].tasks_counted == TASKS
+        timings["release v1" if release else "current criteria"] = best
+    return {"verdicts": verdicts, "timings": timings}
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--run":
+        print(json.dumps(run_one(sys.argv[2])))
+        return
+    from rubrics_io import fresh_postgres_database
+
+    with tempfile.TemporaryDirectory() as tmp:
+        targets = {"SQLite": f"sqlite:///{tmp}/bench.sqlite3"}
+        try:
+            targets["PostgreSQL"] = fresh_postgres_database(
+                "postgres://postgres@127.0.0.1:5432/test", "mwa_bench_leaderboard"
+            )
+        except psycopg.Error as exc:
+            print(f"PostgreSQL: skipped ({exc})")
+        for name, url in targets.items():
+            child = subprocess.run(
+                [sys.executable, __file__, "--run", url],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env={**os.environ, "VAR_DIR": tmp},
+            )
+            if child.returncode:
+                print(f"{name}: failed\n{child.stderr[-2000:]}")
+                continue
+            result = json.loads(child.stdout.strip().splitlines()[-1])
+            print(
+                f"{name}: leaderboard of {MODELS} models over {result['verdicts']} verdicts, "
+                "best of 3 (target <= 1 s):"
+            )
+            for label, seconds in result["timings"].items():
+                print(f"  {label:18} {seconds * 1000:7.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

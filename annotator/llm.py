@@ -2,6 +2,7 @@
 models, or a vision-language model behind vLLM). Retries, back-off on 429 (honouring
 Retry-After) and timeouts are the openai client's own, bounded by LLM_MAX_RETRIES."""
 
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -23,11 +24,13 @@ class LLMNotConfigured(Exception):
 
 class LLMFailed(Exception):
     """No usable reply: the endpoint failed after its retries, or the reply held no
-    JSON of the expected shape. `raw` keeps whatever text came back."""
+    JSON of the expected shape. `raw` keeps whatever text came back; `status_code` is
+    the HTTP status when the endpoint answered with an error (413: payload too large)."""
 
-    def __init__(self, message: str, raw: str = "") -> None:
+    def __init__(self, message: str, raw: str = "", status_code: int | None = None) -> None:
         super().__init__(message)
         self.raw = raw
+        self.status_code = status_code
 
 
 @dataclass
@@ -58,15 +61,24 @@ def extract_json(text: str) -> Any:
     raise ValueError("the reply holds no JSON object")
 
 
+@functools.lru_cache(maxsize=4)
+def _client(base_url: str, api_key: str, timeout: float, max_retries: int) -> openai.OpenAI:
+    # One client per process and configuration: building one loads the certificates
+    # (about half the CPU of a request), and it keeps its connections open for reuse.
+    return openai.OpenAI(
+        base_url=base_url, api_key=api_key, timeout=timeout, max_retries=max_retries
+    )
+
+
 def chat_json(messages: list[dict[str, Any]]) -> LLMReply:
     """Sends one chat request and returns the JSON it answers with."""
     if not llm_configured():
         raise LLMNotConfigured()
-    client = openai.OpenAI(
-        base_url=settings.LLM_BASE_URL,
-        api_key=settings.LLM_API_KEY or "none",
-        timeout=settings.LLM_TIMEOUT,
-        max_retries=settings.LLM_MAX_RETRIES,
+    client = _client(
+        settings.LLM_BASE_URL,
+        settings.LLM_API_KEY or "none",
+        settings.LLM_TIMEOUT,
+        settings.LLM_MAX_RETRIES,
     )
     try:
         response = client.chat.completions.create(
@@ -78,7 +90,9 @@ def chat_json(messages: list[dict[str, Any]]) -> LLMReply:
         ) from exc
     except openai.APIStatusError as exc:
         raise LLMFailed(
-            f"the endpoint answered HTTP {exc.status_code}: {exc.message}", raw=exc.response.text
+            f"the endpoint answered HTTP {exc.status_code}: {exc.message}",
+            raw=exc.response.text,
+            status_code=exc.status_code,
         ) from exc
     except openai.APIConnectionError as exc:
         raise LLMFailed(f"cannot reach {settings.LLM_BASE_URL}: {exc}") from exc

@@ -204,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Draft judgments (the GPT judge) go to a queue of their own, "judge", so that a round
+# of thousands of model requests neither waits behind media processing nor holds it up.
+# A worker must consume it: `celery -A annotator worker -Q judge --concurrency N`.
+CELERY_TASK_ROUTES = {"annotator.tasks.judge_draft_task": {"queue": "judge"}}
 
 # The GPT judge: any OpenAI-compatible chat-completions endpoint. Unset: judge
 # features are off and say so.
@@ -212,6 +216,16 @@ LLM_API_KEY = env("LLM_API_KEY")
 LLM_MODEL = env("LLM_MODEL")
 LLM_TIMEOUT = envint("LLM_TIMEOUT", "60")
 LLM_MAX_RETRIES = envint("LLM_MAX_RETRIES", "4")
+# How hard the GPT judge drives the endpoint. JUDGE_CONCURRENCY is the number of
+# requests in flight at once: each judge task makes one request at a time, so it is the
+# --concurrency of the worker consuming the "judge" queue (Celery has no per-queue
+# setting; start that worker with `--concurrency $JUDGE_CONCURRENCY`; the judge page and
+# bench/judge_drafts.py read it). JUDGE_REQUESTS_PER_MINUTE (0: unlimited) becomes the
+# judge task's Celery rate_limit: enforced by each worker on its own, so with several
+# judge workers the endpoint sees up to their sum, and it counts tasks, not the
+# retries the openai client makes inside one (429, 5xx, timeouts) nor 413 re-sends.
+JUDGE_CONCURRENCY = envint("JUDGE_CONCURRENCY", "4")
+JUDGE_REQUESTS_PER_MINUTE = envint("JUDGE_REQUESTS_PER_MINUTE", "0")
 
 # The media pipeline refuses videos beyond these limits, with the reason shown.
 VIDEO_MAX_BYTES = envint("VIDEO_MAX_BYTES", str(2 * 1024**3))

@@ -1,9 +1,11 @@
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import OperationalError
 
+from annotator.llm import LLMNotConfigured
 from annotator.models import Video
-from annotator.services import media
+from annotator.services import judge_drafts, media
 
 MAX_RETRIES = 3
 
@@ -38,3 +40,25 @@ def video_process(self, video_id: int) -> None:
 @shared_task
 def videos_requeue_stale() -> int:
     return media.videos_requeue_stale()
+
+
+# Routed to the "judge" queue (CELERY_TASK_ROUTES). Its worker's --concurrency is how
+# many model requests are in flight (JUDGE_CONCURRENCY); rate_limit paces how many
+# start per minute on each worker (JUDGE_REQUESTS_PER_MINUTE, 0: no limit).
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    rate_limit=(
+        f"{settings.JUDGE_REQUESTS_PER_MINUTE}/m" if settings.JUDGE_REQUESTS_PER_MINUTE else None
+    ),
+)
+def judge_draft_task(video_id: int, dimension: str, job_id: int) -> None:
+    # 429, 5xx and timeouts retry inside the openai client, 413 inside the service; a
+    # failed reply is recorded on the evaluation and the job, not retried here. Only
+    # the database failing (OperationalError) retries the task.
+    try:
+        judge_drafts.judge_video_dimension(video_id=video_id, dimension=dimension, job_id=job_id)
+    except (Video.DoesNotExist, LLMNotConfigured):
+        return  # counted on the job as a failure, saying why

@@ -2,12 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from annotator import leaderboard_views, views
+from annotator import judging_views, leaderboard_views, views
 from rubrics_app import drafting_views, editor_views, release_views
 from rubrics_app import views as rubric_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="benchmark-list"), name="home"),
+    path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("benchmarks/", rubric_views.benchmark_list, name="benchmark-list"),
@@ -18,6 +19,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", rubric_views.task_detail, name="task-detail"),
     path("tasks/<int:pk>/history/", editor_views.task_history, name="task-history"),
     path("", include("rubrics_app.proposal_urls")),
+    path("", include("annotator.judge_urls")),
     path("tasks/<int:pk>/criteria/", editor_views.criterion_add, name="criterion-add"),
     path("criteria/<int:pk>/edit", editor_views.criterion_edit, name="criterion-edit"),
     path("criteria/<int:pk>/row", editor_views.criterion_row, name="criterion-row"),
@@ -35,6 +37,12 @@ urlpatterns = [
     path("releases/<int:pk>/export.json", release_views.release_download, name="release-export"),
     path("releases/compare/", release_views.release_compare_view, name="release-compare"),
     path("media/videos/<int:pk>/<slug:field>", views.video_media, name="video-media"),
+    path("judging/tasks/<int:pk>/", judging_views.judging_task, name="judging-task"),
+    path("judging/benchmarks/<int:pk>/next", judging_views.judging_next, name="judging-next"),
+    path("judging/videos/<int:pk>/verdict", judging_views.verdict_save, name="verdict-save"),
+    path(
+        "judging/videos/<int:pk>/confirm", judging_views.drafts_confirm_view, name="drafts-confirm"
+    ),
     path("videos/", views.video_list, name="video-list"),
     path("videos/reprocess", views.videos_reprocess_view, name="videos-reprocess"),
     path("videos/upload/", views.video_upload_page, name="video-upload"),

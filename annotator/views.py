@@ -1,9 +1,10 @@
 import mimetypes
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -103,3 +104,10 @@ def batch_upload_view(request, pk: int):
         {"video": added.video.pk, "outcome": added.outcome, "message": added.message},
         status=201 if added.outcome == "created" else 200,
     )
+
+
+@login_not_required
+@require_safe
+def healthz(request):
+    """Liveness for load balancers, and the trivial view benchmarks compare against."""
+    return HttpResponse("ok", content_type="text/plain")

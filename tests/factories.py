@@ -54,6 +54,7 @@ class CriterionFactory(factory.django.DjangoModelFactory):
 class GeneratorModelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = GeneratorModel
+        django_get_or_create = ["name"]
 
     name = factory.Sequence(lambda n: f"model{n}")
 

@@ -226,3 +226,77 @@ def test_an_expert_edits_a_criterion_in_place_and_sees_it_after_reload(page, liv
     assert page.text_content(f"tr[data-criterion='{other.pk}'] .criterion-text") == (
         "Two nuclei form"
     )
+
+
+def judging_task_with_videos(tmp_path, count, django_capture_on_commit_callbacks):
+    from annotator.choices import VerdictSource, VerdictStatus
+    from annotator.models import Judgment
+    from annotator.services.videos import video_add
+
+    task = TaskFactory()
+    criterion = CriterionFactory(task=task, text="Cells divide once")
+    videos = []
+    for n in range(count):
+        path = make_video(tmp_path / f"{n}.mp4", frames=96, width=160, height=120, shade=n)
+        with django_capture_on_commit_callbacks(execute=True):
+            videos.append(
+                video_add(
+                    path=path,
+                    name=path.name,
+                    kind="generated",
+                    task=task,
+                    generator=GeneratorModelFactory(name=f"M{n}"),
+                ).video
+            )
+        Judgment.objects.create(
+            video=videos[-1],
+            criterion=criterion,
+            verdict=1,
+            source=VerdictSource.LLM,
+            judge_model="gpt",
+            status=VerdictStatus.DRAFT,
+        )
+    return task, criterion, videos
+
+
+def test_four_videos_play_and_scrub_in_sync(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks
+):
+    task, _, _ = judging_task_with_videos(tmp_path, 4, django_capture_on_commit_callbacks)
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/judging/tasks/{task.pk}/")
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('video.synced')).every(v => v.readyState >= 2)"
+    )
+    page.click("#play")
+    page.wait_for_timeout(1200)
+    times = page.eval_on_selector_all("video.synced", "vs => vs.map(v => v.currentTime)")
+    assert len(times) == 4 and min(times) > 0.5 and max(times) - min(times) < 0.1
+    page.click("#play")  # pause
+    page.eval_on_selector("#scrub", "s => { s.value = 750; s.dispatchEvent(new Event('input')); }")
+    page.wait_for_function(
+        "Array.from(document.querySelectorAll('video.synced')).every(v => !v.seeking)"
+    )
+    times = page.eval_on_selector_all("video.synced", "vs => vs.map(v => v.currentTime)")
+    assert max(times) - min(times) < 0.1 and times[0] == pytest.approx(3.0, abs=0.1)
+
+
+def test_a_verdict_given_from_the_keyboard_persists_and_looks_confirmed(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks
+):
+    task, _, _ = judging_task_with_videos(tmp_path, 2, django_capture_on_commit_callbacks)
+    log_in(page, live_server)
+    page.goto(f"{live_server.url}/judging/tasks/{task.pk}/")
+    first = page.locator(".judging-card").nth(0).locator(".check")
+    draft_style = first.evaluate("b => getComputedStyle(b).borderTopStyle")
+    assert first.get_attribute("data-state") == "draft" and draft_style == "dashed"
+    page.keyboard.press("Space")  # toggles the focused criterion of the first video
+    page.wait_for_selector("#save-state.text-success")
+    assert page.text_content("#save-state") == "saved"
+    page.reload()
+    first = page.locator(".judging-card").nth(0).locator(".check")
+    assert first.get_attribute("data-state") == "confirmed"
+    assert first.get_attribute("aria-pressed") == "false"  # the draft said 1, the expert 0
+    assert first.evaluate("b => getComputedStyle(b).borderTopStyle") == "solid"
+    second = page.locator(".judging-card").nth(1).locator(".check")
+    assert second.get_attribute("data-state") == "draft"

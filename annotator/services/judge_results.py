@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from annotator.choices import (
     EvaluationStatus,
@@ -219,7 +220,55 @@ def _write_drafts(
     prompt_version: str,
     report: ResultsImportReport,
 ) -> None:
-    video_ids = [v.pk for v in videos.values()]
+    written = drafts_write(
+        [
+            DraftResult(
+                video=videos[r.index],
+                dimension=r.dimension,
+                criteria=criteria[r.index][r.dimension],
+                scores=r.scores,
+                raw_response=r.raw_response,
+                reasoning=r.reasoning,
+            )
+            for r in results
+        ],
+        judge_model=judge_model,
+        prompt_version=prompt_version,
+    )
+    report.verdicts_created = written.created
+    report.verdicts_updated = written.updated
+    report.verdicts_unchanged = written.unchanged
+
+
+@dataclass
+class DraftResult:
+    """One good judge reply: the verdicts on one dimension of one video, `scores[i]`
+    for `criteria[i]` (that dimension's live criteria in scoring order)."""
+
+    video: Video
+    dimension: str
+    criteria: list[Criterion]
+    scores: list[int]
+    raw_response: str
+    reasoning: str
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+
+
+@dataclass
+class DraftsWritten:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def drafts_write(
+    results: list[DraftResult], *, judge_model: str, prompt_version: str
+) -> DraftsWritten:
+    """Upserts one ok JudgeEvaluation per result and a draft llm Judgment per criterion,
+    for imported judge result files and live judge replies alike. Run inside a
+    transaction."""
+    video_ids = list({r.video.pk for r in results})
     evaluations = {
         (e.video_id, e.dimension): e
         for e in JudgeEvaluation.objects.filter(video_id__in=video_ids, judge_model=judge_model)
@@ -231,14 +280,17 @@ def _write_drafts(
         )
     }
     new_evaluations, changed_evaluations = [], []
+    now = timezone.now()
     for result in results:
-        video = videos[result.index]
+        video = result.video
         values = {
             "raw_response": result.raw_response,
             "reasoning": result.reasoning,
             "prompt_version": prompt_version,
             "status": EvaluationStatus.OK,
             "error": "",
+            "prompt_tokens": result.prompt_tokens,
+            "completion_tokens": result.completion_tokens,
         }
         evaluation = evaluations.get((video.pk, result.dimension))
         if evaluation is None:
@@ -249,21 +301,30 @@ def _write_drafts(
         elif any(getattr(evaluation, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(evaluation, k, v)
+            evaluation.updated_at = now  # bulk_update does not apply auto_now
             changed_evaluations.append(evaluation)
     JudgeEvaluation.objects.bulk_create(new_evaluations, batch_size=2000)
     JudgeEvaluation.objects.bulk_update(
         changed_evaluations,
-        ["raw_response", "reasoning", "prompt_version", "status", "error"],
+        [
+            "raw_response",
+            "reasoning",
+            "prompt_version",
+            "status",
+            "error",
+            "prompt_tokens",
+            "completion_tokens",
+            "updated_at",
+        ],
         batch_size=2000,
     )
 
+    written = DraftsWritten()
     new_drafts, changed_drafts = [], []
     for result in results:
-        video = videos[result.index]
+        video = result.video
         evaluation = evaluations[(video.pk, result.dimension)]
-        for criterion, verdict in zip(
-            criteria[result.index][result.dimension], result.scores, strict=True
-        ):
+        for criterion, verdict in zip(result.criteria, result.scores, strict=True):
             draft = drafts.get((video.pk, criterion.pk))
             if draft is None:
                 new_drafts.append(
@@ -281,10 +342,11 @@ def _write_drafts(
                 draft.verdict, draft.evaluation = verdict, evaluation
                 changed_drafts.append(draft)
             else:
-                report.verdicts_unchanged += 1
+                written.unchanged += 1
     Judgment.objects.bulk_create(new_drafts, batch_size=5000)
     Judgment.objects.bulk_update(changed_drafts, ["verdict", "evaluation"], batch_size=5000)
-    report.verdicts_created, report.verdicts_updated = len(new_drafts), len(changed_drafts)
+    written.created, written.updated = len(new_drafts), len(changed_drafts)
+    return written
 
 
 def judge_models_of(*, benchmark: Benchmark, generator: GeneratorModel) -> list[str]:

@@ -1,0 +1,85 @@
+"""The judging workspace: a task's generated videos side by side, each with its
+checklist, verdicts saved as they are given."""
+
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from annotator.choices import VideoKind
+from annotator.models import Video
+from annotator.services import verdicts
+from rubrics_app.models import Benchmark, Task
+
+
+def _blind(request) -> bool:
+    """Model names are hidden unless a reviewer asks to see them."""
+    return not (request.user.is_reviewer and request.GET.get("reveal") == "1")
+
+
+@require_safe
+def judging_task(request, pk: int):
+    task = get_object_or_404(Task.objects.select_related("benchmark"), pk=pk)
+    blind = _blind(request)
+    context = {
+        "task": task,
+        "checklists": verdicts.workspace(task=task, user=request.user, blind=blind),
+        "queue": verdicts.judging_queue(benchmark=task.benchmark, user=request.user, after=task),
+        "blind": blind,
+    }
+    return render(request, "annotator/judging.html", context)
+
+
+@require_safe
+def judging_next(request, pk: int):
+    benchmark = get_object_or_404(Benchmark, pk=pk)
+    queue = verdicts.judging_queue(benchmark=benchmark, user=request.user)
+    if queue.next_task is None:
+        return render(
+            request, "annotator/judging_done.html", {"benchmark": benchmark, "queue": queue}
+        )
+    return redirect("judging-task", pk=queue.next_task.pk)
+
+
+def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> HttpResponse:
+    blind = request.POST.get("blind", "1") == "1" or not request.user.is_reviewer
+    checklists = verdicts.workspace(task=video.task, user=request.user, blind=blind)
+    checklist = next(c for c in checklists if c.video.pk == video.pk)
+    return render(
+        request,
+        "annotator/_checklist.html",
+        {"checklist": checklist, "error": error, "blind": blind},
+        status=status,
+    )
+
+
+def _video(pk: int) -> Video:
+    return get_object_or_404(Video.objects.select_related("task"), pk=pk, kind=VideoKind.GENERATED)
+
+
+@require_POST
+def verdict_save(request, pk: int):
+    video = _video(pk)
+    try:
+        verdicts.verdict_set(
+            video=video,
+            criterion_id=int(request.POST.get("criterion", 0)),
+            user=request.user,
+            verdict=int(request.POST.get("verdict", -1)),
+        )
+    except (ValueError, ValidationError) as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        return _checklist(request, video, status=422, error=message)
+    return _checklist(request, video)
+
+
+@require_POST
+def drafts_confirm_view(request, pk: int):
+    video = _video(pk)
+    try:
+        verdicts.drafts_confirm(
+            video=video, dimension=request.POST.get("dimension", ""), user=request.user
+        )
+    except ValueError as exc:
+        return _checklist(request, video, status=422, error=str(exc))
+    return _checklist(request, video)

@@ -1,0 +1,353 @@
+"""Draft judgments by the GPT judge, following the published protocol so that drafts
+are comparable with published results: per video and dimension, one chat request with
+the video's 8 judge frames (JPEG, in order) and the task, requirement and that
+dimension's criteria numbered in scoring order; the reply's `scores[i]` is the verdict
+on the i-th criterion. Replies become draft verdicts exactly as imported judge result
+files do (judge_results.drafts_write); experts confirm or override them."""
+
+import base64
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from PIL import Image
+
+from annotator.choices import EvaluationStatus, MediaStatus, VerdictSource, VideoKind
+from annotator.llm import LLMFailed, LLMNotConfigured, LLMReply, chat_json, llm_configured
+from annotator.models import Job, JudgeEvaluation, Judgment, User, Video
+from annotator.services.jobs import job_create, job_item_finished
+from annotator.services.judge_results import DraftResult, drafts_write
+from annotator.video_analysis import JUDGE_FRAMES
+from rubrics_app.choices import Dimension, Polarity
+from rubrics_app.models import Criterion, Task
+from rubrics_app.selectors import live_criteria
+
+JOB_KIND = "judge_drafts"
+# Stored on every evaluation: change it whenever JUDGE_PROMPT or the way criteria and
+# frames are sent changes, so drafts say which protocol made them.
+JUDGE_PROMPT_VERSION = "mwb-judge-1"
+JUDGE_PROMPT = """\
+You are an expert biologist judging a video made by a video generation model. You are
+shown {frames} frames taken evenly across the video, in order from first to last.
+
+Task given to the model: {prompt}
+
+Detailed requirement: {requirement}
+
+Judge the video's {dimension} against each criterion below, in order. Each criterion
+is a positive point or a penalty point:
+- positive point: score 1 if the video meets it, 0 if it does not;
+- penalty point: score 1 if the video shows the described error, 0 if it does not.
+
+Criteria ({dimension}):
+{criteria}
+
+Answer with strict JSON only, no other text, in this shape:
+{{"scores": [<exactly {n} scores, each 0 or 1, in the order of the criteria>],
+ "reasoning": "<why, in a few sentences>"}}"""
+POINT_NAMES = {Polarity.POSITIVE: "positive point", Polarity.PENALTY: "penalty point"}
+
+# How the frames are sent, try after try: as the media pipeline stored them, then
+# re-encoded smaller (JPEG quality, longest side in pixels) each time the endpoint
+# refuses the request as too large (HTTP 413).
+COMPRESSION_STEPS: list[tuple[int, int] | None] = [None, (60, 768), (40, 512)]
+
+# One job failure line per failed item. The video id in brackets lets "re-run
+# failures" find the item again (FAILURE_LINE parses it back).
+FAILURE_LINE = re.compile(r"^task .*?, (scientific|visual|instruction) \(video (\d+)\): ")
+
+
+class _Failure(Exception):
+    """The item failed for a reason stated before any reply came back."""
+
+
+@dataclass
+class _Outcome:
+    error: str = ""
+    raw: str = ""
+    reply: LLMReply | None = None
+    scores: list[int] | None = None
+    reasoning: str = ""
+
+
+def prompt_text(task: Task, dimension: str, criteria: list[Criterion]) -> str:
+    lines = "\n".join(
+        f"{n}. ({POINT_NAMES[Polarity(c.polarity)]}) {c.text}"
+        for n, c in enumerate(criteria, start=1)
+    )
+    return JUDGE_PROMPT.format(
+        frames=JUDGE_FRAMES,
+        prompt=task.prompt,
+        requirement=task.requirement,
+        dimension=Dimension(dimension).label.lower(),
+        criteria=lines,
+        n=len(criteria),
+    )
+
+
+def messages_for(text: str, frames: list[bytes]) -> list[dict[str, Any]]:
+    """One user message: the text, then the frames in order as JPEG data URLs."""
+    images = [
+        {
+            "type": "image_url",
+            "image_url": {"url": "data:image/jpeg;base64," + base64.b64encode(f).decode()},
+        }
+        for f in frames
+    ]
+    return [{"role": "user", "content": [{"type": "text", "text": text}, *images]}]
+
+
+def compress(jpeg: bytes, quality: int, max_side: int) -> bytes:
+    """The frame re-encoded as JPEG at `quality`, its longest side at most `max_side`."""
+    with Image.open(io.BytesIO(jpeg)) as image:
+        image = image.convert("RGB")
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=quality, optimize=True)
+    return out.getvalue()
+
+
+def _frames(video: Video) -> list[bytes]:
+    if video.media_status != MediaStatus.READY:
+        raise _Failure(
+            f"media not ready (status: {video.get_media_status_display()}): the video has "
+            f"no judge frames yet" + (f"; {video.media_error}" if video.media_error else "")
+        )
+    if len(video.judge_frames) != JUDGE_FRAMES:
+        raise _Failure(
+            f"the video has {len(video.judge_frames)} judge frames, {JUDGE_FRAMES} needed: "
+            "process its media again"
+        )
+    frames = []
+    for name in video.judge_frames:
+        try:
+            with default_storage.open(name) as fh:
+                frames.append(fh.read())
+        except OSError as exc:
+            raise _Failure(f"judge frame {name} cannot be read: {exc}") from exc
+    return frames
+
+
+def parse_scores(data: Any, expected: int) -> tuple[list[int], str]:
+    """(scores, reasoning) of a reply; ValueError says what does not fit."""
+    if not isinstance(data, dict):
+        raise ValueError('expected a JSON object {"scores": [...], "reasoning": "..."}')
+    scores = data.get("scores")
+    if not isinstance(scores, list) or any(
+        isinstance(s, bool) or not isinstance(s, int | float) or s not in (0, 1) for s in scores
+    ):
+        raise ValueError(f"scores: expected a list of 0 and 1, got {scores!r:.200}")
+    if len(scores) != expected:
+        raise ValueError(f"{len(scores)} scores for {expected} criteria")
+    reasoning = data.get("reasoning", "")
+    return [int(s) for s in scores], reasoning if isinstance(reasoning, str) else str(reasoning)
+
+
+def _ask(task: Task, dimension: str, criteria: list[Criterion], frames: list[bytes]) -> _Outcome:
+    """The request, retried with smaller frames while the endpoint answers 413. The
+    openai client itself retries 429 (honouring Retry-After), 5xx and timeouts,
+    LLM_MAX_RETRIES times."""
+    text = prompt_text(task, dimension, criteria)
+    for step, compression in enumerate(COMPRESSION_STEPS):
+        images = frames if compression is None else [compress(f, *compression) for f in frames]
+        try:
+            reply = chat_json(messages_for(text, images))
+        except LLMFailed as exc:
+            if exc.status_code == 413 and step + 1 < len(COMPRESSION_STEPS):
+                continue
+            error = str(exc)
+            if exc.status_code == 413:
+                quality, side = COMPRESSION_STEPS[-1] or (0, 0)
+                error += f" (even with frames at JPEG quality {quality}, long side {side} px)"
+            return _Outcome(error=error, raw=exc.raw)
+        try:
+            scores, reasoning = parse_scores(reply.data, len(criteria))
+        except ValueError as exc:
+            return _Outcome(error=f"the reply does not fit: {exc}", raw=reply.raw, reply=reply)
+        return _Outcome(raw=reply.raw, reply=reply, scores=scores, reasoning=reasoning)
+    raise AssertionError("unreachable")
+
+
+def _where(video: Video, dimension: str) -> str:
+    return f"task {video.task.index}, {video.generator.name}, {dimension} (video {video.pk})"
+
+
+def judge_video_dimension(
+    *, video_id: int, dimension: str, job_id: int | None = None
+) -> JudgeEvaluation:
+    """Judges one dimension of one generated video and stores the reply: draft verdicts
+    for a good one, a failed evaluation with the raw text and no verdicts otherwise.
+    Re-running replaces this judge's evaluation and drafts for the video and dimension.
+    With a job, the item is counted on it, in the same transaction as the result."""
+    video = Video.objects.select_related("task", "generator").filter(pk=video_id).first()
+    if video is None or video.kind != VideoKind.GENERATED:
+        if job_id is not None:
+            why = "deleted since it was queued" if video is None else "not a generated video"
+            job_item_finished(job_id=job_id, failure=f"video {video_id}, {dimension}: {why}")
+        raise Video.DoesNotExist(f"no generated video {video_id}")
+    if not llm_configured():
+        if job_id is not None:
+            job_item_finished(
+                job_id=job_id, failure=f"{_where(video, dimension)}: {LLMNotConfigured()}"
+            )
+        raise LLMNotConfigured()
+    criteria = list(live_criteria().filter(task=video.task, dimension=dimension))
+    try:
+        if not criteria:
+            raise _Failure("the task has no criteria in this dimension")
+        outcome = _ask(video.task, dimension, criteria, _frames(video))
+    except _Failure as exc:
+        outcome = _Outcome(error=str(exc))
+
+    reply = outcome.reply
+    # The configured model name, so that re-runs replace the same judge's drafts even
+    # when the endpoint reports a dated model snapshot.
+    judge_model = settings.LLM_MODEL or (reply.model if reply else "")
+    for attempt in range(2):
+        try:
+            with transaction.atomic():
+                if outcome.scores is not None and reply is not None:
+                    evaluation = _store_ok(video, dimension, criteria, outcome, reply, judge_model)
+                else:
+                    evaluation = _store_failed(video, dimension, outcome, judge_model)
+                if job_id is not None:
+                    failure = "" if evaluation.status == EvaluationStatus.OK else evaluation.error
+                    job_item_finished(
+                        job_id=job_id, failure=failure and f"{_where(video, dimension)}: {failure}"
+                    )
+            return evaluation
+        except IntegrityError:
+            # Another run stored the same video and dimension at the same moment (two
+            # jobs overlapping): store over it, now that its rows exist.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _store_ok(
+    video: Video,
+    dimension: str,
+    criteria: list[Criterion],
+    outcome: _Outcome,
+    reply: LLMReply,
+    judge_model: str,
+) -> JudgeEvaluation:
+    drafts_write(
+        [
+            DraftResult(
+                video=video,
+                dimension=dimension,
+                criteria=criteria,
+                scores=outcome.scores or [],
+                raw_response=reply.raw,
+                reasoning=outcome.reasoning,
+                prompt_tokens=reply.prompt_tokens,
+                completion_tokens=reply.completion_tokens,
+            )
+        ],
+        judge_model=judge_model,
+        prompt_version=JUDGE_PROMPT_VERSION,
+    )
+    # Drafts of this judge on criteria retired since its last run go with the old reply.
+    _drafts(video, dimension, judge_model).exclude(criterion__in=criteria).delete()
+    return JudgeEvaluation.objects.get(video=video, dimension=dimension, judge_model=judge_model)
+
+
+def _store_failed(
+    video: Video, dimension: str, outcome: _Outcome, judge_model: str
+) -> JudgeEvaluation:
+    reply = outcome.reply
+    evaluation, _ = JudgeEvaluation.objects.update_or_create(
+        video=video,
+        dimension=dimension,
+        judge_model=judge_model,
+        defaults={
+            "status": EvaluationStatus.FAILED,
+            "error": outcome.error,
+            "raw_response": outcome.raw,
+            "reasoning": "",
+            "prompt_version": JUDGE_PROMPT_VERSION,
+            "prompt_tokens": reply.prompt_tokens if reply else None,
+            "completion_tokens": reply.completion_tokens if reply else None,
+        },
+    )
+    # A failed reply replaces the judge's earlier verdicts too: never a silent verdict
+    # that the stored reply does not back.
+    _drafts(video, dimension, judge_model).delete()
+    return evaluation
+
+
+def _drafts(video: Video, dimension: str, judge_model: str) -> QuerySet[Judgment]:
+    return Judgment.objects.filter(
+        video=video,
+        source=VerdictSource.LLM,
+        judge_model=judge_model,
+        criterion__dimension=dimension,
+    )
+
+
+def _check_can_start(user: User) -> None:
+    if not getattr(user, "is_admin", False):
+        raise PermissionDenied("Only admins can start draft judgments.")
+    if not llm_configured():
+        raise LLMNotConfigured()
+
+
+def _queue(pairs: list[tuple[int, str]], user: User, description: str) -> Job:
+    from annotator.tasks import judge_draft_task
+
+    with transaction.atomic():
+        job = job_create(kind=JOB_KIND, total=len(pairs), user=user, description=description[:200])
+        transaction.on_commit(
+            lambda: [judge_draft_task.delay(v, d, job.pk) for v, d in pairs],
+        )
+    return job
+
+
+def judge_drafts_start(*, videos: QuerySet[Video], user: User, description: str = "") -> Job:
+    """One job drafting judgments for every generated video given, on all three
+    dimensions: one task (one model request) per video and dimension on the workers
+    of the "judge" queue."""
+    _check_can_start(user)
+    video_ids = list(
+        videos.filter(kind=VideoKind.GENERATED).order_by("pk").values_list("pk", flat=True)
+    )
+    pairs = [(v, d) for v in video_ids for d in Dimension.values]
+    n = len(video_ids)
+    return _queue(
+        pairs,
+        user,
+        description or f"draft judgments: {n} video{'s' if n != 1 else ''} x 3 dimensions",
+    )
+
+
+def failed_pairs(job: Job) -> list[tuple[int, str]]:
+    """The (video, dimension) items that failed in the job, less those the configured
+    judge has judged successfully since and videos deleted since."""
+    pairs = []
+    for line in job.failures:
+        match = FAILURE_LINE.match(line)
+        if match:
+            pairs.append((int(match[2]), match[1]))
+    ok = set(
+        JudgeEvaluation.objects.filter(
+            video_id__in={v for v, _ in pairs},
+            judge_model=settings.LLM_MODEL,
+            status=EvaluationStatus.OK,
+        ).values_list("video_id", "dimension")
+    )
+    existing = set(Video.objects.filter(pk__in={v for v, _ in pairs}).values_list("pk", flat=True))
+    return list(dict.fromkeys(p for p in pairs if p not in ok and p[0] in existing))
+
+
+def judge_drafts_rerun(*, job: Job, user: User) -> Job:
+    """A new job for the failed items of `job`."""
+    _check_can_start(user)
+    pairs = failed_pairs(job)
+    return _queue(pairs, user, f"re-run the {len(pairs)} failures of job #{job.pk}")

@@ -1,0 +1,204 @@
+"""Experts' verdicts on generated videos: each expert keeps one verdict per video and
+criterion, starting from the judge's drafts, which they confirm or override."""
+
+import hashlib
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count, Q
+
+from annotator.choices import VerdictSource, VerdictStatus, VideoKind
+from annotator.models import Judgment, User, Video
+from rubrics_app.choices import Dimension
+from rubrics_app.models import Benchmark, Criterion, Task
+from rubrics_app.scoring import dimension_points, task_percent
+from rubrics_app.selectors import live_criteria
+
+MAX_VIDEOS = 8
+
+
+def _criterion_of(video: Video, criterion_id: int) -> Criterion:
+    criterion = live_criteria().filter(pk=criterion_id, task_id=video.task_id).first()
+    if criterion is None:
+        raise ValidationError("This criterion is not a live criterion of the video's task.")
+    return criterion
+
+
+def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) -> Judgment:
+    """The expert's verdict on one criterion: saved at once, replacing their earlier
+    one (one current human verdict per video, criterion and expert)."""
+    if verdict not in (0, 1):
+        raise ValidationError("A verdict is 0 or 1.")
+    criterion = _criterion_of(video, criterion_id)
+    with transaction.atomic():
+        judgment, _ = Judgment.objects.update_or_create(
+            video=video,
+            criterion=criterion,
+            user=user,
+            source=VerdictSource.HUMAN,
+            defaults={"verdict": verdict, "status": VerdictStatus.CONFIRMED},
+        )
+    return judgment
+
+
+def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
+    """Takes the judge's drafts of one dimension as the expert's verdicts where the
+    expert has given none yet; returns how many were confirmed."""
+    Dimension(dimension)
+    drafts = latest_drafts([video])
+    mine = set(
+        Judgment.objects.filter(video=video, user=user, source=VerdictSource.HUMAN).values_list(
+            "criterion_id", flat=True
+        )
+    )
+    criteria = live_criteria().filter(task_id=video.task_id, dimension=dimension)
+    new = [
+        Judgment(
+            video=video,
+            criterion=c,
+            user=user,
+            source=VerdictSource.HUMAN,
+            verdict=drafts[(video.pk, c.pk)].verdict,
+            status=VerdictStatus.CONFIRMED,
+        )
+        for c in criteria
+        if c.pk not in mine and (video.pk, c.pk) in drafts
+    ]
+    Judgment.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+def latest_drafts(videos: list[Video]) -> dict[tuple[int, int], Judgment]:
+    """The newest draft per (video, criterion), with the reply it came from."""
+    drafts: dict[tuple[int, int], Judgment] = {}
+    for draft in (
+        Judgment.objects.filter(video__in=videos, source=VerdictSource.LLM)
+        .select_related("evaluation")
+        .order_by("updated_at", "pk")
+    ):
+        drafts[(draft.video_id, draft.criterion_id)] = draft
+    return drafts
+
+
+@dataclass
+class Check:
+    """One criterion in a video's checklist, as the expert sees it."""
+
+    criterion: Criterion
+    draft: Judgment | None
+    mine: int | None
+
+    @property
+    def value(self) -> int | None:
+        return self.mine if self.mine is not None else (self.draft.verdict if self.draft else None)
+
+    @property
+    def state(self) -> str:
+        return "confirmed" if self.mine is not None else ("draft" if self.draft else "open")
+
+
+@dataclass
+class VideoChecklist:
+    video: Video
+    label: str
+    dimensions: dict[str, list[Check]] = field(default_factory=dict)
+
+    @property
+    def score(self) -> float | None:
+        """The live task score of this video from the values shown (the expert's
+        verdicts, else drafts); None until every criterion has one."""
+        points = []
+        for checks in self.dimensions.values():
+            values = [check.value for check in checks]
+            if None in values:
+                return None
+            points.append(
+                dimension_points(
+                    [(c.criterion.polarity, float(c.criterion.weight)) for c in checks], values
+                )
+            )
+        return task_percent(points)
+
+    @property
+    def done(self) -> bool:
+        return all(c.mine is not None for checks in self.dimensions.values() for c in checks)
+
+
+def blind_order(videos: list[Video], user: User) -> list[Video]:
+    """Shuffled per expert, the same way every time, so no position gives a model away."""
+
+    def key(video: Video) -> str:
+        return hashlib.sha256(f"{user.pk}:{video.pk}".encode()).hexdigest()
+
+    return sorted(videos, key=key)
+
+
+def workspace(*, task: Task, user: User, blind: bool) -> list[VideoChecklist]:
+    """The task's generated videos, each with its checklist (a fixed number of queries,
+    whatever the number of videos and criteria)."""
+    videos = list(
+        task.videos.filter(kind=VideoKind.GENERATED)
+        .select_related("generator")
+        .order_by("generator__name")[:MAX_VIDEOS]
+    )
+    if blind:
+        videos = blind_order(videos, user)
+    criteria = list(live_criteria().filter(task=task))
+    drafts = latest_drafts(videos)
+    mine = {
+        (v, c): x
+        for v, c, x in Judgment.objects.filter(
+            video__in=videos, user=user, source=VerdictSource.HUMAN
+        ).values_list("video_id", "criterion_id", "verdict")
+    }
+    checklists = []
+    for n, video in enumerate(videos):
+        label = f"Video {chr(ord('A') + n)}" if blind else video.generator.name
+        checklist = VideoChecklist(video, label)
+        for dimension in Dimension.values:
+            checklist.dimensions[dimension] = [
+                Check(c, drafts.get((video.pk, c.pk)), mine.get((video.pk, c.pk)))
+                for c in criteria
+                if c.dimension == dimension
+            ]
+        checklists.append(checklist)
+    return checklists
+
+
+@dataclass
+class QueueProgress:
+    done: int
+    total: int
+    next_task: Task | None
+
+
+def judging_queue(*, benchmark: Benchmark, user: User, after: Task | None = None) -> QueueProgress:
+    """Tasks with generated videos; one is done for an expert when they have a verdict
+    on every live criterion of every video. Next: the first unfinished task after
+    `after` (wrapping around)."""
+    tasks = list(
+        benchmark.tasks.annotate(
+            n_videos=Count("videos", filter=Q(videos__kind=VideoKind.GENERATED), distinct=True),
+            n_criteria=Count("criteria", filter=~Q(criteria__status="retired"), distinct=True),
+        )
+        .filter(n_videos__gt=0)
+        .order_by("index")
+    )
+    given = dict(
+        Judgment.objects.filter(
+            user=user,
+            source=VerdictSource.HUMAN,
+            video__task__benchmark=benchmark,
+            criterion__in=live_criteria(),
+        )
+        .values("video__task_id")
+        .annotate(n=Count("pk"))
+        .values_list("video__task_id", "n")
+    )
+    unfinished = [t for t in tasks if given.get(t.pk, 0) < t.n_videos * t.n_criteria]
+    later = [t for t in unfinished if after is None or t.index > after.index]
+    next_task = (later or unfinished or [None])[0]
+    if next_task is not None and after is not None and next_task.pk == after.pk:
+        next_task = None
+    return QueueProgress(len(tasks) - len(unfinished), len(tasks), next_task)

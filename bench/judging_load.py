@@ -1,0 +1,195 @@
+"""The judging workspace under load, served by a real server process (runserver,
+threaded) on PostgreSQL (SQLite when PostgreSQL does not answer):
+- the judging page of a task with 8 videos x 15 criteria under 20 concurrent clients,
+  p95 against the trivial /healthz view in the same server (target: at most 3x);
+- saving verdicts under 50 concurrent clients, p95 against /healthz under the same
+  load (target: at most 2x), then a count of the verdicts stored: none lost or
+  duplicated.
+
+    .venv/bin/python bench/judging_load.py [--requests 40]"""
+
+import argparse
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def p95(values: list[float]) -> float:
+    return sorted(values)[int(0.95 * (len(values) - 1))] * 1000
+
+
+def timed(opener: urllib.request.OpenerDirector, request: urllib.request.Request) -> float:
+    start = time.perf_counter()
+    with opener.open(request, timeout=60) as response:
+        response.read()
+        assert response.status == 200, response.status
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=40, help="per client and view")
+    args = parser.parse_args()
+    from rubrics_io import fresh_postgres_database
+
+    with tempfile.TemporaryDirectory() as var:
+        env = {
+            "VAR_DIR": var,
+            "DJANGO_SETTINGS_MODULE": "annotator.settings",
+            "ALLOWED_HOSTS": "127.0.0.1",
+        }
+        try:
+            env["DATABASE_URL"] = fresh_postgres_database(
+                "postgres://postgres@127.0.0.1:5432/test", "mwa_bench_judging"
+            )
+        except Exception as exc:  # any failure means: use SQLite
+            print(f"PostgreSQL not available ({exc}); SQLite")
+        os.environ.update(env)
+        import django
+
+        django.setup()
+        from django.contrib.sessions.backends.db import SessionStore
+        from django.core.management import call_command
+
+        from annotator.choices import VerdictSource, VerdictStatus, VideoKind
+        from annotator.models import GeneratorModel, Judgment, User, Video
+        from rubrics_app.choices import Dimension
+        from rubrics_app.models import Benchmark, Criterion, Task
+
+        call_command("migrate", verbosity=0)
+        benchmark = Benchmark.objects.create(name="load")
+        task = Task.objects.create(benchmark=benchmark, index=1, prompt="p", requirement="r")
+        criteria = Criterion.objects.bulk_create(
+            Criterion(
+                task=task, dimension=d, number=n, position=n, text=f"{d} {n}", status="approved"
+            )
+            for d in Dimension.values
+            for n in range(5)
+        )
+        videos = Video.objects.bulk_create(
+            Video(
+                kind=VideoKind.GENERATED,
+                task=task,
+                generator=GeneratorModel.objects.create(name=f"m{m}"),
+            )
+            for m in range(8)
+        )
+        Judgment.objects.bulk_create(
+            Judgment(
+                video=v,
+                criterion=c,
+                verdict=1,
+                source=VerdictSource.LLM,
+                judge_model="j",
+                status=VerdictStatus.DRAFT,
+            )
+            for v in videos
+            for c in criteria
+        )
+
+        def opener_for(user: User) -> tuple[urllib.request.OpenerDirector, str]:
+            session = SessionStore()
+            session["_auth_user_id"] = str(user.pk)
+            session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+            session["_auth_user_hash"] = user.get_session_auth_hash()
+            session.create()
+            csrf = secrets.token_hex(16)
+            opener = urllib.request.build_opener()
+            opener.addheaders = [("Cookie", f"sessionid={session.session_key}; csrftoken={csrf}")]
+            return opener, csrf
+
+        clients = [opener_for(User.objects.create_user(f"expert{n}")) for n in range(50)]
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        server = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=open(Path(var) / "server.log", "w"),  # noqa: SIM115
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            for _ in range(100):
+                try:
+                    urllib.request.urlopen(f"{base}/healthz", timeout=1).read()
+                    break
+                except OSError:
+                    time.sleep(0.1)
+
+            def load(n_clients: int, make_request) -> list[float]:
+                def client(i: int) -> list[float]:
+                    opener, csrf = clients[i]
+                    return [timed(opener, make_request(i, k, csrf)) for k in range(args.requests)]
+
+                with ThreadPoolExecutor(n_clients) as pool:
+                    return [t for ts in pool.map(client, range(n_clients)) for t in ts]
+
+            page = f"{base}/judging/tasks/{task.pk}/"
+            trivial = load(20, lambda i, k, csrf: urllib.request.Request(f"{base}/healthz"))
+            judging = load(20, lambda i, k, csrf: urllib.request.Request(page))
+            print(
+                f"judging page (8 videos x 15 criteria), 20 clients x {args.requests}: "
+                f"p95 {p95(judging):.1f} ms; /healthz p95 {p95(trivial):.1f} ms; "
+                f"ratio {p95(judging) / p95(trivial):.2f} (target <= 3)"
+            )
+
+            def save(i: int, k: int, csrf: str) -> urllib.request.Request:
+                video = videos[(i + k) % len(videos)]
+                criterion = criteria[k % len(criteria)]
+                data = f"criterion={criterion.pk}&verdict={k % 2}&blind=1".encode()
+                return urllib.request.Request(
+                    f"{base}/judging/videos/{video.pk}/verdict",
+                    data=data,
+                    headers={
+                        "X-CSRFToken": csrf,
+                        "Referer": base,
+                        "Content-Type": "application/x-www-form-urlencoded",
+                    },
+                )
+
+            trivial = load(50, lambda i, k, csrf: urllib.request.Request(f"{base}/healthz"))
+            saves = load(50, save)
+            print(
+                f"saving a verdict, 50 clients x {args.requests}: p95 {p95(saves):.1f} ms; "
+                f"/healthz p95 {p95(trivial):.1f} ms; ratio {p95(saves) / p95(trivial):.2f} "
+                "(target <= 2)"
+            )
+        finally:
+            server.terminate()
+            server.wait()
+            errors = (Path(var) / "server.log").read_text()
+            if "Traceback" in errors:
+                print(errors[-3000:])
+        expected = {
+            (f"expert{i}", videos[(i + k) % len(videos)].pk, criteria[k % len(criteria)].pk)
+            for i in range(50)
+            for k in range(args.requests)
+        }
+        stored = list(
+            Judgment.objects.filter(source=VerdictSource.HUMAN).values_list(
+                "user__username", "video_id", "criterion_id"
+            )
+        )
+        print(
+            f"verdicts: {len(expected)} expected, {len(stored)} stored, "
+            f"{len(expected - set(stored))} lost, {len(stored) - len(set(stored))} duplicated"
+        )
+        print(f"median save {statistics.median(saves) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,108 @@
+// The judging workspace: all videos play, pause, scrub and step together; the
+// keyboard moves between videos and criteria and gives verdicts; every save says
+// whether it worked.
+(function () {
+  const videos = Array.from(document.querySelectorAll("video.synced"));
+  const lead = videos[0];
+  const play = document.getElementById("play");
+  const scrub = document.getElementById("scrub");
+  const clock = document.getElementById("clock");
+  const saveState = document.getElementById("save-state");
+  if (!lead) return;
+
+  function seekAll(time) {
+    videos.forEach(function (v) { v.currentTime = Math.min(time, (v.duration || time)); });
+  }
+  function playing() { return !lead.paused; }
+  function toggle() {
+    if (playing()) {
+      videos.forEach(function (v) { v.pause(); });
+      seekAll(lead.currentTime);
+    } else {
+      seekAll(lead.currentTime);
+      Promise.all(videos.map(function (v) { return v.play(); })).catch(function () {});
+    }
+  }
+  function step(frames) {
+    videos.forEach(function (v) { v.pause(); });
+    const fps = Number(lead.dataset.fps) || 24;
+    seekAll(Math.max(0, lead.currentTime + frames / fps));
+  }
+  // Followers are pulled back to the lead when they drift.
+  function keepInSync() {
+    if (playing()) {
+      videos.slice(1).forEach(function (v) {
+        if (Math.abs(v.currentTime - lead.currentTime) > 0.05) v.currentTime = lead.currentTime;
+      });
+    }
+    if (lead.duration) {
+      scrub.value = Math.round((1000 * lead.currentTime) / lead.duration);
+      clock.textContent = lead.currentTime.toFixed(2) + " s";
+    }
+    play.textContent = playing() ? "❚❚ pause" : "▶ play";
+    requestAnimationFrame(keepInSync);
+  }
+  requestAnimationFrame(keepInSync);
+
+  play.addEventListener("click", toggle);
+  document.getElementById("step-back").addEventListener("click", function () { step(-1); });
+  document.getElementById("step-forward").addEventListener("click", function () { step(1); });
+  scrub.addEventListener("input", function () {
+    if (lead.duration) seekAll((scrub.value / 1000) * lead.duration);
+  });
+  document.getElementById("speed").addEventListener("change", function (e) {
+    videos.forEach(function (v) { v.playbackRate = Number(e.target.value); });
+  });
+  document.getElementById("loop").addEventListener("change", function (e) {
+    videos.forEach(function (v) { v.loop = e.target.checked; });
+  });
+  videos.forEach(function (v) {
+    v.addEventListener("dblclick", function () { v.closest(".judging-card").classList.toggle("enlarged"); });
+  });
+
+  // Keyboard: a selected video card and a focused criterion inside it.
+  let card = 0, row = 0;
+  function cards() { return Array.from(document.querySelectorAll(".judging-card")); }
+  function rows() { return Array.from(cards()[card].querySelectorAll(".check")); }
+  function show() {
+    cards().forEach(function (c, i) { c.classList.toggle("selected", i === card); });
+    document.querySelectorAll(".check.focused").forEach(function (b) { b.classList.remove("focused"); });
+    const current = rows()[row];
+    if (current) { current.classList.add("focused"); current.scrollIntoView({ block: "nearest" }); }
+  }
+  document.addEventListener("keydown", function (e) {
+    if (e.target.matches("input, textarea, select") || e.ctrlKey || e.metaKey || e.altKey) return;
+    const all = cards();
+    if (!all.length) return;
+    const handled = {
+      ArrowRight: function () { card = (card + 1) % all.length; row = Math.min(row, rows().length - 1); },
+      ArrowLeft: function () { card = (card - 1 + all.length) % all.length; row = Math.min(row, rows().length - 1); },
+      ArrowDown: function () { row = Math.min(row + 1, rows().length - 1); },
+      ArrowUp: function () { row = Math.max(row - 1, 0); },
+      " ": function () { const b = rows()[row]; if (b) htmx.trigger(b, "click"); },
+      x: function () { const b = rows()[row]; if (b) htmx.trigger(b, "click"); },
+      c: function () {
+        const b = rows()[row];
+        const button = b && b.closest(".dimension-checks").querySelector(".confirm-drafts");
+        if (button) htmx.trigger(button, "click");
+      },
+      p: toggle,
+      ",": function () { step(-1); },
+      ".": function () { step(1); },
+      n: function () { document.getElementById("next-task").click(); },
+    }[e.key];
+    if (!handled) return;
+    e.preventDefault();
+    handled();
+    show();
+  });
+  // After a checklist is swapped in, the focus marker is drawn again.
+  document.body.addEventListener("htmx:afterSwap", show);
+  document.body.addEventListener("htmx:beforeRequest", function () { saveState.textContent = "saving…"; });
+  document.body.addEventListener("htmx:afterRequest", function (e) {
+    const ok = e.detail.successful;
+    saveState.textContent = ok ? "saved" : "not saved: " + (e.detail.xhr.status || "network error");
+    saveState.className = "ms-auto " + (ok ? "text-success" : "text-danger");
+  });
+  show();
+})();

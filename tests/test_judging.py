@@ -1,0 +1,137 @@
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from annotator.choices import Role, VerdictSource, VerdictStatus
+from annotator.models import Judgment
+from annotator.services import verdicts
+from rubrics_app.choices import Dimension, Polarity
+from tests.factories import (
+    CriterionFactory,
+    GeneratorModelFactory,
+    TaskFactory,
+    UserFactory,
+    VideoFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def judged_task(videos=2, per_dimension=2, **task):
+    task = TaskFactory(**task)
+    criteria = [
+        CriterionFactory(
+            task=task,
+            dimension=d,
+            number=n,
+            position=n,
+            polarity=Polarity.PENALTY if n == per_dimension else Polarity.POSITIVE,
+        )
+        for d in Dimension.values
+        for n in range(1, per_dimension + 1)
+    ]
+    clips = [
+        VideoFactory(task=task, generator=GeneratorModelFactory(name=f"Gen{i}"))
+        for i in range(videos)
+    ]
+    for clip in clips:
+        for c in criteria:
+            Judgment.objects.create(
+                video=clip,
+                criterion=c,
+                verdict=1,
+                source=VerdictSource.LLM,
+                judge_model="gpt",
+                status=VerdictStatus.DRAFT,
+            )
+    return task, criteria, clips
+
+
+def page(client, task, **params):
+    return client.get(reverse("judging-task", args=[task.pk]), params)
+
+
+def test_an_expert_starts_from_drafts_then_confirms_and_flips(client):
+    task, criteria, (video, _) = judged_task()
+    expert = UserFactory()
+    client.force_login(expert)
+    html = page(client, task).content.decode()
+    assert html.count("state-draft") == 12 and "state-confirmed" not in html
+
+    url = reverse("verdict-save", args=[video.pk])
+    response = client.post(url, {"criterion": criteria[0].pk, "verdict": 0})
+    assert response.status_code == 200 and "state-confirmed" in response.content.decode()
+    client.post(reverse("drafts-confirm", args=[video.pk]), {"dimension": "scientific"})
+    mine = dict(Judgment.objects.filter(user=expert).values_list("criterion_id", "verdict"))
+    assert mine == {criteria[0].pk: 0, criteria[1].pk: 1}  # the flip is kept
+    assert Judgment.objects.filter(user=expert, status=VerdictStatus.CONFIRMED).count() == 2
+    # Saving again replaces, never duplicates.
+    client.post(url, {"criterion": criteria[0].pk, "verdict": 1})
+    assert Judgment.objects.filter(user=expert, criterion=criteria[0]).count() == 1
+
+
+def test_the_live_score_follows_the_verdicts(client):
+    task, criteria, (video,) = judged_task(videos=1)
+    client.force_login(UserFactory())
+    # Drafts say every criterion holds: positives earn 1 each, penalties charge 1 each.
+    (checklist,) = verdicts.workspace(task=task, user=UserFactory(), blind=True)
+    assert checklist.score == 0
+    for c in criteria:
+        if c.polarity == Polarity.PENALTY:
+            client.post(reverse("verdict-save", args=[video.pk]), {"criterion": c.pk, "verdict": 0})
+    html = page(client, task).content.decode()
+    assert 'class="num fw-semibold live-score">100.00<' in html
+
+
+def test_bad_verdicts_are_refused(client):
+    _, criteria, (video,) = judged_task(videos=1)
+    other = CriterionFactory()  # a criterion of another task
+    client.force_login(UserFactory())
+    url = reverse("verdict-save", args=[video.pk])
+    assert client.post(url, {"criterion": criteria[0].pk, "verdict": 3}).status_code == 422
+    response = client.post(url, {"criterion": other.pk, "verdict": 1})
+    assert response.status_code == 422
+    assert "not a live criterion of the video" in response.content.decode()
+    assert not Judgment.objects.filter(source=VerdictSource.HUMAN).exists()
+
+
+def test_annotators_see_neither_model_names_nor_others_verdicts(client):
+    task, criteria, (video, _) = judged_task()
+    colleague, me = UserFactory(), UserFactory()
+    verdicts.verdict_set(video=video, criterion_id=criteria[0].pk, user=colleague, verdict=0)
+    client.force_login(me)
+    html = page(client, task, reveal="1").content.decode()
+    assert "Gen0" not in html and "Gen1" not in html and "Video A" in html
+    assert "state-confirmed" not in html  # the colleague's verdict is not mine
+    order = [c.video.pk for c in verdicts.workspace(task=task, user=me, blind=True)]
+    assert order == [c.video.pk for c in verdicts.workspace(task=task, user=me, blind=True)]
+    reviewer = UserFactory(role=Role.REVIEWER)
+    client.force_login(reviewer)
+    assert "Gen0" not in page(client, task).content.decode()
+    assert "Gen0" in page(client, task, reveal="1").content.decode()
+
+
+def test_the_queue_counts_done_tasks_and_serves_the_next_one(client):
+    first, _, clips = judged_task(videos=1, per_dimension=1, index=1)
+    second, _, _ = judged_task(videos=1, per_dimension=1, index=2, benchmark=first.benchmark)
+    expert = UserFactory()
+    client.force_login(expert)
+    response = client.get(reverse("judging-next", args=[first.benchmark.pk]))
+    assert response["Location"] == reverse("judging-task", args=[first.pk])
+    for dimension in Dimension.values:
+        verdicts.drafts_confirm(video=clips[0], dimension=dimension, user=expert)
+    assert "1 of 2 tasks done" in page(client, first).content.decode()
+    response = client.get(reverse("judging-next", args=[first.benchmark.pk]))
+    assert response["Location"] == reverse("judging-task", args=[second.pk])
+
+
+def test_the_workspace_runs_the_same_queries_whatever_the_size(client):
+    client.force_login(UserFactory())
+    counts = []
+    for videos, per_dimension in ((1, 1), (8, 5)):
+        task, _, _ = judged_task(videos=videos, per_dimension=per_dimension)
+        with CaptureQueriesContext(connection) as queries:
+            assert page(client, task).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -10,7 +10,7 @@ from annotator.models import (
     User,
     Video,
 )
-from annotator.services.media import videos_reprocess
+from annotator.services.media import PIPELINE_FIELDS, videos_reprocess
 from annotator.services.users import user_set_role
 
 
@@ -62,26 +62,9 @@ class VideoAdmin(admin.ModelAdmin):
     raw_id_fields = ["task", "batch"]
     readonly_fields = [
         "sha256",
-        "size_bytes",
-        "duration",
-        "fps",
-        "frame_count",
-        "width",
-        "height",
-        "codec",
-        "bitrate",
-        "pix_fmt",
-        "container",
-        "faststart",
-        "poster",
-        "filmstrip",
-        "judge_frames",
-        "playable",
-        "rendition_reason",
         "processing_started_at",
-        "processed_at",
         "created_at",
-        "updated_at",
+        *(f for f in PIPELINE_FIELDS if f not in ("media_status", "media_error")),
     ]
     actions = ["reprocess"]
 

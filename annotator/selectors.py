@@ -1,9 +1,10 @@
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.db.models import Count, QuerySet
 
-from annotator.choices import MediaStatus
-from annotator.models import Video
+from annotator.choices import MediaStatus, VerdictSource, VerdictStatus
+from annotator.models import Judgment, Video
 
 UNFINISHED = (MediaStatus.QUEUED, MediaStatus.PROCESSING)
 
@@ -36,3 +37,31 @@ def media_progress(videos: QuerySet[Video]) -> Progress:
     for row in videos.order_by().values("media_status").annotate(n=Count("pk")):
         counts[row["media_status"]] = row["n"]
     return Progress(counts)
+
+
+class Source(StrEnum):
+    """Which verdicts count: the judge's drafts, the experts', or the experts' where
+    they gave one and the draft elsewhere."""
+
+    DRAFTS = "drafts"
+    CONFIRMED = "confirmed"
+    CONFIRMED_ELSE_DRAFT = "confirmed-else-draft"
+
+
+def verdicts_of(
+    judgments: QuerySet[Judgment], source: Source, judge_model: str | None
+) -> dict[tuple[int, int], int]:
+    """One verdict per (video, criterion) among these judgments: one judge's draft,
+    the newest human-confirmed verdict, or the confirmed one where there is one."""
+    columns = ("video_id", "criterion_id", "verdict")
+    verdicts: dict[tuple[int, int], int] = {}
+    if source in (Source.DRAFTS, Source.CONFIRMED_ELSE_DRAFT):
+        drafts = judgments.filter(source=VerdictSource.LLM, judge_model=judge_model or "")
+        verdicts.update({(v, c): x for v, c, x in drafts.values_list(*columns)})
+    if source in (Source.CONFIRMED, Source.CONFIRMED_ELSE_DRAFT):
+        # Oldest first, so the newest confirmed verdict is the one that stays.
+        confirmed = judgments.filter(
+            source=VerdictSource.HUMAN, status=VerdictStatus.CONFIRMED
+        ).order_by("updated_at", "pk")
+        verdicts.update({(v, c): x for v, c, x in confirmed.values_list(*columns)})
+    return verdicts

@@ -18,6 +18,7 @@ from annotator.choices import (
 )
 from annotator.errors import InputError
 from annotator.models import GeneratorModel, JudgeEvaluation, Judgment, Video
+from annotator.selectors import Source, verdicts_of
 from rubrics_app.choices import Dimension
 from rubrics_app.models import Benchmark, Criterion
 from rubrics_app.selectors import live_criteria
@@ -384,7 +385,11 @@ def results_export(
         .order_by("task__index")
     )
     criteria = _criteria_by_task(benchmark)
-    verdicts = _verdicts(videos, confirmed, judge_model)
+    verdicts = verdicts_of(
+        Judgment.objects.filter(video__in=videos),
+        Source.CONFIRMED if confirmed else Source.DRAFTS,
+        judge_model,
+    )
     evaluations = (
         {}
         if confirmed
@@ -416,20 +421,3 @@ def results_export(
             }
         entries.append(entry)
     return entries
-
-
-def _verdicts(videos: list[Video], confirmed: bool, judge_model: str | None) -> dict:
-    judgments = Judgment.objects.filter(video__in=videos)
-    if confirmed:
-        # Ordered oldest first, so the newest confirmed verdict is the one kept.
-        judgments = judgments.filter(
-            source=VerdictSource.HUMAN, status=VerdictStatus.CONFIRMED
-        ).order_by("updated_at", "pk")
-    else:
-        judgments = judgments.filter(source=VerdictSource.LLM, judge_model=judge_model)
-    return {
-        (video_id, criterion_id): verdict
-        for video_id, criterion_id, verdict in judgments.values_list(
-            "video_id", "criterion_id", "verdict"
-        )
-    }

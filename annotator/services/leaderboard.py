@@ -4,24 +4,17 @@ release's criteria or, without one, the current approved criteria."""
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from statistics import fmean
 from typing import Any
 
-from annotator.choices import VerdictSource, VerdictStatus, VideoKind
+from annotator.choices import VerdictSource, VideoKind
 from annotator.errors import InputError
 from annotator.models import Judgment, Video
+from annotator.selectors import Source, verdicts_of
 from rubrics_app.choices import CriterionStatus, Dimension, Level
 from rubrics_app.models import Benchmark, Release, ReleaseCriterion
 from rubrics_app.scoring import Points, dimension_points, task_percent
 from rubrics_app.selectors import live_criteria
-
-
-class Source(StrEnum):
-    DRAFTS = "drafts"
-    CONFIRMED = "confirmed"
-    CONFIRMED_ELSE_DRAFT = "confirmed-else-draft"
-
 
 # (criterion id, polarity, weight) in scoring order, per (task id, dimension).
 Rubric = dict[tuple[int, str], list[tuple[int, int, float]]]
@@ -104,26 +97,6 @@ def _judge(benchmark: Benchmark, judge_model: str | None) -> str | None:
     return judges[0] if judges else None
 
 
-def verdicts_of(
-    benchmark: Benchmark, source: Source, judge_model: str | None
-) -> dict[tuple[int, int], int]:
-    """One verdict per (video, criterion): the judge's draft, the newest
-    human-confirmed verdict, or the confirmed one where there is one, else the draft."""
-    judgments = Judgment.objects.filter(video__task__benchmark=benchmark)
-    drafts = judgments.filter(source=VerdictSource.LLM, judge_model=judge_model or "")
-    confirmed = judgments.filter(
-        source=VerdictSource.HUMAN, status=VerdictStatus.CONFIRMED
-    ).order_by("updated_at", "pk")
-    columns = ("video_id", "criterion_id", "verdict")
-    verdicts: dict[tuple[int, int], int] = {}
-    if source in (Source.DRAFTS, Source.CONFIRMED_ELSE_DRAFT):
-        verdicts.update({(v, c): x for v, c, x in drafts.values_list(*columns)})
-    if source in (Source.CONFIRMED, Source.CONFIRMED_ELSE_DRAFT):
-        # Oldest first, so the newest confirmed verdict is the one that stays.
-        verdicts.update({(v, c): x for v, c, x in confirmed.values_list(*columns)})
-    return verdicts
-
-
 def leaderboard_compute(
     *,
     benchmark: Benchmark,
@@ -134,7 +107,7 @@ def leaderboard_compute(
     source = Source(source)
     judge = _judge(benchmark, judge_model) if source != Source.CONFIRMED else None
     rubric, levels = rubric_of(benchmark, release)
-    verdicts = verdicts_of(benchmark, source, judge)
+    verdicts = verdicts_of(Judgment.objects.filter(video__task__benchmark=benchmark), source, judge)
     scored_tasks = {task_id for task_id, _ in rubric}
     tasks_total = len(scored_tasks)
 

@@ -1,6 +1,7 @@
 """The media pipeline: what a stored video is, the images made from it, and a
 browser-playable copy where the original would not play or seek well."""
 
+import dataclasses
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -19,23 +20,23 @@ from django.utils import timezone
 from annotator.choices import MediaStatus
 from annotator.models import Video
 from annotator.services.videos import queue_processing
-from annotator.video_analysis import Analysis, Limits, MediaRejected, analyse, make_rendition
+from annotator.video_analysis import (
+    Analysis,
+    Limits,
+    MediaRejected,
+    VideoInfo,
+    analyse,
+    make_rendition,
+)
 
 log = logging.getLogger(__name__)
 
+# What the probe reports is stored field by field on the video (same names).
+PROBED_FIELDS = [f.name for f in dataclasses.fields(VideoInfo)]
 # Every field the pipeline writes; a re-run overwrites exactly these.
-_PIPELINE_FIELDS = [
+PIPELINE_FIELDS = [
+    *PROBED_FIELDS,
     "size_bytes",
-    "duration",
-    "fps",
-    "frame_count",
-    "width",
-    "height",
-    "codec",
-    "bitrate",
-    "pix_fmt",
-    "container",
-    "faststart",
     "poster",
     "filmstrip",
     "filmstrip_frames",
@@ -86,18 +87,7 @@ def _save(fieldfile: FieldFile, name: str, content: bytes) -> str:
 
 def _store_derived(video: Video, result: Analysis, path: Path) -> None:
     info = result.info
-    for name in (
-        "duration",
-        "fps",
-        "frame_count",
-        "width",
-        "height",
-        "codec",
-        "bitrate",
-        "pix_fmt",
-        "container",
-        "faststart",
-    ):
+    for name in PROBED_FIELDS:
         setattr(video, name, getattr(info, name))
     video.size_bytes = path.stat().st_size
     video.poster.name = _save(video.poster, _derived_name(video, "poster.jpg"), result.poster)
@@ -143,7 +133,7 @@ def video_process(*, video_id: int) -> Video:
     else:
         video.media_status, video.media_error = MediaStatus.READY, ""
     video.processed_at = timezone.now()
-    video.save(update_fields=_PIPELINE_FIELDS)
+    video.save(update_fields=PIPELINE_FIELDS)
     log.info("video %s: %s %s", video.pk, video.media_status, video.media_error)
     return video
 

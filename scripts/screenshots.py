@@ -92,6 +92,26 @@ def shoot(base: str) -> None:
         thumb = page.locator(".thumb[data-filmstrip]").nth(1).bounding_box()
         page.mouse.move(thumb["x"] + thumb["width"] * 0.7, thumb["y"] + thumb["height"] / 2)
         page.screenshot(path=OUT / "videos.png")
+        page.goto(f"{base}/benchmarks/")
+        page.click("text=MicroWorld demo")
+        page.click("text=Judge videos")
+        page.wait_for_function(
+            "Array.from(document.querySelectorAll('video.synced')).every(v => v.readyState >= 2)"
+        )
+        page.eval_on_selector(
+            "#scrub", "s => { s.value = 500; s.dispatchEvent(new Event('input')); }"
+        )
+        page.keyboard.press("ArrowDown")
+        page.keyboard.press("Space")
+        page.wait_for_selector("#save-state.text-success")
+        page.screenshot(path=OUT / "judging.png", full_page=True)
+        page.goto(f"{base}/benchmarks/")
+        page.click("text=MicroWorld demo")
+        page.click("text=Leaderboard")
+        page.select_option("select[name=release]", label="release v1.0")
+        page.wait_for_selector("#chart-dimensions")
+        page.wait_for_timeout(300)
+        page.screenshot(path=OUT / "leaderboard.png", full_page=True)
         browser.close()
     print(f"screenshots written to {OUT.relative_to(ROOT)}")
 

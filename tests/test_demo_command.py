@@ -3,8 +3,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from annotator.choices import MediaStatus, Role, VideoKind
-from annotator.models import GeneratorModel, User, Video
+from annotator.choices import MediaStatus, Role, VerdictSource, VideoKind
+from annotator.models import GeneratorModel, Judgment, User, Video
+from annotator.services.leaderboard import leaderboard_compute
 from rubrics_app.models import Benchmark, Criterion
 
 pytestmark = pytest.mark.django_db
@@ -29,6 +30,13 @@ def test_it_loads_the_demo_once_and_prints_the_credentials(django_capture_on_com
     assert clips.count() == 10 and all(c.caption for c in clips)
     assert set(Video.objects.values_list("media_status", flat=True)) == {MediaStatus.READY}
     assert set(Video.objects.values_list("codec", flat=True)) == {"h264"}
+
+    # Drafts from the demo judge for every video, and a frozen release to score against.
+    assert Judgment.objects.filter(source=VerdictSource.LLM).count() == 3 * 59
+    assert benchmark.releases.get().name == "v1.0"
+    board = leaderboard_compute(benchmark=benchmark, release=benchmark.releases.get())
+    assert [row.tasks_counted for row in board.rows] == [6, 6, 6]
+    assert board.rows[0].generator == "CellSora-1"  # the plausible model leads
 
     again = StringIO()
     call_command("demo", stdout=again)

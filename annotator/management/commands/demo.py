@@ -1,4 +1,5 @@
 import json
+import random
 import tempfile
 from pathlib import Path
 
@@ -7,6 +8,7 @@ from django.db import transaction
 
 from annotator.choices import Role
 from annotator.models import User
+from annotator.services.judge_results import results_import
 from annotator.services.users import user_set_role
 from annotator.services.videos import (
     batch_create,
@@ -14,8 +16,9 @@ from annotator.services.videos import (
     directory_files,
     videos_import_generated,
 )
-from rubrics_app.choices import Level
+from rubrics_app.choices import Dimension, Level
 from rubrics_app.models import Benchmark
+from rubrics_app.selectors import live_criteria
 from rubrics_app.services.rubric_files import rubrics_import
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
@@ -85,6 +88,27 @@ CLIPS = [
 ]
 
 
+def _demo_results(benchmark: Benchmark, model: str, variant: int) -> list[dict]:
+    """A judge result file as the demo's judge might have written it: the plausible
+    model (variant 0) meets most points and makes few errors, the others less so."""
+    rng = random.Random(variant)
+    miss = (0.1, 0.3, 0.5)[variant]
+    entries = []
+    for task in benchmark.tasks.order_by("index"):
+        entry = {"index": task.index, "video_path": f"{model}/{task.index}.mp4"}
+        for dimension in Dimension.values:
+            scores = [
+                int(rng.random() < miss) if c.is_penalty else int(rng.random() >= miss)
+                for c in live_criteria().filter(task=task, dimension=dimension)
+            ]
+            entry[f"{dimension}_eval"] = {
+                "raw_response": json.dumps({"scores": scores}),
+                "parsed_result": {"scores": scores, "reasoning": "Demo draft."},
+            }
+        entries.append(entry)
+    return entries
+
+
 class Command(BaseCommand):
     help = "Create demo users and, once, a demo benchmark with generated videos and clips."
 
@@ -102,8 +126,11 @@ class Command(BaseCommand):
                 rubric_data=json.loads((DEMO_DIR / "rubrics.json").read_text()),
                 tasks_data=tasks,
                 benchmark_name=BENCHMARK,
+                release_name="v1.0",
+                weight_scheme="expert weights",
             )
             self.stdout.write(report.summary())
+            benchmark = report.benchmark
             videos = Path(tmp) / "videos"
             for model, variant in GENERATORS.items():
                 (videos / model).mkdir(parents=True)
@@ -117,7 +144,7 @@ class Command(BaseCommand):
             batch = batch_create(name="demo data", user=None)
             self.stdout.write(
                 videos_import_generated(
-                    benchmark=report.benchmark, files=directory_files(videos), batch=batch
+                    benchmark=benchmark, files=directory_files(videos), batch=batch
                 ).summary()
             )
             for number, (scene, level, caption) in enumerate(CLIPS, start=1):
@@ -131,6 +158,15 @@ class Command(BaseCommand):
                     source_ref=f"demo channel_clip {number}_local",
                 )
             self.stdout.write(f"{len(CLIPS)} candidate dataset clips created")
+            for model, variant in GENERATORS.items():
+                self.stdout.write(
+                    results_import(
+                        benchmark=benchmark,
+                        generator_name=model,
+                        judge_model="demo-judge",
+                        data=_demo_results(benchmark, model, variant),
+                    ).summary()
+                )
 
     def _ensure_user(self, username: str, role: str) -> None:
         user, created = User.objects.get_or_create(

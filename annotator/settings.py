@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_filters",
     "django_htmx",
+    "rest_framework",
     "simple_history",
     "annotator",
     "rubrics_app",
@@ -208,6 +209,13 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # of thousands of model requests neither waits behind media processing nor holds it up.
 # A worker must consume it: `celery -A annotator worker -Q judge --concurrency N`.
 CELERY_TASK_ROUTES = {"annotator.tasks.judge_draft_task": {"queue": "judge"}}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
 
 # The GPT judge: any OpenAI-compatible chat-completions endpoint. Unset: judge
 # features are off and say so.

@@ -196,3 +196,35 @@ def test_the_leaderboard_page_sets_the_judge_beside_the_experts(client, tmp_path
     humans = leaderboard_compute(benchmark=benchmark, source=Source.CONFIRMED).rows[0].overall
     assert drafts > humans  # the expert took back a point the judge had given
     assert f"{drafts:.2f}" in html and f"{humans:.2f}" in html
+
+
+@pytest.mark.django_db
+def test_the_leaderboard_api_answers_json(client, tmp_path):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    call_command(
+        "import_rubrics",
+        str(DATA / "rubrics_variants.json"),
+        "--benchmark",
+        "mwb",
+        "--release",
+        "v1",
+        stdout=StringIO(),
+    )
+    benchmark = Benchmark.objects.get()
+    url = reverse("api-leaderboard", args=[benchmark.pk])
+    assert client.get(url).status_code == 403  # login needed (session; tokens later)
+    client.force_login(UserFactory())
+    answer = client.get(url, {"release": "v1", "source": "confirmed"})
+    assert answer.status_code == 200
+    assert answer.json() == {
+        "benchmark": "mwb",
+        "release": "v1",
+        "source": "confirmed",
+        "judge_model": None,
+        "rows": [],
+    }
+    assert client.get(url, {"source": "guesses"}).status_code == 400
+    assert client.get(url, {"release": "v9"}).status_code == 404

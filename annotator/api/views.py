@@ -1,0 +1,40 @@
+"""REST API for downstream tools (DRF). Session authentication for now; API tokens
+with scopes come with the API issue."""
+
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers
+from rest_framework.decorators import api_view
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from annotator.errors import InputError
+from annotator.selectors import Source
+from annotator.services.leaderboard import leaderboard_compute
+from rubrics_app.models import Benchmark
+
+
+class LeaderboardQuery(serializers.Serializer):
+    release = serializers.CharField(required=False, help_text="release name")
+    source = serializers.ChoiceField(choices=[s.value for s in Source], default=Source.DRAFTS)
+    judge = serializers.CharField(required=False, help_text="judge model of the drafts")
+
+
+@api_view(["GET"])
+def leaderboard(request: Request, pk: int) -> Response:
+    """Per generator model: overall score, per level, per dimension, and coverage."""
+    benchmark = get_object_or_404(Benchmark, pk=pk)
+    query = LeaderboardQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    release = None
+    if "release" in query.validated_data:
+        release = get_object_or_404(benchmark.releases, name=query.validated_data["release"])
+    try:
+        board = leaderboard_compute(
+            benchmark=benchmark,
+            release=release,
+            source=query.validated_data["source"],
+            judge_model=query.validated_data.get("judge"),
+        )
+    except InputError as exc:
+        return Response({"detail": str(exc)}, status=400)
+    return Response(board.as_dict())

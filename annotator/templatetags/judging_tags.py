@@ -1,0 +1,61 @@
+"""The checklist's rows, built in Python: a judging page holds up to 8 x 15 of them,
+and the template language made them most of the page's server time."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from annotator.services.verdicts import Check
+
+register = template.Library()
+
+_ROW = (
+    '<button type="button" class="check state-{state}{penalty}{value_class}" hx-post="{url}" '
+    'hx-vals=\'{{"criterion": "{criterion}", "verdict": "{next}"}}\' data-criterion="{criterion}" '
+    'data-state="{state}" aria-pressed="{pressed}" title="{title}"><span class="mark">{mark}'
+    '</span><span class="text">{text}</span><span class="meta">{sign}{weight}{draft}</span>'
+    "</button>"
+)
+
+
+# (value, is penalty) -> mark: a met point, an error present, a no, not judged yet.
+_MARKS = {
+    (1, False): "\N{CHECK MARK}",
+    (1, True): "\N{BALLOT X}",
+    (0, False): "\N{MIDDLE DOT}",
+    (0, True): "\N{MIDDLE DOT}",
+    (None, False): "?",
+    (None, True): "?",
+}
+
+
+def _row(check: Check, url: str) -> SafeString:
+    criterion, value = check.criterion, check.value
+    penalty = criterion.is_penalty
+    mark = _MARKS[(value, penalty)]
+    title = ""
+    if check.draft is not None:
+        reasoning = check.draft.evaluation.reasoning if check.draft.evaluation else ""
+        title = f"Judge ({check.draft.judge_model}): {reasoning or 'no reasoning given'}"
+    return format_html(
+        _ROW,
+        state=check.state,
+        penalty=" penalty" if penalty else "",
+        value_class={1: " on", 0: " off"}.get(value, ""),
+        url=url,
+        criterion=criterion.pk,
+        next=0 if value == 1 else 1,
+        pressed="true" if value == 1 else "false",
+        title=title,
+        mark=mark,
+        text=criterion.text,
+        sign="\N{MINUS SIGN}" if penalty else "+",
+        weight=f"{float(criterion.weight):g}",
+        draft=mark_safe(" <em>draft</em>") if check.state == "draft" else "",
+    )
+
+
+@register.simple_tag
+def check_rows(checks: list[Check], url: str) -> SafeString:
+    """One toggle per criterion, showing its state (draft, confirmed, open) and value."""
+    return SafeString("".join(_row(check, url) for check in checks))

@@ -4,8 +4,10 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from annotator.errors import InputError
+from annotator.models import Judgment
+from annotator.selectors import judges_of
 from annotator.services.agreement import judge_agreement
-from annotator.services.leaderboard import Source, benchmark_judges, leaderboard_compute
+from annotator.services.leaderboard import Source, leaderboard_compute
 from rubrics_app.choices import Dimension, Level
 from rubrics_app.models import Benchmark
 
@@ -18,7 +20,7 @@ def leaderboard_page(request, pk: int):
     source = request.GET.get("source", Source.DRAFTS)
     if source not in Source.__members__.values():
         source = Source.DRAFTS
-    judges = benchmark_judges(benchmark)
+    judges = judges_of(Judgment.objects.filter(video__task__benchmark=benchmark))
     judge = request.GET.get("judge") or (judges[0] if judges else None)
     context = {
         "benchmark": benchmark,

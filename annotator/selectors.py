@@ -4,6 +4,7 @@ from enum import StrEnum
 from django.db.models import Count, QuerySet
 
 from annotator.choices import MediaStatus, VerdictSource, VerdictStatus
+from annotator.errors import InputError
 from annotator.models import Judgment, Video
 
 UNFINISHED = (MediaStatus.QUEUED, MediaStatus.PROCESSING)
@@ -65,3 +66,22 @@ def verdicts_of(
         ).order_by("updated_at", "pk")
         verdicts.update({(v, c): x for v, c, x in confirmed.values_list(*columns)})
     return verdicts
+
+
+def judges_of(judgments: QuerySet[Judgment]) -> list[str]:
+    """The judges whose drafts are among these judgments."""
+    return sorted(
+        judgments.filter(source=VerdictSource.LLM).values_list("judge_model", flat=True).distinct()
+    )
+
+
+def judge_choose(judgments: QuerySet[Judgment], judge_model: str | None) -> str | None:
+    """The judge whose drafts count: the one named, else the only one there is."""
+    if judge_model:
+        return judge_model
+    judges = judges_of(judgments)
+    if len(judges) > 1:
+        raise InputError(
+            f"drafts from several judges ({', '.join(judges)}): choose one with --judge"
+        )
+    return judges[0] if judges else None

@@ -18,7 +18,7 @@ from annotator.choices import (
 )
 from annotator.errors import InputError
 from annotator.models import GeneratorModel, JudgeEvaluation, Judgment, Video
-from annotator.selectors import Source, verdicts_of
+from annotator.selectors import Source, judge_choose, verdicts_of
 from rubrics_app.choices import Dimension
 from rubrics_app.models import Benchmark, Criterion
 from rubrics_app.selectors import live_criteria
@@ -350,16 +350,6 @@ def drafts_write(
     return written
 
 
-def judge_models_of(*, benchmark: Benchmark, generator: GeneratorModel) -> list[str]:
-    return sorted(
-        Judgment.objects.filter(
-            source=VerdictSource.LLM, video__generator=generator, video__task__benchmark=benchmark
-        )
-        .values_list("judge_model", flat=True)
-        .distinct()
-    )
-
-
 def results_export(
     *,
     benchmark: Benchmark,
@@ -370,13 +360,9 @@ def results_export(
     """The judge result file of one model: from one judge's drafts, or from
     human-confirmed verdicts (the latest confirmed verdict per criterion where several
     experts confirmed). A dimension with any criterion lacking a verdict is null."""
-    if not confirmed and judge_model is None:
-        judges = judge_models_of(benchmark=benchmark, generator=generator)
-        if len(judges) > 1:
-            raise InputError(
-                f"drafts from several judges ({', '.join(judges)}): choose one with --judge"
-            )
-        judge_model = judges[0] if judges else IMPORTED_JUDGE
+    if not confirmed:
+        own = Judgment.objects.filter(video__generator=generator, video__task__benchmark=benchmark)
+        judge_model = judge_choose(own, judge_model) or IMPORTED_JUDGE
     videos = list(
         Video.objects.filter(
             kind=VideoKind.GENERATED, generator=generator, task__benchmark=benchmark

@@ -7,10 +7,9 @@ from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
 
-from annotator.choices import VerdictSource, VideoKind
-from annotator.errors import InputError
+from annotator.choices import VideoKind
 from annotator.models import Judgment, Video
-from annotator.selectors import Source, verdicts_of
+from annotator.selectors import Source, judge_choose, verdicts_of
 from rubrics_app.choices import CriterionStatus, Dimension, Level
 from rubrics_app.models import Benchmark, Release, ReleaseCriterion
 from rubrics_app.scoring import Points, dimension_points, task_percent
@@ -80,23 +79,6 @@ def rubric_of(benchmark: Benchmark, release: Release | None) -> tuple[Rubric, di
     return rubric, levels
 
 
-def benchmark_judges(benchmark: Benchmark) -> list[str]:
-    return sorted(
-        Judgment.objects.filter(source=VerdictSource.LLM, video__task__benchmark=benchmark)
-        .values_list("judge_model", flat=True)
-        .distinct()
-    )
-
-
-def _judge(benchmark: Benchmark, judge_model: str | None) -> str | None:
-    if judge_model:
-        return judge_model
-    judges = benchmark_judges(benchmark)
-    if len(judges) > 1:
-        raise InputError(f"drafts from several judges ({', '.join(judges)}): choose one")
-    return judges[0] if judges else None
-
-
 def leaderboard_compute(
     *,
     benchmark: Benchmark,
@@ -105,7 +87,8 @@ def leaderboard_compute(
     judge_model: str | None = None,
 ) -> Leaderboard:
     source = Source(source)
-    judge = _judge(benchmark, judge_model) if source != Source.CONFIRMED else None
+    judgments = Judgment.objects.filter(video__task__benchmark=benchmark)
+    judge = judge_choose(judgments, judge_model) if source != Source.CONFIRMED else None
     rubric, levels = rubric_of(benchmark, release)
     verdicts = verdicts_of(Judgment.objects.filter(video__task__benchmark=benchmark), source, judge)
     scored_tasks = {task_id for task_id, _ in rubric}

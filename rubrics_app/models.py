@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from annotator.fields import user_reference
+
 from .choices import (
     CriterionOrigin,
     CriterionStatus,
@@ -93,20 +95,8 @@ class Criterion(models.Model):
     )
     # Bumped on every change; an edit based on an older version is refused.
     version = models.PositiveIntegerField(default=1)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_reference()
+    updated_by = user_reference()
     # A reviewer's note when sending a criterion back for changes.
     review_comment = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -140,13 +130,7 @@ class Release(models.Model):
     name = models.CharField(max_length=50)
     weight_scheme = models.CharField(max_length=100, blank=True)
     notes = models.TextField(blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -210,13 +194,7 @@ class PromptTemplate(models.Model):
     text = models.TextField(
         help_text="Placeholders: {prompt}, {requirement}. The reply must be JSON."
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -266,13 +244,7 @@ class CriterionSuggestion(models.Model):
     criterion = models.ForeignKey(
         Criterion, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    decided_by = user_reference()
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -1,5 +1,6 @@
-from django.conf import settings
 from django.db import models
+
+from annotator.fields import user_reference
 
 
 class JobStatus(models.TextChoices):
@@ -20,13 +21,7 @@ class Job(models.Model):
     failed = models.PositiveIntegerField(default=0)
     # One line per failed item, saying which and why.
     failures = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

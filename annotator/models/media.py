@@ -1,8 +1,8 @@
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from annotator.choices import MediaStatus, VideoKind
+from annotator.fields import user_reference
 from rubrics_app.choices import Level
 
 
@@ -25,13 +25,7 @@ class ImportBatch(models.Model):
     followed as one."""
 
     name = models.CharField(max_length=200)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
+    created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

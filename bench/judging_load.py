@@ -56,7 +56,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=40, help="per client and view")
     args = parser.parse_args()
-    from rubrics_io import fresh_postgres_database
+    from databases import fresh_postgres_database
 
     with tempfile.TemporaryDirectory() as var:
         env = {

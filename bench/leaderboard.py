@@ -6,13 +6,12 @@ SQLite and, when it answers, PostgreSQL (issue 5 target: at most 1 s).
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import psycopg
+from databases import results_per_database
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -86,28 +85,8 @@ def main() -> None:
     if len(sys.argv) > 2 and sys.argv[1] == "--run":
         print(json.dumps(run_one(sys.argv[2])))
         return
-    from rubrics_io import fresh_postgres_database
-
     with tempfile.TemporaryDirectory() as tmp:
-        targets = {"SQLite": f"sqlite:///{tmp}/bench.sqlite3"}
-        try:
-            targets["PostgreSQL"] = fresh_postgres_database(
-                "postgres://postgres@127.0.0.1:5432/test", "mwa_bench_leaderboard"
-            )
-        except psycopg.Error as exc:
-            print(f"PostgreSQL: skipped ({exc})")
-        for name, url in targets.items():
-            child = subprocess.run(
-                [sys.executable, __file__, "--run", url],
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
-                env={**os.environ, "VAR_DIR": tmp},
-            )
-            if child.returncode:
-                print(f"{name}: failed\n{child.stderr[-2000:]}")
-                continue
-            result = json.loads(child.stdout.strip().splitlines()[-1])
+        for name, result in results_per_database(__file__, tmp, "mwa_bench_leaderboard"):
             print(
                 f"{name}: leaderboard of {MODELS} models over {result['verdicts']} verdicts, "
                 "best of 3 (target <= 1 s):"

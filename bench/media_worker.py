@@ -40,7 +40,7 @@ def main() -> None:
     args = parser.parse_args()
 
     import media_pipeline
-    from rubrics_io import fresh_postgres_database
+    from databases import fresh_postgres_database
 
     database_url = fresh_postgres_database(args.postgres, "mwa_bench_media")
     with tempfile.TemporaryDirectory() as var:

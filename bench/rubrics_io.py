@@ -11,14 +11,12 @@ import argparse
 import json
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
+from databases import results_per_database
 
 ROOT = Path(__file__).resolve().parents[1]
 TASKS = 459
@@ -81,13 +79,6 @@ def run_one(database_url: str) -> dict:
     return {"criteria": criteria, "timings": {k: min(v) for k, v in timings.items()}}
 
 
-def fresh_postgres_database(url: str, name: str) -> str:
-    with psycopg.connect(url, autocommit=True, connect_timeout=3) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name}")
-        conn.execute(f"CREATE DATABASE {name}")
-    return urlunsplit(urlsplit(url)._replace(path=f"/{name}"))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--postgres", default="postgres://postgres@127.0.0.1:5432/test")
@@ -97,24 +88,8 @@ def main() -> None:
         print(json.dumps(run_one(args.run)))
         return
     with tempfile.TemporaryDirectory() as tmp:
-        targets = {"SQLite": f"sqlite:///{tmp}/bench.sqlite3"}
-        try:
-            targets["PostgreSQL"] = fresh_postgres_database(args.postgres, "mwa_bench")
-        except psycopg.Error as exc:
-            print(f"PostgreSQL: skipped ({exc})")
         print(f"rubric file: {TASKS} tasks; best of {REPEATS} runs")
-        for name, url in targets.items():
-            child = subprocess.run(
-                [sys.executable, __file__, "--run", url],
-                capture_output=True,
-                text=True,
-                cwd=ROOT,
-                env={**os.environ, "VAR_DIR": tmp},
-            )
-            if child.returncode:
-                print(f"{name}: skipped ({child.stderr.strip().splitlines()[-1]})")
-                continue
-            result = json.loads(child.stdout.strip().splitlines()[-1])
+        for name, result in results_per_database(__file__, tmp, "mwa_bench", args.postgres):
             print(f"{name} ({result['criteria']} criteria):")
             for label, seconds in result["timings"].items():
                 print(f"  {label:24} {seconds * 1000:8.0f} ms")

@@ -2,6 +2,7 @@
 
 import copy
 import json
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,23 @@ DATA = Path(__file__).parent / "data"
 
 def load(name: str) -> Any:
     return json.loads((DATA / name).read_text())
+
+
+def import_variants(*options: str) -> Any:
+    """The benchmark "mwb" imported from the fixture with every format variant."""
+    from django.core.management import call_command
+
+    from rubrics_app.models import Benchmark
+
+    call_command(
+        "import_rubrics",
+        str(DATA / "rubrics_variants.json"),
+        "--benchmark",
+        "mwb",
+        *options,
+        stdout=StringIO(),
+    )
+    return Benchmark.objects.get(name="mwb")
 
 
 def as_data(entries: list[dict]) -> list[dict]:

@@ -8,20 +8,14 @@ from annotator.choices import VerdictSource, VerdictStatus
 from annotator.models import GeneratorModel, JudgeEvaluation, Judgment, Video
 from rubrics_app.models import Criterion
 from tests.factories import UserFactory
-from tests.rubric_files import DATA
+from tests.rubric_files import import_variants
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def benchmark():
-    call_command(
-        "import_rubrics",
-        str(DATA / "rubrics_variants.json"),
-        "--benchmark",
-        "mwb",
-        stdout=StringIO(),
-    )
+    return import_variants()
 
 
 def evaluation(scores, reasoning="looks right", raw=None):

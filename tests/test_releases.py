@@ -11,7 +11,7 @@ from rubrics_app.models import Criterion, Release
 from rubrics_app.services import authoring
 from rubrics_app.services.releases import release_compare, release_create
 from tests.factories import UserFactory
-from tests.rubric_files import DATA, as_data, load
+from tests.rubric_files import as_data, import_variants, load
 
 pytestmark = pytest.mark.django_db
 
@@ -24,10 +24,7 @@ def run(*args):
 
 @pytest.fixture
 def benchmark():
-    run("import_rubrics", str(DATA / "rubrics_variants.json"), "--benchmark", "mwb")
-    from rubrics_app.models import Benchmark
-
-    return Benchmark.objects.get(name="mwb")
+    return import_variants()
 
 
 def test_a_release_never_changes_after_it_is_frozen(benchmark, tmp_path):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from annotator.services.leaderboard import Source, leaderboard_compute
 from rubrics_app.models import Benchmark
 from rubrics_app.scoring import dimension_points, task_percent
-from tests.rubric_files import DATA, load
+from tests.rubric_files import import_variants, load
 
 
 def test_the_worked_example_of_the_product_brief():
@@ -87,15 +87,7 @@ def _published_scores(rubrics, results):
 @pytest.mark.django_db
 def test_scores_from_imported_judge_result_files_equal_the_published_formula(tmp_path):
     rubrics = load("rubrics_variants.json")
-    call_command(
-        "import_rubrics",
-        str(DATA / "rubrics_variants.json"),
-        "--benchmark",
-        "mwb",
-        "--release",
-        "v1",
-        stdout=StringIO(),
-    )
+    import_variants("--release", "v1")
     results = [
         {
             "index": 1,
@@ -148,13 +140,7 @@ def test_the_leaderboard_page_sets_the_judge_beside_the_experts(client, tmp_path
     from annotator.services.agreement import judge_agreement
     from tests.factories import UserFactory
 
-    call_command(
-        "import_rubrics",
-        str(DATA / "rubrics_variants.json"),
-        "--benchmark",
-        "mwb",
-        stdout=StringIO(),
-    )
+    import_variants()
     results = [
         {
             "index": 1,
@@ -204,15 +190,7 @@ def test_the_leaderboard_api_answers_json(client, tmp_path):
 
     from tests.factories import UserFactory
 
-    call_command(
-        "import_rubrics",
-        str(DATA / "rubrics_variants.json"),
-        "--benchmark",
-        "mwb",
-        "--release",
-        "v1",
-        stdout=StringIO(),
-    )
+    import_variants("--release", "v1")
     benchmark = Benchmark.objects.get()
     url = reverse("api-leaderboard", args=[benchmark.pk])
     assert client.get(url).status_code == 403  # login needed (session; tokens later)

@@ -3,19 +3,22 @@ criterion, starting from the judge's drafts, which they confirm or override."""
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from annotator.choices import VerdictSource, VerdictStatus, VideoKind
 from annotator.models import Judgment, User, Video
-from rubrics_app.choices import Dimension
+from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Benchmark, Criterion, Task
 from rubrics_app.scoring import dimension_points, task_percent
-from rubrics_app.selectors import live_criteria
+from rubrics_app.selectors import count_of, live_criteria
 
 MAX_VIDEOS = 8
+# What the workspace's players read of a video; the rest of a row is left unloaded.
+PLAYER_FIELDS = ("kind", "file", "playable", "poster", "fps")
 
 
 def _criterion_of(video: Video, criterion_id: int) -> Criterion:
@@ -46,12 +49,7 @@ def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
     """Takes the judge's drafts of one dimension as the expert's verdicts where the
     expert has given none yet; returns how many were confirmed."""
     Dimension(dimension)
-    drafts = latest_drafts([video])
-    mine = set(
-        Judgment.objects.filter(video=video, user=user, source=VerdictSource.HUMAN).values_list(
-            "criterion_id", flat=True
-        )
-    )
+    drafts, mine = verdicts_shown([video], user)
     criteria = live_criteria().filter(task_id=video.task_id, dimension=dimension)
     new = [
         Judgment(
@@ -63,22 +61,40 @@ def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
             status=VerdictStatus.CONFIRMED,
         )
         for c in criteria
-        if c.pk not in mine and (video.pk, c.pk) in drafts
+        if (video.pk, c.pk) not in mine and (video.pk, c.pk) in drafts
     ]
     Judgment.objects.bulk_create(new, ignore_conflicts=True)
     return len(new)
 
 
-def latest_drafts(videos: list[Video]) -> dict[tuple[int, int], Judgment]:
-    """The newest draft per (video, criterion), with the reply it came from."""
-    drafts: dict[tuple[int, int], Judgment] = {}
-    for draft in (
-        Judgment.objects.filter(video__in=videos, source=VerdictSource.LLM)
-        .select_related("evaluation")
+class Draft(NamedTuple):
+    verdict: int
+    judge_model: str
+    reasoning: str
+
+
+def verdicts_shown(
+    videos: list[Video], user: User
+) -> tuple[dict[tuple[int, int], Draft], dict[tuple[int, int], int]]:
+    """Per (video, criterion): the newest draft, with the reasoning of the reply it
+    came from, and the expert's own verdict. One query of plain rows, not model
+    instances: a judging page reads up to 240 of them."""
+    drafts: dict[tuple[int, int], Draft] = {}
+    mine: dict[tuple[int, int], int] = {}
+    rows = (
+        Judgment.objects.filter(video__in=videos)
+        .filter(Q(source=VerdictSource.LLM) | Q(source=VerdictSource.HUMAN, user=user))
         .order_by("updated_at", "pk")
-    ):
-        drafts[(draft.video_id, draft.criterion_id)] = draft
-    return drafts
+        .values_list(
+            "video_id", "criterion_id", "source", "verdict", "judge_model", "evaluation__reasoning"
+        )
+    )
+    for video, criterion, source, verdict, judge, reasoning in rows:
+        if source == VerdictSource.HUMAN:
+            mine[(video, criterion)] = verdict
+        else:
+            drafts[(video, criterion)] = Draft(verdict, judge, reasoning or "")
+    return drafts, mine
 
 
 @dataclass
@@ -86,7 +102,7 @@ class Check:
     """One criterion in a video's checklist, as the expert sees it."""
 
     criterion: Criterion
-    draft: Judgment | None
+    draft: Draft | None
     mine: int | None
 
     @property
@@ -140,18 +156,13 @@ def workspace(*, task: Task, user: User, blind: bool) -> list[VideoChecklist]:
     videos = list(
         task.videos.filter(kind=VideoKind.GENERATED)
         .select_related("generator")
+        .only(*PLAYER_FIELDS, "task_id", "generator__name")
         .order_by("generator__name")[:MAX_VIDEOS]
     )
     if blind:
         videos = blind_order(videos, user)
     criteria = list(live_criteria().filter(task=task))
-    drafts = latest_drafts(videos)
-    mine = {
-        (v, c): x
-        for v, c, x in Judgment.objects.filter(
-            video__in=videos, user=user, source=VerdictSource.HUMAN
-        ).values_list("video_id", "criterion_id", "verdict")
-    }
+    drafts, mine = verdicts_shown(videos, user)
     checklists = []
     for n, video in enumerate(videos):
         label = f"Video {chr(ord('A') + n)}" if blind else video.generator.name
@@ -177,26 +188,20 @@ def judging_queue(*, benchmark: Benchmark, user: User, after: Task | None = None
     """Tasks with generated videos; one is done for an expert when they have a verdict
     on every live criterion of every video. Next: the first unfinished task after
     `after` (wrapping around)."""
+    given = Judgment.objects.filter(user=user, source=VerdictSource.HUMAN).exclude(
+        criterion__status=CriterionStatus.RETIRED
+    )
     tasks = list(
-        benchmark.tasks.annotate(
-            n_videos=Count("videos", filter=Q(videos__kind=VideoKind.GENERATED), distinct=True),
-            n_criteria=Count("criteria", filter=~Q(criteria__status="retired"), distinct=True),
+        benchmark.tasks.only("pk", "index", "benchmark_id")
+        .annotate(
+            n_videos=count_of(Video.objects.filter(kind=VideoKind.GENERATED), "task"),
+            n_criteria=count_of(live_criteria(), "task"),
+            n_given=count_of(given, "video__task"),
         )
         .filter(n_videos__gt=0)
         .order_by("index")
     )
-    given = dict(
-        Judgment.objects.filter(
-            user=user,
-            source=VerdictSource.HUMAN,
-            video__task__benchmark=benchmark,
-            criterion__in=live_criteria(),
-        )
-        .values("video__task_id")
-        .annotate(n=Count("pk"))
-        .values_list("video__task_id", "n")
-    )
-    unfinished = [t for t in tasks if given.get(t.pk, 0) < t.n_videos * t.n_criteria]
+    unfinished = [t for t in tasks if t.n_given < t.n_videos * t.n_criteria]
     later = [t for t in unfinished if after is None or t.index > after.index]
     next_task = (later or unfinished or [None])[0]
     if next_task is not None and after is not None and next_task.pk == after.pk:

@@ -1,7 +1,11 @@
 """The judging workspace under load, served by a real server process (runserver,
 threaded) on PostgreSQL (SQLite when PostgreSQL does not answer):
 - the judging page of a task with 8 videos x 15 criteria under 20 concurrent clients,
-  p95 against the trivial /healthz view in the same server (target: at most 3x);
+  p95 server time (the app's own Server-Timing header) against the trivial /healthz
+  view in the same server (target: at most 3x); the p95 seen by the clients, which
+  adds the time queued in front of the server, is printed beside it. Measured twice:
+  each client alternating the page and /healthz (both timed under the same load),
+  and the page under 20 clients against /healthz under 20 clients of its own;
 - saving verdicts under 50 concurrent clients, p95 against /healthz under the same
   load (target: at most 2x), then a count of the verdicts stored: none lost or
   duplicated.
@@ -21,6 +25,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -34,17 +39,37 @@ def p95(values: list[float]) -> float:
 RESETS = []
 
 
-def timed(opener: urllib.request.OpenerDirector, request: urllib.request.Request) -> float:
-    """Seconds for one request. runserver listens with a backlog of 10, so with 50
-    clients a connection is sometimes reset before it is accepted: such a request is
-    sent again (saving a verdict is idempotent), timed from its first try, and counted."""
+def report(
+    what: str, timings: list["Timing"], trivial: list["Timing"], target: float, on: tuple[str, ...]
+) -> None:
+    """p95 of both times against /healthz's; `on` names the times the target is for."""
+    for kind in Timing._fields:
+        mine = p95([getattr(t, kind) for t in timings])
+        base = p95([getattr(t, kind) for t in trivial])
+        goal = f" (target <= {target})" if kind in on else ""
+        print(
+            f"{what}, p95 {kind} time: {mine:.1f} ms; /healthz {base:.1f} ms; "
+            f"ratio {mine / base:.2f}{goal}"
+        )
+
+
+class Timing(NamedTuple):
+    client: float  # seconds from sending to the whole answer read
+    server: float  # seconds the app spent, from its Server-Timing header
+
+
+def timed(opener: urllib.request.OpenerDirector, request: urllib.request.Request) -> Timing:
+    """One request, timed. runserver listens with a backlog of 10, so with 50 clients
+    a connection is sometimes reset before it is accepted: such a request is sent
+    again (saving a verdict is idempotent), timed from its first try, and counted."""
     start = time.perf_counter()
     for attempt in range(5):
         try:
             with opener.open(request, timeout=60) as response:
                 response.read()
                 assert response.status == 200, response.status
-            return time.perf_counter() - start
+                server = float(response.headers["Server-Timing"].split("dur=")[1]) / 1000
+            return Timing(time.perf_counter() - start, server)
         except (ConnectionResetError, http.client.RemoteDisconnected):
             RESETS.append(1)
             if attempt == 4:
@@ -144,21 +169,41 @@ def main() -> None:
                 except OSError:
                     time.sleep(0.1)
 
-            def load(n_clients: int, make_request) -> list[float]:
-                def client(i: int) -> list[float]:
+            def load(n_clients: int, make_request) -> list[Timing]:
+                def client(i: int) -> list[Timing]:
                     opener, csrf = clients[i]
                     return [timed(opener, make_request(i, k, csrf)) for k in range(args.requests)]
 
                 with ThreadPoolExecutor(n_clients) as pool:
                     return [t for ts in pool.map(client, range(n_clients)) for t in ts]
 
+            def mixed(n_clients: int, make_request) -> tuple[list[Timing], list[Timing]]:
+                """Each client alternates the view and /healthz: both are timed under
+                the very same load."""
+                healthz = urllib.request.Request(f"{base}/healthz")
+                pairs = load(
+                    n_clients,
+                    lambda i, k, csrf: make_request(i, k // 2, csrf) if k % 2 == 0 else healthz,
+                )
+                return pairs[0::2], pairs[1::2]
+
             page = f"{base}/judging/tasks/{task.pk}/"
+            judging, trivial = mixed(20, lambda i, k, csrf: urllib.request.Request(page))
+            report(
+                f"judging page and /healthz alternating, 20 clients x {args.requests}",
+                judging,
+                trivial,
+                3,
+                on=("server",),
+            )
             trivial = load(20, lambda i, k, csrf: urllib.request.Request(f"{base}/healthz"))
             judging = load(20, lambda i, k, csrf: urllib.request.Request(page))
-            print(
-                f"judging page (8 videos x 15 criteria), 20 clients x {args.requests}: "
-                f"p95 {p95(judging):.1f} ms; /healthz p95 {p95(trivial):.1f} ms; "
-                f"ratio {p95(judging) / p95(trivial):.2f} (target <= 3)"
+            report(
+                f"judging page alone, then /healthz alone, 20 clients x {args.requests}",
+                judging,
+                trivial,
+                3,
+                on=("server",),
             )
 
             def save(i: int, k: int, csrf: str) -> urllib.request.Request:
@@ -177,10 +222,12 @@ def main() -> None:
 
             trivial = load(50, lambda i, k, csrf: urllib.request.Request(f"{base}/healthz"))
             saves = load(50, save)
-            print(
-                f"saving a verdict, 50 clients x {args.requests}: p95 {p95(saves):.1f} ms; "
-                f"/healthz p95 {p95(trivial):.1f} ms; ratio {p95(saves) / p95(trivial):.2f} "
-                "(target <= 2)"
+            report(
+                f"saving a verdict, 50 clients x {args.requests}",
+                saves,
+                trivial,
+                2,
+                on=("server", "client"),
             )
         finally:
             server.terminate()
@@ -203,7 +250,7 @@ def main() -> None:
             f"{len(expected - set(stored))} lost, {len(stored) - len(set(stored))} duplicated"
         )
         print(
-            f"median save {statistics.median(saves) * 1000:.1f} ms; "
+            f"median save {statistics.median(t.client for t in saves) * 1000:.1f} ms; "
             f"{len(RESETS)} connections reset by the server's backlog and sent again"
         )
 

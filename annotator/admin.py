@@ -1,14 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from simple_history.admin import SimpleHistoryAdmin
 
 from annotator.models import (
+    ClipDecision,
+    ClipSuggestion,
     GeneratorModel,
     ImportBatch,
     Job,
     JudgeEvaluation,
     Judgment,
+    RejectReason,
     User,
     Video,
+    WorkBatch,
 )
 from annotator.services.media import PIPELINE_FIELDS, videos_reprocess
 from annotator.services.users import user_set_role
@@ -121,3 +126,29 @@ class JobAdmin(admin.ModelAdmin):
         "created_at",
         "finished_at",
     ]
+
+
+@admin.register(RejectReason)
+class RejectReasonAdmin(admin.ModelAdmin):
+    list_display = ["label", "code", "key", "position", "active"]
+    list_editable = ["key", "position", "active"]
+
+
+@admin.register(ClipDecision)
+class ClipDecisionAdmin(SimpleHistoryAdmin):
+    list_display = ["video", "user", "decision", "level", "adjudication", "created_at"]
+    list_filter = ["decision", "adjudication"]
+    raw_id_fields = ["video", "user", "batch"]
+
+
+@admin.register(ClipSuggestion)
+class ClipSuggestionAdmin(admin.ModelAdmin):
+    list_display = ["video", "judge_model", "status", "decision", "level", "created_at"]
+    list_filter = ["status", "judge_model"]
+    raw_id_fields = ["video"]
+
+
+@admin.register(WorkBatch)
+class WorkBatchAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "overlap", "created_by", "created_at"]
+    list_filter = ["kind"]

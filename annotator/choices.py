@@ -33,3 +33,24 @@ class VerdictStatus(models.TextChoices):
 class EvaluationStatus(models.TextChoices):
     OK = "ok", "ok"
     FAILED = "failed", "failed"
+
+
+class ClipStatus(models.TextChoices):
+    """Where a candidate clip stands; final once accepted or rejected."""
+
+    PENDING = "pending", "pending"
+    ACCEPTED = "accepted", "accepted"
+    REJECTED = "rejected", "rejected"
+    ADJUDICATION = "adjudication", "awaiting adjudication"
+
+
+class Decision(models.TextChoices):
+    ACCEPT = "accept", "accept"
+    REJECT = "reject", "reject"
+    FLAG = "flag", "flag for a reviewer"
+
+
+class WorkKind(models.TextChoices):
+    VERIFY = "verify", "verify clips"
+    AUTHOR = "author", "author criteria"
+    JUDGE = "judge", "judge generated videos"

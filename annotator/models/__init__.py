@@ -1,15 +1,22 @@
+from .assignments import Assignment, WorkBatch
+from .clips import ClipDecision, ClipSuggestion, RejectReason
 from .jobs import Job, JobStatus
 from .judgments import JudgeEvaluation, Judgment
 from .media import GeneratorModel, ImportBatch, Video
 from .users import User
 
 __all__ = [
+    "Assignment",
+    "ClipDecision",
+    "ClipSuggestion",
     "GeneratorModel",
     "ImportBatch",
     "Job",
     "JobStatus",
     "JudgeEvaluation",
     "Judgment",
+    "RejectReason",
     "User",
     "Video",
+    "WorkBatch",
 ]

@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from annotator.choices import MediaStatus, VideoKind
+from annotator.choices import ClipStatus, MediaStatus, VideoKind
 from annotator.fields import user_reference
 from rubrics_app.choices import Level
 
@@ -96,6 +96,17 @@ class Video(models.Model):
     processing_started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
+    # A dataset clip's verification: `caption` and `level` above are the drafts it
+    # came with; the final ones are set when its decision is final.
+    external_id = models.CharField(
+        max_length=200, blank=True, db_index=True, help_text="the clip's id in its manifest"
+    )
+    clip_status = models.CharField(
+        max_length=12, choices=ClipStatus.choices, default=ClipStatus.PENDING, db_index=True
+    )
+    final_caption = models.TextField(blank=True)
+    final_level = models.CharField(max_length=20, choices=Level.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import factory
 
-from annotator.choices import Role, VideoKind
+from annotator.choices import MediaStatus, Role, VideoKind
 from annotator.models import GeneratorModel, User, Video
 from rubrics_app.choices import CriterionStatus, Dimension, Level, Polarity
 from rubrics_app.models import Benchmark, Criterion, Task
@@ -68,3 +68,18 @@ class VideoFactory(factory.django.DjangoModelFactory):
     kind = VideoKind.GENERATED
     task = factory.SubFactory(TaskFactory)
     generator = factory.SubFactory(GeneratorModelFactory)
+
+
+class ClipFactory(factory.django.DjangoModelFactory):
+    """A candidate dataset clip whose media is ready (no file needed to decide on it)."""
+
+    class Meta:
+        model = Video
+
+    kind = VideoKind.DATASET
+    task = None
+    generator = None
+    external_id = factory.Sequence(lambda n: f"clip{n:05d}")
+    caption = factory.Sequence(lambda n: f"Red blood cells squeeze through capillary {n}.")
+    level = Level.CELLULAR
+    media_status = MediaStatus.READY

@@ -1,0 +1,285 @@
+"""Clip verification: an annotator's batches and queue, the single-clip workspace
+(keyboard first, next clip preloaded, undo), grid triage, the reviewers'
+adjudication queue and each batch's progress."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from annotator.choices import ClipStatus, VideoKind, WorkKind
+from annotator.errors import InputError
+from annotator.models import Assignment, ClipDecision, RejectReason, User, Video, WorkBatch
+from annotator.permissions import admin_required, reviewer_required
+from annotator.services import assignments, clip_review, clip_stats
+from rubrics_app.choices import Level
+
+GRID_PAGE = 60
+# (value, label, key): the level selector answers to one key per level.
+LEVELS = [
+    (Level.ORGAN, Level.ORGAN.label, "o"),
+    (Level.CELLULAR, Level.CELLULAR.label, "c"),
+    (Level.SUBCELLULAR, Level.SUBCELLULAR.label, "s"),
+]
+
+
+def _batch(request: HttpRequest, pk: int) -> WorkBatch:
+    """A verification batch the user works on (reviewers see every batch)."""
+    batch = get_object_or_404(WorkBatch, pk=pk, kind=WorkKind.VERIFY)
+    if not request.user.is_reviewer and not batch.assignments.filter(user=request.user).exists():
+        raise Http404("No such batch of yours.")
+    return batch
+
+
+def _answer(data) -> clip_review.Answer:
+    seconds = data.get("seconds")
+    try:
+        seconds = float(seconds) if seconds else None
+    except ValueError:
+        raise InputError(f"seconds {seconds!r} is not a number.") from None
+    return clip_review.Answer(
+        decision=data.get("decision", ""),
+        reasons=data.getlist("reasons"),
+        caption=data.get("caption", ""),
+        level=data.get("level", ""),
+        seconds=seconds,
+    )
+
+
+@require_safe
+def batch_list(request):
+    """My batches (all of them for reviewers), with my progress in each."""
+    mine = Count("assignments", filter=Q(assignments__user=request.user))
+    done = Count(
+        "assignments",
+        filter=Q(assignments__user=request.user, assignments__done_at__isnull=False),
+    )
+    batches = WorkBatch.objects.filter(kind=WorkKind.VERIFY).annotate(mine=mine, done=done)
+    if not request.user.is_reviewer:
+        batches = batches.filter(mine__gt=0)
+    context = {
+        "batches": batches,
+        "adjudication": clip_review.adjudication_queue().count() if request.user.is_reviewer else 0,
+    }
+    return render(request, "annotator/clip_batches.html", context)
+
+
+def _workspace(
+    request: HttpRequest,
+    batch: WorkBatch,
+    *,
+    video_id: int | None = None,
+    prefill: ClipDecision | clip_review.Answer | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    """The single-clip workspace: the clip asked for (or the first of the queue), the
+    next one to preload, and the user's progress. A fixed number of queries."""
+    queue = clip_review.queue(batch, request.user).select_related("video")
+    if video_id is None:
+        current = queue.first()
+    else:
+        current = clip_review.assignment_of(batch, request.user, video_id)
+    upcoming = queue.exclude(pk=current.pk).first() if current else None
+    counts = batch.assignments.filter(user=request.user).aggregate(
+        total=Count("pk"), done=Count("pk", filter=Q(done_at__isnull=False))
+    )
+    if current is not None and prefill is None:
+        prefill = ClipDecision.objects.filter(
+            video_id=current.video_id, user=request.user, adjudication=False
+        ).first()
+    context = {
+        "batch": batch,
+        "current": current,
+        "clip": current.video if current else None,
+        "upcoming": upcoming.video if upcoming else None,
+        "counts": counts,
+        "prefill": prefill,
+        "reasons": RejectReason.objects.filter(active=True),
+        "levels": LEVELS,
+        "error": error,
+    }
+    template = "annotator/_clip_workspace.html" if request.htmx else "annotator/clip_verify.html"
+    response = render(request, template, context, status=status)
+    if request.htmx and current is not None and status == 200:
+        response["HX-Push-Url"] = (
+            f"{reverse('clip-verify', args=[batch.pk])}?clip={current.video_id}"
+        )
+    return response
+
+
+@require_safe
+def clip_verify(request, pk: int):
+    batch = _batch(request, pk)
+    clip = request.GET.get("clip")
+    try:
+        return _workspace(request, batch, video_id=int(clip) if clip else None)
+    except (InputError, ValueError):
+        raise Http404("This clip is not assigned to you in this batch.") from None
+
+
+@require_POST
+def clip_decide_view(request, pk: int):
+    batch = _batch(request, pk)
+    try:
+        video_id = int(request.POST.get("video", ""))
+    except ValueError:
+        raise Http404("No clip named.") from None
+    try:
+        answer = _answer(request.POST)
+        clip_review.clip_decide(batch=batch, user=request.user, video_id=video_id, answer=answer)
+    except InputError as exc:
+        return _workspace(
+            request, batch, video_id=video_id, prefill=answer, error=str(exc), status=422
+        )
+    return _workspace(request, batch)
+
+
+@require_POST
+def clip_undo_view(request, pk: int):
+    batch = _batch(request, pk)
+    try:
+        undone = clip_review.decision_undo(batch=batch, user=request.user)
+    except InputError as exc:
+        return _workspace(request, batch, error=str(exc), status=422)
+    if undone is None:
+        return _workspace(request, batch, error="Nothing to undo.", status=422)
+    return _workspace(request, batch, video_id=undone.video_id, prefill=undone)
+
+
+@require_safe
+def clip_grid(request, pk: int):
+    """A page of unanswered clips as filmstrip thumbnails, for rejecting many at once."""
+    batch = _batch(request, pk)
+    queue = clip_review.queue(batch, request.user).select_related("video")
+    page = Paginator(queue, GRID_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "batch": batch,
+        "page": page,
+        "reasons": RejectReason.objects.filter(active=True),
+    }
+    return render(request, "annotator/clip_grid.html", context)
+
+
+@require_POST
+def clip_grid_reject(request, pk: int):
+    batch = _batch(request, pk)
+    try:
+        ids = [int(v) for v in request.POST.getlist("video")]
+        n = clip_review.clips_reject(
+            batch=batch, user=request.user, video_ids=ids, reasons=request.POST.getlist("reasons")
+        )
+        messages.success(request, f"Rejected {n} clip{'s' if n != 1 else ''}.")
+    except (InputError, ValueError) as exc:
+        messages.error(request, str(exc))
+    return redirect(f"{reverse('clip-grid', args=[batch.pk])}?page={request.POST.get('page', 1)}")
+
+
+@reviewer_required
+@require_safe
+def adjudication_list(request):
+    clips = clip_review.adjudication_queue().annotate(n_answers=Count("clip_decisions"))
+    page = Paginator(clips, 100).get_page(request.GET.get("page"))
+    return render(request, "annotator/adjudication_list.html", {"page": page})
+
+
+@reviewer_required
+def adjudication_clip(request, pk: int):
+    """All answers on a clip side by side; the reviewer's answer is final."""
+    clip = get_object_or_404(Video, pk=pk, kind=VideoKind.DATASET)
+    error, prefill = "", None
+    if request.method == "POST":
+        try:
+            prefill = _answer(request.POST)
+            clip_review.adjudicate(video=clip, reviewer=request.user, answer=prefill)
+        except InputError as exc:
+            error = str(exc)
+        else:
+            upcoming = clip_review.adjudication_queue().first()
+            if upcoming is None:
+                messages.success(request, "The adjudication queue is empty.")
+                return redirect("adjudication-list")
+            return redirect("adjudication-clip", pk=upcoming.pk)
+    answers = list(
+        clip.clip_decisions.select_related("user").order_by("adjudication", "created_at")
+    )
+    context = {
+        "clip": clip,
+        "answers": answers,
+        "prefill": prefill or next((a for a in answers if not a.adjudication), None),
+        "reasons": RejectReason.objects.filter(active=True),
+        "levels": LEVELS,
+        "error": error,
+    }
+    return render(
+        request, "annotator/adjudication_clip.html", context, status=422 if error else 200
+    )
+
+
+@reviewer_required
+@require_safe
+def batch_progress(request, pk: int):
+    batch = get_object_or_404(WorkBatch, pk=pk, kind=WorkKind.VERIFY)
+    stats = clip_stats.batch_stats(batch)
+    chart = {
+        "outcome": {ClipStatus(k).label: v for k, v in stats.outcome.items()},
+        "reasons": dict(stats.reasons),
+    }
+    return render(
+        request, "annotator/clip_progress.html", {"batch": batch, "stats": stats, "chart": chart}
+    )
+
+
+@admin_required
+def batch_new(request):
+    """An admin hands out candidate clips: which ones, to whom, with what overlap; the
+    plan (each annotator's load) is shown before the batch is created."""
+    annotators = User.objects.filter(is_active=True).order_by("username")
+    context = {
+        "annotators": annotators,
+        "levels": LEVELS,
+        "data": request.POST or None,
+        "plan": None,
+    }
+    if request.method == "POST":
+        try:
+            clips = _clips_chosen(request.POST)
+            users = list(annotators.filter(pk__in=request.POST.getlist("users")))
+            overlap = int(request.POST.get("overlap") or 1)
+            if "create" in request.POST:
+                batch = assignments.clip_batch_create(
+                    name=request.POST.get("name", ""),
+                    videos=clips,
+                    users=users,
+                    overlap=overlap,
+                    created_by=request.user,
+                )
+                messages.success(request, f"Batch {batch.name} created.")
+                return redirect("clip-batches")
+            context["plan"] = assignments.plan(clips.count(), users, overlap)
+        except (InputError, ValueError) as exc:
+            context["error"] = str(exc)
+    return render(request, "annotator/clip_batch_new.html", context)
+
+
+def _clips_chosen(data) -> QuerySet[Video]:
+    """Candidate clips by the form's filters: status, level, not yet in a batch, and a
+    random sample of N."""
+    clips = Video.objects.filter(kind=VideoKind.DATASET)
+    if status := data.get("status"):
+        clips = clips.filter(clip_status=status)
+    if level := data.get("level"):
+        clips = clips.filter(level=level)
+    if data.get("unassigned"):
+        clips = clips.exclude(
+            pk__in=Assignment.objects.filter(video__isnull=False).values("video_id")
+        )
+    if sample := data.get("sample"):
+        n = int(sample)
+        if n < 1:
+            raise InputError("The sample size must be at least 1.")
+        return clips.order_by("?")[:n]
+    return clips.order_by("pk")

@@ -1,0 +1,225 @@
+"""Verifying candidate clips: each assigned expert accepts, rejects (with reasons) or
+flags a clip, with their caption and level; when a batch's k answers agree the clip's
+outcome is final, otherwise a reviewer adjudicates and their answer is final."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+from rapidfuzz import fuzz
+
+from annotator.choices import ClipStatus, Decision, MediaStatus, VideoKind
+from annotator.errors import InputError
+from annotator.models import Assignment, ClipDecision, RejectReason, User, Video, WorkBatch
+from rubrics_app.choices import Level
+
+# Captions this similar (rapidfuzz ratio, 0-100, after normalising whitespace) count
+# as the same caption: fixing a typo is not a disagreement, rewriting a sentence is.
+SAME_CAPTION = 95
+MAX_SECONDS = 3600.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    decision: str
+    reasons: Sequence[str] = ()
+    caption: str = ""
+    level: str = ""
+    seconds: float | None = None
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def captions_agree(a: str, b: str) -> bool:
+    return fuzz.ratio(_normalised(a), _normalised(b)) >= SAME_CAPTION
+
+
+def _checked(video: Video, answer: Answer) -> Answer:
+    """The answer, cleaned; InputError says what is wrong with it."""
+    if answer.decision not in Decision.values:
+        raise InputError(f"Unknown decision {answer.decision!r}.")
+    reasons = sorted(set(answer.reasons))
+    if answer.decision == Decision.REJECT:
+        if not reasons:
+            raise InputError("A rejection needs at least one reason.")
+        known = set(RejectReason.objects.filter(code__in=reasons).values_list("code", flat=True))
+        if unknown := [r for r in reasons if r not in known]:
+            raise InputError(f"Unknown reject reason: {', '.join(unknown)}.")
+    else:
+        reasons = []
+    if answer.level and answer.level not in Level.values:
+        raise InputError(f"Unknown level {answer.level!r}.")
+    if answer.decision == Decision.ACCEPT:
+        if video.media_status != MediaStatus.READY:
+            raise InputError(
+                f"This clip's media is {video.get_media_status_display()}: "
+                "only a clip that plays can be accepted."
+            )
+        if not answer.level:
+            raise InputError("An accepted clip needs a level.")
+        if not answer.caption.strip():
+            raise InputError("An accepted clip needs a caption.")
+    seconds = answer.seconds
+    if seconds is not None:
+        seconds = min(max(float(seconds), 0.0), MAX_SECONDS)
+    return Answer(answer.decision, reasons, answer.caption.strip(), answer.level, seconds)
+
+
+def outcome_update(video: Video, overlap: int) -> None:
+    """Sets the clip's status from its answers: final when a reviewer adjudicated or
+    `overlap` answers agree (decision; for acceptances also level and caption);
+    awaiting adjudication as soon as one is a flag, or when they disagree; else
+    pending."""
+    answers = list(video.clip_decisions.order_by("created_at", "pk"))
+    final = next((a for a in answers if a.adjudication), None)
+    experts = [a for a in answers if not a.adjudication]
+    if final is None and any(a.decision == Decision.FLAG for a in experts):
+        video.clip_status = ClipStatus.ADJUDICATION
+    elif final is None and len(experts) >= overlap:
+        first = experts[0]
+        agreed = all(a.decision == first.decision for a in experts) and (
+            first.decision == Decision.REJECT
+            or (
+                first.decision == Decision.ACCEPT
+                and all(a.level == first.level for a in experts)
+                and all(captions_agree(a.caption, first.caption) for a in experts)
+            )
+        )
+        if agreed:
+            final = first
+        else:
+            video.clip_status = ClipStatus.ADJUDICATION
+    elif final is None:
+        video.clip_status = ClipStatus.PENDING
+    if final is not None:
+        accepted = final.decision == Decision.ACCEPT
+        video.clip_status = ClipStatus.ACCEPTED if accepted else ClipStatus.REJECTED
+        video.final_caption = final.caption if accepted else ""
+        video.final_level = final.level if accepted else ""
+        video.decided_at = timezone.now()
+    else:
+        video.final_caption, video.final_level, video.decided_at = "", "", None
+    video.save(update_fields=["clip_status", "final_caption", "final_level", "decided_at"])
+
+
+def assignment_of(batch: WorkBatch, user: User, video_id: int) -> Assignment:
+    """The user's assignment of this clip in this batch; annotators may only answer
+    clips given to them."""
+    assignment = (
+        Assignment.objects.select_related("video", "batch")
+        .filter(batch=batch, user=user, video_id=video_id)
+        .first()
+    )
+    if assignment is None:
+        raise InputError("This clip is not assigned to you in this batch.")
+    return assignment
+
+
+def clip_decide(*, batch: WorkBatch, user: User, video_id: int, answer: Answer) -> ClipDecision:
+    """Records (or replaces) the user's answer on an assigned clip."""
+    with transaction.atomic():
+        assignment = assignment_of(batch, user, video_id)
+        video = Video.objects.select_for_update().get(pk=assignment.video_id)
+        if video.clip_status in (ClipStatus.ACCEPTED, ClipStatus.REJECTED) and (
+            video.clip_decisions.filter(adjudication=True).exists()
+        ):
+            raise InputError("A reviewer has already made the final decision on this clip.")
+        answer = _checked(video, answer)
+        decision, _ = ClipDecision.objects.update_or_create(
+            video=video,
+            user=user,
+            adjudication=False,
+            defaults={
+                "batch": batch,
+                "decision": answer.decision,
+                "reasons": list(answer.reasons),
+                "caption": answer.caption,
+                "level": answer.level,
+                "seconds": answer.seconds,
+            },
+        )
+        assignment.done_at = timezone.now()
+        assignment.save(update_fields=["done_at"])
+        outcome_update(video, batch.overlap)
+    return decision
+
+
+def clips_reject(
+    *, batch: WorkBatch, user: User, video_ids: Sequence[int], reasons: Sequence[str]
+) -> int:
+    """Grid triage: rejects many assigned clips with the same reasons, all or none."""
+    if not video_ids:
+        raise InputError("Select at least one clip.")
+    with transaction.atomic():
+        for video_id in video_ids:
+            video = Video.objects.get(pk=video_id)
+            clip_decide(
+                batch=batch,
+                user=user,
+                video_id=video_id,
+                answer=Answer(Decision.REJECT, reasons, caption=video.caption, level=video.level),
+            )
+    return len(video_ids)
+
+
+def decision_undo(*, batch: WorkBatch, user: User) -> ClipDecision | None:
+    """Takes back the user's latest answer in this batch (it stays in the history)
+    and puts the clip back in their queue; returns the answer taken back, or None
+    when there is nothing to undo."""
+    with transaction.atomic():
+        last = (
+            ClipDecision.objects.filter(batch=batch, user=user, adjudication=False)
+            .order_by("-updated_at", "-pk")
+            .first()
+        )
+        if last is None:
+            return None
+        video = Video.objects.select_for_update().get(pk=last.video_id)
+        if video.clip_decisions.filter(adjudication=True).exists():
+            raise InputError("A reviewer has already made the final decision on this clip.")
+        last.delete()
+        Assignment.objects.filter(batch=batch, user=user, video=video).update(done_at=None)
+        outcome_update(video, batch.overlap)
+    return last
+
+
+def adjudicate(*, video: Video, reviewer: User, answer: Answer) -> ClipDecision:
+    """A reviewer's final answer on a clip (flagged or disputed, or any other)."""
+    if not reviewer.is_reviewer:
+        raise InputError("Only reviewers and admins adjudicate.")
+    if answer.decision == Decision.FLAG:
+        raise InputError("An adjudication accepts or rejects the clip.")
+    with transaction.atomic():
+        video = Video.objects.select_for_update().get(pk=video.pk)
+        answer = _checked(video, answer)
+        decision, _ = ClipDecision.objects.update_or_create(
+            video=video,
+            user=reviewer,
+            adjudication=True,
+            defaults={
+                "decision": answer.decision,
+                "reasons": list(answer.reasons),
+                "caption": answer.caption,
+                "level": answer.level,
+                "seconds": answer.seconds,
+            },
+        )
+        outcome_update(video, overlap=1)
+    return decision
+
+
+def queue(batch: WorkBatch, user: User) -> QuerySet[Assignment]:
+    """The user's unanswered clips in this batch, in their order."""
+    return Assignment.objects.filter(batch=batch, user=user, done_at__isnull=True).order_by(
+        "position"
+    )
+
+
+def adjudication_queue() -> QuerySet[Video]:
+    return Video.objects.filter(
+        kind=VideoKind.DATASET, clip_status=ClipStatus.ADJUDICATION
+    ).order_by("pk")

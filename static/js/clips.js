@@ -28,13 +28,17 @@
     video.currentTime = Math.max(0, video.currentTime + frames / (Number(video.dataset.fps) || 24));
   }
   function decide(decision) {
-    const button = document.querySelector('.decide[value="' + decision + '"]');
-    if (button) form().requestSubmit(button);
+    const answer = form();
+    if (!answer) return;
+    answer.elements.decision.value = decision;
+    htmx.trigger(answer, "submit");
   }
 
   document.addEventListener("click", function (e) {
     const id = e.target.id;
-    if (id === "play") toggle();
+    const button = e.target.closest(".decide");
+    if (button) decide(button.dataset.decision);
+    else if (id === "play") toggle();
     else if (id === "step-back") step(-1);
     else if (id === "step-forward") step(1);
     else if (id === "use-suggestion") {

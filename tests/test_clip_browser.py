@@ -1,0 +1,91 @@
+"""The clip verification workspace in real headless Chromium, from the keyboard."""
+
+import pytest
+from django.core.files import File
+
+from annotator.choices import ClipStatus, Decision
+from annotator.models import ClipDecision, User, Video
+from annotator.services.assignments import clip_batch_create
+from tests.factories import ClipFactory
+from tests.test_browser import log_in
+from tests.videos import make_video
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(
+    page, live_server, tmp_path
+):
+    log_in(page, live_server)
+    clips = []
+    for n in range(4):
+        clip = ClipFactory(caption=f"Draft caption {n}", level="")
+        with open(make_video(tmp_path / f"c{n}.mp4", frames=48, shade=n * 40), "rb") as fh:
+            clip.file.save(f"c{n}.mp4", File(fh))
+        clips.append(clip)
+    batch = clip_batch_create(
+        name="keys",
+        videos=clips,
+        users=[User.objects.get(username="ann")],
+        overlap=1,
+        created_by=None,
+    )
+    page.goto(f"{live_server.url}/clips/batches/{batch.pk}/")
+
+    def wait_for_clip(clip: Video) -> None:
+        page.wait_for_selector(f"#clip-workspace[data-video='{clip.pk}']")
+
+    def preloaded(clip: Video) -> None:
+        """The next clip's player exists off-screen and has data before it is needed;
+        a mark set on it now shows that the very element becomes the main player."""
+        upcoming = page.locator(f".clip-preload video#clip-video-{clip.pk}")
+        upcoming.evaluate(
+            "v => new Promise(ok => { if (v.readyState >= 2) ok();"
+            " else v.addEventListener('loadeddata', ok, {once: true}); })"
+        )
+        upcoming.evaluate("v => { v.dataset.mark = 'preloaded'; }")
+
+    wait_for_clip(clips[0])
+    # 1: accept at the cellular level, with the caption edited.
+    preloaded(clips[1])
+    page.keyboard.press("e")
+    page.keyboard.press("End")
+    page.keyboard.type(" Edited.")
+    page.keyboard.press("Escape")
+    page.keyboard.press("c")
+    page.keyboard.press("a")
+    wait_for_clip(clips[1])
+    main = page.locator(f".clip-stage video#clip-video-{clips[1].pk}")
+    assert main.evaluate("v => v.dataset.mark") == "preloaded"
+    assert main.evaluate("v => v.readyState") >= 2
+    # 2: reject with two reasons (keys 4 and 5).
+    preloaded(clips[2])
+    page.keyboard.press("4")
+    page.keyboard.press("5")
+    page.keyboard.press("r")
+    wait_for_clip(clips[2])
+    assert (
+        page.locator(f".clip-stage video#clip-video-{clips[2].pk}").evaluate("v => v.dataset.mark")
+        == "preloaded"
+    )
+    # 3: flag, then undo it and reject instead.
+    page.keyboard.press("f")
+    wait_for_clip(clips[3])
+    page.keyboard.press("u")
+    wait_for_clip(clips[2])
+    page.keyboard.press("9")
+    page.keyboard.press("r")
+    wait_for_clip(clips[3])
+    assert page.locator("#clip-progress").inner_text() == "3 of 4 done"
+    assert page.locator("#save-state").inner_text() == "saved"
+
+    answers = {d.video_id: d for d in ClipDecision.objects.all()}
+    assert answers[clips[0].pk].decision == Decision.ACCEPT
+    assert answers[clips[0].pk].caption == "Draft caption 0 Edited."
+    assert answers[clips[0].pk].level == "Cellular-level"
+    assert answers[clips[0].pk].seconds > 0
+    assert answers[clips[1].pk].reasons == ["black-borders", "scene-cut"]
+    assert answers[clips[2].pk].decision == Decision.REJECT
+    assert answers[clips[2].pk].reasons == ["duplicate"]
+    assert Video.objects.get(pk=clips[0].pk).clip_status == ClipStatus.ACCEPTED
+    assert page.url.endswith(f"?clip={clips[3].pk}")

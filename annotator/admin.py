@@ -1,7 +1,10 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
+from annotator.choices import VideoKind
+from annotator.llm import LLMNotConfigured
 from annotator.models import (
     ClipDecision,
     ClipSuggestion,
@@ -15,6 +18,7 @@ from annotator.models import (
     Video,
     WorkBatch,
 )
+from annotator.services.clip_drafts import clip_drafts_start
 from annotator.services.media import PIPELINE_FIELDS, videos_reprocess
 from annotator.services.users import user_set_role
 
@@ -71,12 +75,27 @@ class VideoAdmin(admin.ModelAdmin):
         "created_at",
         *(f for f in PIPELINE_FIELDS if f not in ("media_status", "media_error")),
     ]
-    actions = ["reprocess"]
+    actions = ["reprocess", "draft_clip_suggestions"]
 
     @admin.action(description="Re-run media processing")
     def reprocess(self, request, queryset):
         count = videos_reprocess(videos=queryset)
         self.message_user(request, f"{count} videos queued for processing.")
+
+    @admin.action(description="Draft caption suggestions with the LLM")
+    def draft_clip_suggestions(self, request, queryset):
+        # Generated videos in the selection are left out: the judge drafts those.
+        if not queryset.filter(kind=VideoKind.DATASET).exists():
+            self.message_user(request, "No dataset clips selected.", messages.WARNING)
+            return
+        try:
+            job = clip_drafts_start(videos=queryset, user=request.user)
+        except (PermissionDenied, LLMNotConfigured) as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(
+            request, f"Job #{job.pk} started: caption suggestions for {job.total} dataset clips."
+        )
 
 
 @admin.register(ImportBatch)

@@ -14,7 +14,7 @@ from annotator.choices import ClipStatus, VideoKind, WorkKind
 from annotator.errors import InputError
 from annotator.models import Assignment, ClipDecision, RejectReason, User, Video, WorkBatch
 from annotator.permissions import admin_required, reviewer_required
-from annotator.services import assignments, clip_review, clip_stats
+from annotator.services import assignments, clip_drafts, clip_review, clip_stats
 from rubrics_app.choices import Level
 
 GRID_PAGE = 60
@@ -91,9 +91,11 @@ def _workspace(
         prefill = ClipDecision.objects.filter(
             video_id=current.video_id, user=request.user, adjudication=False
         ).first()
+    suggestions = clip_drafts.latest_suggestions([current.video_id] if current else [])
     context = {
         "batch": batch,
         "current": current,
+        "suggestion": suggestions.get(current.video_id) if current else None,
         "clip": current.video if current else None,
         "upcoming": upcoming.video if upcoming else None,
         "counts": counts,

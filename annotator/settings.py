@@ -220,7 +220,12 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Draft judgments (the GPT judge) go to a queue of their own, "judge", so that a round
 # of thousands of model requests neither waits behind media processing nor holds it up.
 # A worker must consume it: `celery -A annotator worker -Q judge --concurrency N`.
-CELERY_TASK_ROUTES = {"annotator.tasks.judge_draft_task": {"queue": "judge"}}
+# Both kinds of model requests share the judge queue, so its worker's concurrency
+# bounds them together.
+CELERY_TASK_ROUTES = {
+    "annotator.tasks.judge_draft_task": {"queue": "judge"},
+    "annotator.tasks.clip_draft_task": {"queue": "judge"},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

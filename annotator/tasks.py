@@ -5,7 +5,7 @@ from django.db import OperationalError
 
 from annotator.llm import LLMNotConfigured
 from annotator.models import Video
-from annotator.services import judge_drafts, media
+from annotator.services import clip_drafts, judge_drafts, media
 
 MAX_RETRIES = 3
 
@@ -45,14 +45,17 @@ def videos_requeue_stale() -> int:
 # Routed to the "judge" queue (CELERY_TASK_ROUTES). Its worker's --concurrency is how
 # many model requests are in flight (JUDGE_CONCURRENCY); rate_limit paces how many
 # start per minute on each worker (JUDGE_REQUESTS_PER_MINUTE, 0: no limit).
+JUDGE_RATE_LIMIT = (
+    f"{settings.JUDGE_REQUESTS_PER_MINUTE}/m" if settings.JUDGE_REQUESTS_PER_MINUTE else None
+)
+
+
 @shared_task(
     acks_late=True,
     autoretry_for=(OperationalError,),
     retry_backoff=True,
     max_retries=3,
-    rate_limit=(
-        f"{settings.JUDGE_REQUESTS_PER_MINUTE}/m" if settings.JUDGE_REQUESTS_PER_MINUTE else None
-    ),
+    rate_limit=JUDGE_RATE_LIMIT,
 )
 def judge_draft_task(video_id: int, dimension: str, job_id: int) -> None:
     # 429, 5xx and timeouts retry inside the openai client, 413 inside the service; a
@@ -60,5 +63,21 @@ def judge_draft_task(video_id: int, dimension: str, job_id: int) -> None:
     # the database failing (OperationalError) retries the task.
     try:
         judge_drafts.judge_video_dimension(video_id=video_id, dimension=dimension, job_id=job_id)
+    except (Video.DoesNotExist, LLMNotConfigured):
+        return  # counted on the job as a failure, saying why
+
+
+# Caption drafts for dataset clips share the judge's endpoint, so they go the same way:
+# the "judge" queue (CELERY_TASK_ROUTES) and the judge task's pacing and retries.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+    rate_limit=JUDGE_RATE_LIMIT,
+)
+def clip_draft_task(video_id: int, job_id: int) -> None:
+    try:
+        clip_drafts.clip_draft(video_id=video_id, job_id=job_id)
     except (Video.DoesNotExist, LLMNotConfigured):
         return  # counted on the job as a failure, saying why

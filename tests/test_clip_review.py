@@ -5,9 +5,9 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotator.choices import ClipStatus, Decision, MediaStatus, Role
+from annotator.choices import ClipStatus, Decision, EvaluationStatus, MediaStatus, Role
 from annotator.errors import InputError
-from annotator.models import Assignment, ClipDecision
+from annotator.models import Assignment, ClipDecision, ClipSuggestion
 from annotator.services.assignments import clip_batch_create, distribute
 from annotator.services.clip_review import (
     Answer,
@@ -392,3 +392,22 @@ def test_workspace_queries_do_not_grow_with_the_batch(client, annotator_user):
 
     client.force_login(annotator_user)
     assert count(2) == count(30)
+
+
+def test_the_workspace_shows_the_model_suggestion_as_a_suggestion(
+    client, annotator_user, two_clips
+):
+    batch, (first, _) = two_clips
+    ClipSuggestion.objects.create(
+        video=first,
+        judge_model="test-vlm",
+        status=EvaluationStatus.OK,
+        caption="Suggested: erythrocytes deform in a narrow capillary.",
+        decision=Decision.ACCEPT,
+        level=Level.CELLULAR,
+    )
+    client.force_login(annotator_user)
+    html = client.get(reverse("clip-verify", args=[batch.pk])).content.decode()
+    assert 'id="suggestion"' in html and "Suggested: erythrocytes deform" in html
+    assert first.caption in html  # the caption box still holds the draft caption
+    assert not ClipDecision.objects.exists()

@@ -65,6 +65,7 @@ class ClipSuggestion(models.Model):
     caption = models.TextField(blank=True)
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
     level = models.CharField(max_length=20, choices=Level.choices, blank=True)
+    reasons = models.JSONField(default=list, blank=True, help_text="RejectReason codes")
     reasoning = models.TextField(blank=True)
     raw_response = models.TextField(blank=True)
     error = models.TextField(blank=True)

@@ -8,8 +8,9 @@ files do (judge_results.drafts_write); experts confirm or override them."""
 import base64
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -63,17 +64,21 @@ COMPRESSION_STEPS: list[tuple[int, int] | None] = [None, (60, 768), (40, 512)]
 FAILURE_LINE = re.compile(r"^task .*?, (scientific|visual|instruction) \(video (\d+)\): ")
 
 
-class _Failure(Exception):
+class ItemFailure(Exception):
     """The item failed for a reason stated before any reply came back."""
 
 
+T = TypeVar("T")
+
+
 @dataclass
-class _Outcome:
+class Outcome(Generic[T]):
+    """What came of one request: the parsed reply, or the error and any raw text."""
+
     error: str = ""
     raw: str = ""
     reply: LLMReply | None = None
-    scores: list[int] | None = None
-    reasoning: str = ""
+    result: T | None = None
 
 
 def prompt_text(task: Task, dimension: str, criteria: list[Criterion]) -> str:
@@ -113,14 +118,15 @@ def compress(jpeg: bytes, quality: int, max_side: int) -> bytes:
     return out.getvalue()
 
 
-def _frames(video: Video) -> list[bytes]:
+def judge_frames_read(video: Video) -> list[bytes]:
+    """The video's 8 judge frames, in order; ItemFailure says why they cannot be had."""
     if video.media_status != MediaStatus.READY:
-        raise _Failure(
+        raise ItemFailure(
             f"media not ready (status: {video.get_media_status_display()}): the video has "
             f"no judge frames yet" + (f"; {video.media_error}" if video.media_error else "")
         )
     if len(video.judge_frames) != JUDGE_FRAMES:
-        raise _Failure(
+        raise ItemFailure(
             f"the video has {len(video.judge_frames)} judge frames, {JUDGE_FRAMES} needed: "
             "process its media again"
         )
@@ -130,7 +136,7 @@ def _frames(video: Video) -> list[bytes]:
             with default_storage.open(name) as fh:
                 frames.append(fh.read())
         except OSError as exc:
-            raise _Failure(f"judge frame {name} cannot be read: {exc}") from exc
+            raise ItemFailure(f"judge frame {name} cannot be read: {exc}") from exc
     return frames
 
 
@@ -149,11 +155,11 @@ def parse_scores(data: Any, expected: int) -> tuple[list[int], str]:
     return [int(s) for s in scores], reasoning if isinstance(reasoning, str) else str(reasoning)
 
 
-def _ask(task: Task, dimension: str, criteria: list[Criterion], frames: list[bytes]) -> _Outcome:
-    """The request, retried with smaller frames while the endpoint answers 413. The
-    openai client itself retries 429 (honouring Retry-After), 5xx and timeouts,
+def ask_with_frames(text: str, frames: list[bytes], parse: Callable[[Any], T]) -> Outcome[T]:
+    """The request and its reply's JSON parsed (`parse` raises ValueError when it does
+    not fit). Sent again with smaller frames while the endpoint answers 413; the openai
+    client itself retries 429 (honouring Retry-After), 5xx and timeouts,
     LLM_MAX_RETRIES times."""
-    text = prompt_text(task, dimension, criteria)
     for step, compression in enumerate(COMPRESSION_STEPS):
         images = frames if compression is None else [compress(f, *compression) for f in frames]
         try:
@@ -165,12 +171,12 @@ def _ask(task: Task, dimension: str, criteria: list[Criterion], frames: list[byt
             if exc.status_code == 413:
                 quality, side = COMPRESSION_STEPS[-1] or (0, 0)
                 error += f" (even with frames at JPEG quality {quality}, long side {side} px)"
-            return _Outcome(error=error, raw=exc.raw)
+            return Outcome(error=error, raw=exc.raw)
         try:
-            scores, reasoning = parse_scores(reply.data, len(criteria))
+            result = parse(reply.data)
         except ValueError as exc:
-            return _Outcome(error=f"the reply does not fit: {exc}", raw=reply.raw, reply=reply)
-        return _Outcome(raw=reply.raw, reply=reply, scores=scores, reasoning=reasoning)
+            return Outcome(error=f"the reply does not fit: {exc}", raw=reply.raw, reply=reply)
+        return Outcome(raw=reply.raw, reply=reply, result=result)
     raise AssertionError("unreachable")
 
 
@@ -198,12 +204,17 @@ def judge_video_dimension(
             )
         raise LLMNotConfigured()
     criteria = list(live_criteria().filter(task=video.task, dimension=dimension))
+    outcome: Outcome[tuple[list[int], str]]
     try:
         if not criteria:
-            raise _Failure("the task has no criteria in this dimension")
-        outcome = _ask(video.task, dimension, criteria, _frames(video))
-    except _Failure as exc:
-        outcome = _Outcome(error=str(exc))
+            raise ItemFailure("the task has no criteria in this dimension")
+        outcome = ask_with_frames(
+            prompt_text(video.task, dimension, criteria),
+            judge_frames_read(video),
+            lambda data: parse_scores(data, len(criteria)),
+        )
+    except ItemFailure as exc:
+        outcome = Outcome(error=str(exc))
 
     reply = outcome.reply
     # The configured model name, so that re-runs replace the same judge's drafts even
@@ -212,7 +223,7 @@ def judge_video_dimension(
     for attempt in range(2):
         try:
             with transaction.atomic():
-                if outcome.scores is not None and reply is not None:
+                if outcome.result is not None and reply is not None:
                     evaluation = _store_ok(video, dimension, criteria, outcome, reply, judge_model)
                 else:
                     evaluation = _store_failed(video, dimension, outcome, judge_model)
@@ -234,19 +245,20 @@ def _store_ok(
     video: Video,
     dimension: str,
     criteria: list[Criterion],
-    outcome: _Outcome,
+    outcome: Outcome[tuple[list[int], str]],
     reply: LLMReply,
     judge_model: str,
 ) -> JudgeEvaluation:
+    scores, reasoning = outcome.result or ([], "")
     drafts_write(
         [
             DraftResult(
                 video=video,
                 dimension=dimension,
                 criteria=criteria,
-                scores=outcome.scores or [],
+                scores=scores,
                 raw_response=reply.raw,
-                reasoning=outcome.reasoning,
+                reasoning=reasoning,
                 prompt_tokens=reply.prompt_tokens,
                 completion_tokens=reply.completion_tokens,
             )
@@ -260,7 +272,7 @@ def _store_ok(
 
 
 def _store_failed(
-    video: Video, dimension: str, outcome: _Outcome, judge_model: str
+    video: Video, dimension: str, outcome: Outcome[Any], judge_model: str
 ) -> JudgeEvaluation:
     reply = outcome.reply
     evaluation, _ = JudgeEvaluation.objects.update_or_create(
@@ -292,9 +304,9 @@ def _drafts(video: Video, dimension: str, judge_model: str) -> QuerySet[Judgment
     )
 
 
-def _check_can_start(user: User) -> None:
+def check_can_start(user: User, what: str = "draft judgments") -> None:
     if not getattr(user, "is_admin", False):
-        raise PermissionDenied("Only admins can start draft judgments.")
+        raise PermissionDenied(f"Only admins can start {what}.")
     if not llm_configured():
         raise LLMNotConfigured()
 
@@ -314,7 +326,7 @@ def judge_drafts_start(*, videos: QuerySet[Video], user: User, description: str 
     """One job drafting judgments for every generated video given, on all three
     dimensions: one task (one model request) per video and dimension on the workers
     of the "judge" queue."""
-    _check_can_start(user)
+    check_can_start(user)
     video_ids = list(
         videos.filter(kind=VideoKind.GENERATED).order_by("pk").values_list("pk", flat=True)
     )
@@ -348,6 +360,6 @@ def failed_pairs(job: Job) -> list[tuple[int, str]]:
 
 def judge_drafts_rerun(*, job: Job, user: User) -> Job:
     """A new job for the failed items of `job`."""
-    _check_can_start(user)
+    check_can_start(user)
     pairs = failed_pairs(job)
     return _queue(pairs, user, f"re-run the {len(pairs)} failures of job #{job.pk}")

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from annotator import judging_views, leaderboard_views, views
+from annotator import dataset_export_views, judging_views, leaderboard_views, views
 from annotator.api import views as api
 from rubrics_app import drafting_views, editor_views, release_views
 from rubrics_app import views as rubric_views
@@ -51,4 +51,9 @@ urlpatterns = [
     path("videos/upload/", views.video_upload_page, name="video-upload"),
     path("videos/batches/", views.batch_create_view, name="batch-create"),
     path("videos/batches/<int:pk>/files", views.batch_upload_view, name="batch-upload"),
+    path(
+        "dataset/export/<slug:export_format>",
+        dataset_export_views.dataset_export_view,
+        name="dataset-export",
+    ),
 ]

@@ -1,0 +1,24 @@
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.views.decorators.http import require_safe
+
+from annotator.errors import InputError
+from annotator.permissions import reviewer_required
+from annotator.services.dataset_export import dataset_export, snapshot_parse
+
+
+@reviewer_required
+@require_safe
+def dataset_export_view(request, export_format: str):
+    try:
+        as_of = snapshot_parse(request.GET.get("as_of"))
+        export = dataset_export(
+            export_format=export_format, as_of=as_of, base_url=request.build_absolute_uri("/")
+        )
+    except InputError as exc:
+        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    if export.streamed:
+        response = StreamingHttpResponse(export.chunks, content_type=export.content_type)
+    else:
+        response = HttpResponse(b"".join(export.chunks), content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    return response

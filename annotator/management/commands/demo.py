@@ -8,6 +8,7 @@ from django.db import transaction
 
 from annotator.choices import Role
 from annotator.models import User
+from annotator.services.assignments import clip_batch_create
 from annotator.services.judge_results import results_import
 from annotator.services.users import user_set_role
 from annotator.services.videos import (
@@ -147,17 +148,29 @@ class Command(BaseCommand):
                     benchmark=benchmark, files=directory_files(videos), batch=batch
                 ).summary()
             )
+            clips = []
             for number, (scene, level, caption) in enumerate(CLIPS, start=1):
                 path = Path(tmp) / f"clip_{number:02d}.mp4"
                 render_video(path, scene, seconds=2 + number % 4, seed=100 + number)
-                dataset_clip_create(
+                added = dataset_clip_create(
                     batch=batch,
                     path=path,
                     caption=caption,
                     level=level,
                     source_ref=f"demo channel_clip {number}_local",
                 )
+                added.video.external_id = f"demo_clip_{number:02d}"
+                added.video.save(update_fields=["external_id"])
+                clips.append(added.video)
             self.stdout.write(f"{len(CLIPS)} candidate dataset clips created")
+            clip_batch_create(
+                name="demo verification round",
+                videos=clips,
+                users=list(User.objects.filter(username__in=[u for u, _ in USERS])),
+                overlap=2,
+                created_by=None,
+            )
+            self.stdout.write("clip batch 'demo verification round' (overlap 2) created")
             for model, variant in GENERATORS.items():
                 self.stdout.write(
                     results_import(

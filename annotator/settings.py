@@ -229,9 +229,13 @@ CELERY_TASK_ROUTES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "annotator.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "annotator.api.permissions.TokenScopeAllows",
+    ],
 }
 
 # The GPT judge: any OpenAI-compatible chat-completions endpoint. Unset: judge

@@ -193,7 +193,7 @@ def test_the_leaderboard_api_answers_json(client, tmp_path):
     import_variants("--release", "v1")
     benchmark = Benchmark.objects.get()
     url = reverse("api-leaderboard", args=[benchmark.pk])
-    assert client.get(url).status_code == 403  # login needed (session; tokens later)
+    assert client.get(url).status_code == 401  # neither a session nor a token
     client.force_login(UserFactory())
     answer = client.get(url, {"release": "v1", "source": "confirmed"})
     assert answer.status_code == 200

@@ -3,9 +3,11 @@ from .clips import ClipDecision, ClipSuggestion, RejectReason
 from .jobs import Job, JobStatus
 from .judgments import JudgeEvaluation, Judgment
 from .media import GeneratorModel, ImportBatch, Video
+from .tokens import ApiToken
 from .users import User
 
 __all__ = [
+    "ApiToken",
     "Assignment",
     "ClipDecision",
     "ClipSuggestion",

@@ -1,0 +1,46 @@
+"""Who may call what: everyone logged in reads; a read-only token never writes;
+writes need the role the endpoint names (reviewer or admin)."""
+
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from annotator.models import ApiToken
+from annotator.models.tokens import TokenScope
+
+
+class TokenScopeAllows(BasePermission):
+    """A read-only token may only read (GET, HEAD, OPTIONS)."""
+
+    message = "This token is read-only."
+
+    def has_permission(self, request, view) -> bool:
+        token = request.auth
+        if isinstance(token, ApiToken) and token.scope == TokenScope.READ:
+            return request.method in SAFE_METHODS
+        return True
+
+
+class ReviewerWrites(BasePermission):
+    """Anyone logged in reads; reviewers and admins write."""
+
+    message = "Only reviewers and admins can change this."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or request.user.is_reviewer
+
+
+class AdminWrites(BasePermission):
+    """Anyone logged in reads; admins write."""
+
+    message = "Only admins can change this."
+
+    def has_permission(self, request, view) -> bool:
+        return request.method in SAFE_METHODS or request.user.is_admin
+
+
+class ReviewerOnly(BasePermission):
+    """Reviewers and admins only, reads included (exports of everyone's work)."""
+
+    message = "Only reviewers and admins can do this."
+
+    def has_permission(self, request, view) -> bool:
+        return request.user.is_reviewer

@@ -3,14 +3,13 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from annotator import dataset_export_views, judging_views, leaderboard_views, views
-from annotator.api import views as api
 from rubrics_app import drafting_views, editor_views, release_views
 from rubrics_app import views as rubric_views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="benchmark-list"), name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("api/v1/benchmarks/<int:pk>/leaderboard", api.leaderboard, name="api-leaderboard"),
+    path("api/v1/", include("annotator.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("benchmarks/", rubric_views.benchmark_list, name="benchmark-list"),

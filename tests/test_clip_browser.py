@@ -33,7 +33,14 @@ def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(
     page.goto(f"{live_server.url}/clips/batches/{batch.pk}/")
 
     def wait_for_clip(clip: Video) -> None:
-        page.wait_for_selector(f"#clip-workspace[data-video='{clip.pk}']")
+        """Until the clip is shown and htmx has settled the swap (keys pressed while
+        it settles would reach elements about to be replaced)."""
+        try:
+            page.wait_for_selector(f"#clip-workspace[data-video='{clip.pk}']")
+        except Exception:
+            errors = page.locator("#clip-error").all_inner_texts()
+            raise AssertionError(f"clip {clip.pk} not shown; errors: {errors}") from None
+        page.wait_for_function("!document.querySelector('.htmx-settling, .htmx-request')")
 
     def preloaded(clip: Video) -> None:
         """The next clip's player exists off-screen and has data before it is needed;

@@ -76,6 +76,14 @@
     if (handled) e.preventDefault();
   });
 
+  // The play button says what it will do; media events do not bubble, so capture.
+  ["play", "pause"].forEach(function (type) {
+    document.addEventListener(type, function (e) {
+      const button = document.getElementById("play");
+      if (button && e.target === player()) button.textContent = e.target.paused ? "▶ play" : "❚❚ pause";
+    }, true);
+  });
+
   // The time spent on the clip goes with the decision.
   document.body.addEventListener("htmx:configRequest", function (e) {
     if (e.detail.elt.id === "clip-answer") {

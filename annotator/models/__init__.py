@@ -1,4 +1,4 @@
-from .assignments import Assignment, WorkBatch
+from .assignments import Assignment, GoldAnswer, WorkBatch
 from .clips import ClipDecision, ClipSuggestion, RejectReason
 from .jobs import Job, JobStatus
 from .judgments import JudgeEvaluation, Judgment
@@ -12,6 +12,7 @@ __all__ = [
     "ClipDecision",
     "ClipSuggestion",
     "GeneratorModel",
+    "GoldAnswer",
     "ImportBatch",
     "Job",
     "JobStatus",

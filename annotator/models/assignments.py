@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from annotator.choices import WorkKind
+from annotator.choices import Decision, WorkKind
 from annotator.fields import user_reference
 
 
@@ -65,3 +65,44 @@ class Assignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch}: {self.video_id or self.task_id} to {self.user_id}"
+
+
+class GoldAnswer(models.Model):
+    """A known answer an admin set on an item, to measure annotators against: a clip's
+    decision (and level), or a generated video's verdict on one criterion."""
+
+    video = models.ForeignKey("Video", on_delete=models.CASCADE, related_name="gold_answers")
+    criterion = models.ForeignKey(
+        "rubrics_app.Criterion",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="gold_answers",
+    )
+    decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
+    verdict = models.PositiveSmallIntegerField(null=True, blank=True, choices=[(0, "0"), (1, "1")])
+    created_by = user_reference()
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(excluded_fields=["created_at"])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["video"], condition=Q(criterion__isnull=True), name="gold_clip_once"
+            ),
+            models.UniqueConstraint(
+                fields=["video", "criterion"],
+                condition=Q(criterion__isnull=False),
+                name="gold_verdict_once",
+            ),
+            models.CheckConstraint(
+                condition=(Q(criterion__isnull=True) & ~Q(decision=""))
+                | (Q(criterion__isnull=False) & Q(verdict__isnull=False)),
+                name="gold_has_answer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.criterion_id:
+            return f"gold {self.verdict} on video {self.video_id}, criterion {self.criterion_id}"
+        return f"gold {self.decision} on clip {self.video_id}"

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from simple_history.models import HistoricalRecords
 
 from annotator.choices import EvaluationStatus, VerdictSource, VerdictStatus
 from rubrics_app.choices import Dimension
@@ -63,6 +64,9 @@ class Judgment(models.Model):
     status = models.CharField(max_length=10, choices=VerdictStatus.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Experts' verdicts are saved one by one and so recorded for the audit log; the
+    # judge's drafts are written in bulk, which history does not record.
+    history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
 
     class Meta:
         constraints = [

@@ -1,11 +1,14 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from simple_history.models import HistoricalRecords
 
 from annotator.choices import Role
 
 
 class User(AbstractUser):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.ANNOTATOR)
+    # For the audit log: role and account changes (never the password hash).
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     @property
     def is_admin(self) -> bool:

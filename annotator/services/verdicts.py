@@ -8,6 +8,7 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from simple_history.utils import bulk_create_with_history
 
 from annotator.choices import VerdictSource, VerdictStatus, VideoKind
 from annotator.models import Judgment, User, Video
@@ -63,7 +64,7 @@ def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
         for c in criteria
         if (video.pk, c.pk) not in mine and (video.pk, c.pk) in drafts
     ]
-    Judgment.objects.bulk_create(new, ignore_conflicts=True)
+    bulk_create_with_history(new, Judgment, ignore_conflicts=True, default_user=user)
     return len(new)
 
 

@@ -252,9 +252,10 @@ def batch_new(request):
             users = list(annotators.filter(pk__in=request.POST.getlist("users")))
             overlap = int(request.POST.get("overlap") or 1)
             if "create" in request.POST:
-                batch = assignments.clip_batch_create(
+                batch = assignments.work_batch_create(
                     name=request.POST.get("name", ""),
-                    videos=clips,
+                    kind=WorkKind.VERIFY,
+                    items=clips,
                     users=users,
                     overlap=overlap,
                     created_by=request.user,

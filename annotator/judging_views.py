@@ -2,7 +2,7 @@
 checklist, verdicts saved as they are given."""
 
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
@@ -17,9 +17,16 @@ def _blind(request) -> bool:
     return not (request.user.is_reviewer and request.GET.get("reveal") == "1")
 
 
+def _judgeable(request, task: Task) -> None:
+    """Annotators judge only the tasks assigned to them; others are not found."""
+    if not verdicts.may_judge(request.user, task):
+        raise Http404("This task is not assigned to you for judging.")
+
+
 @require_safe
 def judging_task(request, pk: int):
     task = get_object_or_404(Task.objects.select_related("benchmark"), pk=pk)
+    _judgeable(request, task)
     blind = _blind(request)
     context = {
         "task": task,
@@ -53,13 +60,17 @@ def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> 
     )
 
 
-def _video(pk: int) -> Video:
-    return get_object_or_404(Video.objects.select_related("task"), pk=pk, kind=VideoKind.GENERATED)
+def _video(request, pk: int) -> Video:
+    video = get_object_or_404(
+        Video.objects.select_related("task"), pk=pk, kind=VideoKind.GENERATED
+    )
+    _judgeable(request, video.task)
+    return video
 
 
 @require_POST
 def verdict_save(request, pk: int):
-    video = _video(pk)
+    video = _video(request, pk)
     try:
         verdicts.verdict_set(
             video=video,
@@ -75,7 +86,7 @@ def verdict_save(request, pk: int):
 
 @require_POST
 def drafts_confirm_view(request, pk: int):
-    video = _video(pk)
+    video = _video(request, pk)
     try:
         verdicts.drafts_confirm(
             video=video, dimension=request.POST.get("dimension", ""), user=request.user

@@ -51,9 +51,9 @@ def main() -> None:
         from django.test.utils import CaptureQueriesContext
         from django.urls import reverse
 
-        from annotator.choices import EvaluationStatus, MediaStatus, VideoKind
+        from annotator.choices import EvaluationStatus, MediaStatus, VideoKind, WorkKind
         from annotator.models import ClipSuggestion, User, Video
-        from annotator.services.assignments import clip_batch_create
+        from annotator.services.assignments import work_batch_create
 
         call_command("migrate", verbosity=0)
         clips = Video.objects.bulk_create(
@@ -88,8 +88,8 @@ def main() -> None:
         )
         users = [User.objects.create_user(f"expert{n}") for n in range(6)]
         start = time.perf_counter()
-        batch = clip_batch_create(
-            name="round", videos=clips, users=users, overlap=3, created_by=None
+        batch = work_batch_create(
+            kind=WorkKind.VERIFY, name="round", items=clips, users=users, overlap=3, created_by=None
         )
         created = time.perf_counter() - start
         print(

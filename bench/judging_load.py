@@ -102,8 +102,9 @@ def main() -> None:
         from django.contrib.sessions.backends.db import SessionStore
         from django.core.management import call_command
 
-        from annotator.choices import VerdictSource, VerdictStatus, VideoKind
+        from annotator.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
         from annotator.models import GeneratorModel, Judgment, User, Video
+        from annotator.services.assignments import work_batch_create
         from rubrics_app.choices import Dimension
         from rubrics_app.models import Benchmark, Criterion, Task
 
@@ -149,7 +150,16 @@ def main() -> None:
             opener.addheaders = [("Cookie", f"sessionid={session.session_key}; csrftoken={csrf}")]
             return opener, csrf
 
-        clients = [opener_for(User.objects.create_user(f"expert{n}")) for n in range(50)]
+        experts = [User.objects.create_user(f"expert{n}") for n in range(50)]
+        work_batch_create(
+            name="load",
+            kind=WorkKind.JUDGE,
+            items=[task],
+            users=experts,
+            overlap=50,
+            created_by=None,
+        )
+        clients = [opener_for(expert) for expert in experts]
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]

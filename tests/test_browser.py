@@ -5,8 +5,9 @@ from unittest import mock
 import pytest
 from django.core.files import File
 
-from annotator.choices import MediaStatus, Role
-from annotator.models import Video
+from annotator.choices import MediaStatus, Role, WorkKind
+from annotator.models import User, Video
+from annotator.services.assignments import work_batch_create
 from tests.factories import (
     CriterionFactory,
     GeneratorModelFactory,
@@ -263,7 +264,7 @@ def test_four_videos_play_and_scrub_in_sync(
     page, live_server, tmp_path, django_capture_on_commit_callbacks
 ):
     task, _, _ = judging_task_with_videos(tmp_path, 4, django_capture_on_commit_callbacks)
-    log_in(page, live_server)
+    log_in(page, live_server, role=Role.REVIEWER)
     page.goto(f"{live_server.url}/judging/tasks/{task.pk}/")
     page.wait_for_function(
         "Array.from(document.querySelectorAll('video.synced')).every(v => v.readyState >= 2)"
@@ -286,6 +287,14 @@ def test_a_verdict_given_from_the_keyboard_persists_and_looks_confirmed(
 ):
     task, _, _ = judging_task_with_videos(tmp_path, 2, django_capture_on_commit_callbacks)
     log_in(page, live_server)
+    work_batch_create(
+        name="judging",
+        kind=WorkKind.JUDGE,
+        items=[task],
+        users=[User.objects.get(username="ann")],
+        overlap=1,
+        created_by=None,
+    )
     page.goto(f"{live_server.url}/judging/tasks/{task.pk}/")
     first = page.locator(".judging-card").nth(0).locator(".check")
     draft_style = first.evaluate("b => getComputedStyle(b).borderTopStyle")

@@ -3,9 +3,9 @@
 import pytest
 from django.core.files import File
 
-from annotator.choices import ClipStatus, Decision
+from annotator.choices import ClipStatus, Decision, WorkKind
 from annotator.models import ClipDecision, User, Video
-from annotator.services.assignments import clip_batch_create
+from annotator.services.assignments import work_batch_create
 from tests.factories import ClipFactory
 from tests.test_browser import log_in
 from tests.videos import make_video
@@ -23,9 +23,10 @@ def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(
         with open(make_video(tmp_path / f"c{n}.mp4", frames=48, shade=n * 40), "rb") as fh:
             clip.file.save(f"c{n}.mp4", File(fh))
         clips.append(clip)
-    batch = clip_batch_create(
+    batch = work_batch_create(
+        kind=WorkKind.VERIFY,
         name="keys",
-        videos=clips,
+        items=clips,
         users=[User.objects.get(username="ann")],
         overlap=1,
         created_by=None,

@@ -5,10 +5,10 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotator.choices import ClipStatus, Decision, EvaluationStatus, MediaStatus, Role
+from annotator.choices import ClipStatus, Decision, EvaluationStatus, MediaStatus, Role, WorkKind
 from annotator.errors import InputError
 from annotator.models import Assignment, ClipDecision, ClipSuggestion
-from annotator.services.assignments import clip_batch_create, distribute
+from annotator.services.assignments import distribute, work_batch_create
 from annotator.services.clip_review import (
     Answer,
     adjudicate,
@@ -28,8 +28,13 @@ REJECT = Answer(Decision.REJECT, reasons=["black-borders"])
 
 
 def batch_of(clips, users, overlap=1):
-    return clip_batch_create(
-        name="round 1", videos=clips, users=users, overlap=overlap, created_by=None
+    return work_batch_create(
+        kind=WorkKind.VERIFY,
+        name="round 1",
+        items=clips,
+        users=users,
+        overlap=overlap,
+        created_by=None,
     )
 
 

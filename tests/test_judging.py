@@ -3,9 +3,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotator.choices import Role, VerdictSource, VerdictStatus
+from annotator.choices import Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.models import Judgment
 from annotator.services import verdicts
+from annotator.services.assignments import work_batch_create
 from rubrics_app.choices import Dimension, Polarity
 from tests.factories import (
     CriterionFactory,
@@ -48,13 +49,22 @@ def judged_task(videos=2, per_dimension=2, **task):
     return task, criteria, clips
 
 
+def judge_of(*tasks, user=None):
+    """An annotator (a new one unless given) with these tasks assigned for judging."""
+    user = user or UserFactory()
+    work_batch_create(
+        name="judging", kind=WorkKind.JUDGE, items=tasks, users=[user], overlap=1, created_by=None
+    )
+    return user
+
+
 def page(client, task, **params):
     return client.get(reverse("judging-task", args=[task.pk]), params)
 
 
 def test_an_expert_starts_from_drafts_then_confirms_and_flips(client):
     task, criteria, (video, _) = judged_task()
-    expert = UserFactory()
+    expert = judge_of(task)
     client.force_login(expert)
     html = page(client, task).content.decode()
     assert html.count("state-draft") == 12 and "state-confirmed" not in html
@@ -73,7 +83,7 @@ def test_an_expert_starts_from_drafts_then_confirms_and_flips(client):
 
 def test_the_live_score_follows_the_verdicts(client):
     task, criteria, (video,) = judged_task(videos=1)
-    client.force_login(UserFactory())
+    client.force_login(judge_of(task))
     # Drafts say every criterion holds: positives earn 1 each, penalties charge 1 each.
     (checklist,) = verdicts.workspace(task=task, user=UserFactory(), blind=True)
     assert checklist.score == 0
@@ -85,9 +95,9 @@ def test_the_live_score_follows_the_verdicts(client):
 
 
 def test_bad_verdicts_are_refused(client):
-    _, criteria, (video,) = judged_task(videos=1)
+    task, criteria, (video,) = judged_task(videos=1)
     other = CriterionFactory()  # a criterion of another task
-    client.force_login(UserFactory())
+    client.force_login(judge_of(task))
     url = reverse("verdict-save", args=[video.pk])
     assert client.post(url, {"criterion": criteria[0].pk, "verdict": 3}).status_code == 422
     response = client.post(url, {"criterion": other.pk, "verdict": 1})
@@ -98,7 +108,7 @@ def test_bad_verdicts_are_refused(client):
 
 def test_annotators_see_neither_model_names_nor_others_verdicts(client):
     task, criteria, (video, _) = judged_task()
-    colleague, me = UserFactory(), UserFactory()
+    colleague, me = judge_of(task), judge_of(task)
     verdicts.verdict_set(video=video, criterion_id=criteria[0].pk, user=colleague, verdict=0)
     client.force_login(me)
     html = page(client, task, reveal="1").content.decode()
@@ -115,7 +125,7 @@ def test_annotators_see_neither_model_names_nor_others_verdicts(client):
 def test_the_queue_counts_done_tasks_and_serves_the_next_one(client):
     first, _, clips = judged_task(videos=1, per_dimension=1, index=1)
     second, _, _ = judged_task(videos=1, per_dimension=1, index=2, benchmark=first.benchmark)
-    expert = UserFactory()
+    expert = judge_of(first, second)
     client.force_login(expert)
     response = client.get(reverse("judging-next", args=[first.benchmark.pk]))
     assert response["Location"] == reverse("judging-task", args=[first.pk])
@@ -127,11 +137,24 @@ def test_the_queue_counts_done_tasks_and_serves_the_next_one(client):
 
 
 def test_the_workspace_runs_the_same_queries_whatever_the_size(client):
-    client.force_login(UserFactory())
+    expert = UserFactory()
+    client.force_login(expert)
     counts = []
     for videos, per_dimension in ((1, 1), (8, 5)):
         task, _, _ = judged_task(videos=videos, per_dimension=per_dimension)
+        judge_of(task, user=expert)
         with CaptureQueriesContext(connection) as queries:
             assert page(client, task).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_annotators_judge_only_the_tasks_assigned_to_them(client):
+    mine, _, _ = judged_task(index=1)
+    theirs, _, (their_video, _) = judged_task(index=2, benchmark=mine.benchmark)
+    client.force_login(judge_of(mine))
+    assert page(client, mine).status_code == 200
+    assert page(client, theirs).status_code == 404
+    url = reverse("verdict-save", args=[their_video.pk])
+    assert client.post(url, {"criterion": 1, "verdict": 1}).status_code == 404
+    assert "0 of 1 tasks done" in page(client, mine).content.decode()

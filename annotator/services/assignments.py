@@ -5,12 +5,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from simple_history.utils import bulk_create_with_history
 
 from annotator.choices import WorkKind
 from annotator.errors import InputError
 from annotator.models import Assignment, User, Video, WorkBatch
+from rubrics_app.models import Task
 
 
 def distribute(n_items: int, n_users: int, overlap: int) -> list[list[int]]:
@@ -46,37 +47,79 @@ def plan(n_items: int, users: Sequence[User], overlap: int) -> Plan:
     return Plan(n_items, overlap, loads)
 
 
-def clip_batch_create(
+def work_batch_create(
     *,
     name: str,
-    videos: QuerySet[Video] | Sequence[Video],
+    kind: str,
+    items: QuerySet | Sequence[Video | Task],
     users: Sequence[User],
     overlap: int,
     created_by: User | None,
 ) -> WorkBatch:
-    """A batch of candidate clips to verify, each to `overlap` annotators."""
+    """A batch of work, each item to `overlap` annotators: candidate clips to verify,
+    or tasks whose criteria to author or whose generated videos to judge."""
     if not name.strip():
         raise InputError("A batch needs a name.")
-    video_ids = [v.pk for v in videos]
-    if not video_ids:
-        raise InputError("No clips match: the batch would be empty.")
+    item_ids = [item.pk for item in items]
+    if not item_ids:
+        raise InputError("Nothing matches: the batch would be empty.")
+    field = "video_id" if kind == WorkKind.VERIFY else "task_id"
     users = sorted(users, key=lambda u: u.pk)
-    targets = distribute(len(video_ids), len(users), overlap)
+    targets = distribute(len(item_ids), len(users), overlap)
     with transaction.atomic():
         batch = WorkBatch.objects.create(
-            name=name.strip(), kind=WorkKind.VERIFY, overlap=overlap, created_by=created_by
+            name=name.strip(), kind=kind, overlap=overlap, created_by=created_by
         )
         positions = dict.fromkeys((u.pk for u in users), 0)
         rows = []
-        for video_id, indices in zip(video_ids, targets, strict=True):
+        for item_id, indices in zip(item_ids, targets, strict=True):
             for index in indices:
                 user = users[index]
                 rows.append(
                     Assignment(
-                        batch=batch, user=user, video_id=video_id, position=positions[user.pk]
+                        batch=batch, user=user, position=positions[user.pk], **{field: item_id}
                     )
                 )
                 positions[user.pk] += 1
         # With history rows, so the audit log shows who was given what and when.
-        bulk_create_with_history(rows, Assignment, batch_size=2000)
+        bulk_create_with_history(rows, Assignment, batch_size=2000, default_user=created_by)
     return batch
+
+
+def batch_reassign(*, batch: WorkBatch, leaving: User, to: Sequence[User]) -> int:
+    """Hands the unfinished items of someone who leaves to others, each to whoever
+    has the least unfinished work and does not hold the item already; returns how
+    many moved. Finished items stay theirs (their answers count)."""
+    to = [u for u in to if u.pk != leaving.pk]
+    if not to:
+        raise InputError("Choose at least one other annotator to take the work over.")
+    with transaction.atomic():
+        mine = list(
+            batch.assignments.select_for_update()
+            .filter(user=leaving, done_at__isnull=True)
+            .order_by("position")
+        )
+        held = {
+            (a.user_id, a.video_id, a.task_id)
+            for a in batch.assignments.filter(user__in=to).only("user", "video", "task")
+        }
+        loads = {u.pk: batch.assignments.filter(user=u, done_at__isnull=True).count() for u in to}
+        next_position = {
+            u.pk: (batch.assignments.filter(user=u).aggregate(m=Max("position"))["m"] or -1) + 1
+            for u in to
+        }
+        for assignment in mine:
+            free = [u for u in to if (u.pk, assignment.video_id, assignment.task_id) not in held]
+            if not free:
+                raise InputError(
+                    f"Every chosen annotator already has item "
+                    f"{assignment.video_id or assignment.task_id}; choose more annotators."
+                )
+            target = min(free, key=lambda u: (loads[u.pk], u.pk))
+            assignment.user = target
+            assignment.position = next_position[target.pk]
+            assignment.save(update_fields=["user", "position"])
+            next_position[target.pk] += 1
+            loads[target.pk] += 1
+            held.add((target.pk, assignment.video_id, assignment.task_id))
+    return len(mine)

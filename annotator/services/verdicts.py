@@ -7,11 +7,11 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from simple_history.utils import bulk_create_with_history
 
-from annotator.choices import VerdictSource, VerdictStatus, VideoKind
-from annotator.models import Judgment, User, Video
+from annotator.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
+from annotator.models import Assignment, Judgment, User, Video
 from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Benchmark, Criterion, Task
 from rubrics_app.scoring import dimension_points, task_percent
@@ -185,15 +185,32 @@ class QueueProgress:
     next_task: Task | None
 
 
+def judgeable_tasks(user: User, benchmark: Benchmark) -> QuerySet[Task]:
+    """The tasks an expert may judge: every task for reviewers and admins, for
+    annotators only the tasks assigned to them in judging batches."""
+    tasks = benchmark.tasks.all()
+    if user.is_reviewer:
+        return tasks
+    assigned = Assignment.objects.filter(user=user, batch__kind=WorkKind.JUDGE)
+    return tasks.filter(pk__in=assigned.values("task_id"))
+
+
+def may_judge(user: User, task: Task) -> bool:
+    return user.is_reviewer or (
+        Assignment.objects.filter(user=user, task=task, batch__kind=WorkKind.JUDGE).exists()
+    )
+
+
 def judging_queue(*, benchmark: Benchmark, user: User, after: Task | None = None) -> QueueProgress:
-    """Tasks with generated videos; one is done for an expert when they have a verdict
-    on every live criterion of every video. Next: the first unfinished task after
-    `after` (wrapping around)."""
+    """The tasks the expert may judge that have generated videos; one is done for them
+    when they have a verdict on every live criterion of every video. Next: the first
+    unfinished task after `after` (wrapping around)."""
     given = Judgment.objects.filter(user=user, source=VerdictSource.HUMAN).exclude(
         criterion__status=CriterionStatus.RETIRED
     )
     tasks = list(
-        benchmark.tasks.only("pk", "index", "benchmark_id")
+        judgeable_tasks(user, benchmark)
+        .only("pk", "index", "benchmark_id")
         .annotate(
             n_videos=count_of(Video.objects.filter(kind=VideoKind.GENERATED), "task"),
             n_criteria=count_of(live_criteria(), "task"),

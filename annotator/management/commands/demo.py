@@ -6,9 +6,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from annotator.choices import Role
+from annotator.choices import Role, WorkKind
 from annotator.models import User
-from annotator.services.assignments import clip_batch_create
+from annotator.services.assignments import work_batch_create
 from annotator.services.judge_results import results_import
 from annotator.services.users import user_set_role
 from annotator.services.videos import (
@@ -163,9 +163,10 @@ class Command(BaseCommand):
                 added.video.save(update_fields=["external_id"])
                 clips.append(added.video)
             self.stdout.write(f"{len(CLIPS)} candidate dataset clips created")
-            clip_batch_create(
+            work_batch_create(
+                kind=WorkKind.VERIFY,
                 name="demo verification round",
-                videos=clips,
+                items=clips,
                 users=list(User.objects.filter(username__in=[u for u, _ in USERS])),
                 overlap=2,
                 created_by=None,

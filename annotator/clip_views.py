@@ -4,17 +4,17 @@ adjudication queue and each batch's progress."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from annotator.choices import ClipStatus, VideoKind, WorkKind
+from annotator.choices import VideoKind, WorkKind
 from annotator.errors import InputError
-from annotator.models import Assignment, ClipDecision, RejectReason, User, Video, WorkBatch
-from annotator.permissions import admin_required, reviewer_required
-from annotator.services import assignments, clip_drafts, clip_review, clip_stats
+from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
+from annotator.permissions import reviewer_required
+from annotator.services import clip_drafts, clip_review
 from rubrics_app.choices import Level
 
 GRID_PAGE = 60
@@ -219,70 +219,3 @@ def adjudication_clip(request, pk: int):
     return render(
         request, "annotator/adjudication_clip.html", context, status=422 if error else 200
     )
-
-
-@reviewer_required
-@require_safe
-def batch_progress(request, pk: int):
-    batch = get_object_or_404(WorkBatch, pk=pk, kind=WorkKind.VERIFY)
-    stats = clip_stats.batch_stats(batch)
-    chart = {
-        "outcome": {ClipStatus(k).label: v for k, v in stats.outcome.items()},
-        "reasons": dict(stats.reasons),
-    }
-    return render(
-        request, "annotator/clip_progress.html", {"batch": batch, "stats": stats, "chart": chart}
-    )
-
-
-@admin_required
-def batch_new(request):
-    """An admin hands out candidate clips: which ones, to whom, with what overlap; the
-    plan (each annotator's load) is shown before the batch is created."""
-    annotators = User.objects.filter(is_active=True).order_by("username")
-    context = {
-        "annotators": annotators,
-        "levels": LEVELS,
-        "data": request.POST or None,
-        "plan": None,
-    }
-    if request.method == "POST":
-        try:
-            clips = _clips_chosen(request.POST)
-            users = list(annotators.filter(pk__in=request.POST.getlist("users")))
-            overlap = int(request.POST.get("overlap") or 1)
-            if "create" in request.POST:
-                batch = assignments.work_batch_create(
-                    name=request.POST.get("name", ""),
-                    kind=WorkKind.VERIFY,
-                    items=clips,
-                    users=users,
-                    overlap=overlap,
-                    created_by=request.user,
-                )
-                messages.success(request, f"Batch {batch.name} created.")
-                return redirect("clip-batches")
-            context["plan"] = assignments.plan(clips.count(), users, overlap)
-        except (InputError, ValueError) as exc:
-            context["error"] = str(exc)
-    return render(request, "annotator/clip_batch_new.html", context)
-
-
-def _clips_chosen(data) -> QuerySet[Video]:
-    """Candidate clips by the form's filters: status, level, not yet in a batch, and a
-    random sample of N."""
-    clips = Video.objects.filter(kind=VideoKind.DATASET)
-    if status := data.get("status"):
-        clips = clips.filter(clip_status=status)
-    if level := data.get("level"):
-        clips = clips.filter(level=level)
-    if data.get("unassigned"):
-        clips = clips.exclude(
-            pk__in=Assignment.objects.filter(video__isnull=False).values("video_id")
-        )
-    if sample := data.get("sample"):
-        n = int(sample)
-        if n < 1:
-            raise InputError("The sample size must be at least 1.")
-        return clips.order_by("?")[:n]
-    return clips.order_by("pk")

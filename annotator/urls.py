@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("rubrics_app.proposal_urls")),
     path("", include("annotator.judge_urls")),
     path("", include("annotator.clip_urls")),
+    path("", include("annotator.work_urls")),
     path("tasks/<int:pk>/criteria/", editor_views.criterion_add, name="criterion-add"),
     path("criteria/<int:pk>/edit", editor_views.criterion_edit, name="criterion-edit"),
     path("criteria/<int:pk>/row", editor_views.criterion_row, name="criterion-row"),

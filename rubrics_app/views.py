@@ -2,6 +2,9 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from annotator.choices import WorkKind
+from annotator.models import Assignment
+
 from .choices import Dimension
 from .drafting_views import suggestions_context
 from .filtersets import TaskFilter
@@ -56,5 +59,9 @@ def task_detail(request, pk: int):
         "previous": siblings.filter(index__lt=task.index).order_by("-index").first(),
         "next": siblings.filter(index__gt=task.index).order_by("index").first(),
         "judge_configured": bool(settings.LLM_BASE_URL and settings.LLM_MODEL),
+        # The user's authoring assignment of this task, if any: they mark it done here.
+        "authoring": Assignment.objects.filter(
+            user=request.user, task=task, batch__kind=WorkKind.AUTHOR
+        ).first(),
     }
     return render(request, "rubrics_app/task_detail.html", context)

@@ -17,7 +17,8 @@ from annotator.services.clip_review import (
     decision_undo,
     queue,
 )
-from annotator.services.clip_stats import batch_stats, fleiss
+from annotator.services.clip_stats import clip_stats, fleiss
+from annotator.services.work_stats import annotator_progress
 from rubrics_app.choices import Level
 from tests.factories import ClipFactory, UserFactory
 
@@ -238,11 +239,11 @@ def test_batch_stats_on_a_hand_computed_fixture():
                 answer.decision, answer.reasons, answer.caption, answer.level, next(seconds)
             )
             clip_decide(batch=batch, user=user, video_id=clip.pk, answer=timed)
-    stats = batch_stats(batch)
-    by_name = {p.username: p for p in stats.annotators}
+    by_name = {p.username: p for p in annotator_progress(batch)}
     assert (by_name["a"].done, by_name["a"].remaining, by_name["a"].seconds) == (2, 1, [10, 30])
-    assert by_name["a"].median_seconds == 20 and by_name["a"].clips_per_hour == 180
-    assert by_name["b"].median_seconds == 30 and by_name["b"].clips_per_hour == 120
+    assert by_name["a"].median_seconds == 20 and by_name["a"].items_per_hour == 180
+    assert by_name["b"].median_seconds == 30 and by_name["b"].items_per_hour == 120
+    stats = clip_stats(batch)
     assert stats.outcome[ClipStatus.ACCEPTED] == 1
     assert stats.outcome[ClipStatus.ADJUDICATION] == 1
     assert stats.outcome[ClipStatus.PENDING] == 1
@@ -251,6 +252,9 @@ def test_batch_stats_on_a_hand_computed_fixture():
     # Two clips, two raters: (accept, accept), (accept, reject): p_accept = 3/4.
     # P_bar = (1 + 0) / 2 = 0.5; P_e = 0.75^2 + 0.25^2 = 0.625; kappa = -0.333.
     assert stats.kappa == pytest.approx(-1 / 3) and stats.kappa_clips == 2
+    # Krippendorff's alpha (nominal), same data: D_o = 2/4 = 0.5 (one disagreeing pair of
+    # 4 pairable values, counted both ways: 2 / 4), D_e = 2*3*1 / (4*3) = 0.5: alpha 0.
+    assert stats.alpha == pytest.approx(0.0)
 
 
 # Pages
@@ -334,10 +338,10 @@ def test_progress_and_adjudication_are_for_reviewers(
 ):
     batch, _ = two_clips
     client.force_login(annotator_user)
-    assert client.get(reverse("clip-progress", args=[batch.pk])).status_code == 403
+    assert client.get(reverse("batch-dashboard", args=[batch.pk])).status_code == 403
     assert client.get(reverse("adjudication-list")).status_code == 403
     client.force_login(reviewer_user)
-    assert client.get(reverse("clip-progress", args=[batch.pk])).status_code == 200
+    assert client.get(reverse("batch-dashboard", args=[batch.pk])).status_code == 200
 
 
 def test_grid_rejects_the_selected_clips(client, annotator_user, two_clips):
@@ -380,11 +384,17 @@ def test_admin_sees_the_plan_before_creating_a_batch(client, admin_user):
     for _ in range(4):
         ClipFactory()
     client.force_login(admin_user)
-    data = {"name": "b", "overlap": 2, "users": [u.pk for u in users], "unassigned": "1"}
-    html = client.post(reverse("clip-batch-new"), {**data, "preview": "1"}).content.decode()
-    assert 'id="plan"' in html and "4 clips \N{MULTIPLICATION SIGN} overlap 2" in html
+    data = {
+        "name": "b",
+        "kind": "verify",
+        "overlap": 2,
+        "users": [u.pk for u in users],
+        "unassigned": "1",
+    }
+    html = client.post(reverse("batch-new"), {**data, "preview": "1"}).content.decode()
+    assert 'id="plan"' in html and "4 items \N{MULTIPLICATION SIGN} overlap 2" in html
     assert not Assignment.objects.exists()
-    response = client.post(reverse("clip-batch-new"), {**data, "create": "1"})
+    response = client.post(reverse("batch-new"), {**data, "create": "1"})
     assert response.status_code == 302 and Assignment.objects.count() == 8
 
 

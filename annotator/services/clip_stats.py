@@ -1,57 +1,26 @@
-"""How a clip verification batch is going: progress and pace per annotator, the
-outcome so far, reasons given, and agreement between annotators."""
+"""What is particular to a clip verification batch: the clips' outcome so far, the
+reasons given, and agreement on decisions (Fleiss' kappa, Krippendorff's alpha)."""
 
 import math
-import statistics
-from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass
 
 import numpy
-from django.db.models import Count, Q
+from django.db.models import Count
 from statsmodels.stats.inter_rater import fleiss_kappa
 
 from annotator.choices import ClipStatus, Decision
-from annotator.models import Assignment, ClipDecision, RejectReason, Video, WorkBatch
+from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
+from annotator.services.work_stats import clip_answers, krippendorff_alpha
 
 
 @dataclass
-class AnnotatorProgress:
-    username: str
-    assigned: int
-    done: int
-    seconds: list[float] = field(default_factory=list)
-
-    @property
-    def remaining(self) -> int:
-        return self.assigned - self.done
-
-    @property
-    def median_seconds(self) -> float | None:
-        return statistics.median(self.seconds) if self.seconds else None
-
-    @property
-    def clips_per_hour(self) -> float | None:
-        """Over the time spent on the clips (as the workspace measured it), not the
-        wall-clock time between the first and last answer, which includes breaks."""
-        total = sum(self.seconds)
-        return len(self.seconds) * 3600 / total if total else None
-
-
-@dataclass
-class BatchStats:
-    annotators: list[AnnotatorProgress]
+class ClipStats:
     outcome: dict[str, int]
     reasons: list[tuple[str, int]]
     kappa: float | None
     kappa_clips: int
-
-    @property
-    def assigned(self) -> int:
-        return sum(a.assigned for a in self.annotators)
-
-    @property
-    def done(self) -> int:
-        return sum(a.done for a in self.annotators)
+    alpha: float | None
 
     @property
     def accept_rate(self) -> float | None:
@@ -70,26 +39,13 @@ def fleiss(answers_per_item: list[list[str]], categories: list[str]) -> float | 
     return None if math.isnan(kappa) else float(kappa)
 
 
-def batch_stats(batch: WorkBatch) -> BatchStats:
+def clip_stats(batch: WorkBatch) -> ClipStats:
     """A fixed number of queries, whatever the batch's size."""
-    rows = (
-        Assignment.objects.filter(batch=batch)
-        .values("user_id", "user__username")
-        .annotate(assigned=Count("pk"), done=Count("pk", filter=Q(done_at__isnull=False)))
-        .order_by("user__username")
-    )
-    annotators = {
-        r["user_id"]: AnnotatorProgress(r["user__username"], r["assigned"], r["done"]) for r in rows
-    }
-    per_clip: dict[int, list[str]] = defaultdict(list)
     reasons: Counter[str] = Counter()
-    for user_id, video_id, decision, codes, seconds in ClipDecision.objects.filter(
-        batch=batch, adjudication=False
-    ).values_list("user_id", "video_id", "decision", "reasons", "seconds"):
-        per_clip[video_id].append(decision)
+    for codes in ClipDecision.objects.filter(batch=batch, adjudication=False).values_list(
+        "reasons", flat=True
+    ):
         reasons.update(codes)
-        if seconds is not None and user_id in annotators:
-            annotators[user_id].seconds.append(seconds)
     outcome = dict.fromkeys(ClipStatus.values, 0)
     outcome.update(
         Video.objects.filter(assignments__batch=batch)
@@ -98,11 +54,14 @@ def batch_stats(batch: WorkBatch) -> BatchStats:
         .order_by()
     )
     labels = dict(RejectReason.objects.values_list("code", "label"))
-    complete = [answers for answers in per_clip.values() if len(answers) == batch.overlap]
-    return BatchStats(
-        annotators=list(annotators.values()),
+    answers = clip_answers(batch)
+    # Fleiss' kappa needs the same number of raters per clip: clips with all k answers.
+    complete = [list(a.values()) for a in answers if len(a) == batch.overlap]
+    several = batch.overlap >= 2
+    return ClipStats(
         outcome=outcome,
         reasons=[(labels.get(code, code), n) for code, n in reasons.most_common()],
-        kappa=fleiss(complete, Decision.values) if batch.overlap >= 2 else None,
-        kappa_clips=len(complete) if batch.overlap >= 2 else 0,
+        kappa=fleiss(complete, Decision.values) if several else None,
+        kappa_clips=len(complete) if several else 0,
+        alpha=krippendorff_alpha(answers) if several else None,
     )

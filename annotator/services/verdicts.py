@@ -8,6 +8,7 @@ from typing import NamedTuple
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from annotator.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
@@ -43,7 +44,30 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
             source=VerdictSource.HUMAN,
             defaults={"verdict": verdict, "status": VerdictStatus.CONFIRMED},
         )
+        judging_done_update(user, video.task_id)
     return judgment
+
+
+def judging_done_update(user: User, task_id: int) -> None:
+    """The expert's judging assignments of the task are done once they have a verdict
+    on every live criterion of every generated video (and undone if that changes)."""
+    given = Judgment.objects.filter(user=user, source=VerdictSource.HUMAN).exclude(
+        criterion__status=CriterionStatus.RETIRED
+    )
+    n_videos, n_criteria, n_given = (
+        Task.objects.filter(pk=task_id)
+        .annotate(
+            n_videos=count_of(Video.objects.filter(kind=VideoKind.GENERATED), "task"),
+            n_criteria=count_of(live_criteria(), "task"),
+            n_given=count_of(given, "video__task"),
+        )
+        .values_list("n_videos", "n_criteria", "n_given")
+        .get()
+    )
+    done = n_given >= n_videos * n_criteria
+    Assignment.objects.filter(
+        user=user, task_id=task_id, batch__kind=WorkKind.JUDGE, done_at__isnull=done
+    ).update(done_at=timezone.now() if done else None)
 
 
 def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
@@ -65,6 +89,7 @@ def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
         if (video.pk, c.pk) not in mine and (video.pk, c.pk) in drafts
     ]
     bulk_create_with_history(new, Judgment, ignore_conflicts=True, default_user=user)
+    judging_done_update(user, video.task_id)
     return len(new)
 
 

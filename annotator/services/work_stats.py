@@ -1,0 +1,216 @@
+"""How a batch of work is going, whatever its kind: per annotator done, remaining,
+pace and accuracy on gold items; done over time; agreement between annotators. A
+fixed number of queries whatever the batch's size."""
+
+import math
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import krippendorff
+import numpy as np
+from django.db.models import Count, Max, Min, Q
+from django.db.models.functions import TruncDate
+
+from annotator.choices import VerdictSource, WorkKind
+from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, WorkBatch
+from rubrics_app.choices import Dimension
+from rubrics_app.models import Criterion
+
+
+@dataclass
+class AnnotatorProgress:
+    user_id: int
+    username: str
+    assigned: int
+    done: int
+    first_done: datetime | None = None
+    last_done: datetime | None = None
+    seconds: list[float] = field(default_factory=list)
+    gold_total: int = 0
+    gold_correct: int = 0
+
+    @property
+    def remaining(self) -> int:
+        return self.assigned - self.done
+
+    @property
+    def median_seconds(self) -> float | None:
+        """Measured by the workspace (clips); None where no time is measured."""
+        return statistics.median(self.seconds) if self.seconds else None
+
+    @property
+    def items_per_hour(self) -> float | None:
+        """Over the time spent on the items where it is measured (clips), else over
+        the span from the first to the last item done (which includes breaks)."""
+        if self.seconds and sum(self.seconds):
+            return len(self.seconds) * 3600 / sum(self.seconds)
+        if self.done >= 2 and self.first_done and self.last_done > self.first_done:
+            return (self.done - 1) * 3600 / (self.last_done - self.first_done).total_seconds()
+        return None
+
+    @property
+    def gold_accuracy(self) -> float | None:
+        return self.gold_correct / self.gold_total if self.gold_total else None
+
+
+def annotator_progress(batch: WorkBatch) -> list[AnnotatorProgress]:
+    rows = (
+        Assignment.objects.filter(batch=batch)
+        .values("user_id", "user__username")
+        .annotate(
+            assigned=Count("pk"),
+            done=Count("pk", filter=Q(done_at__isnull=False)),
+            first_done=Min("done_at"),
+            last_done=Max("done_at"),
+        )
+        .order_by("user__username")
+    )
+    people = {
+        r["user_id"]: AnnotatorProgress(
+            r["user_id"],
+            r["user__username"],
+            r["assigned"],
+            r["done"],
+            r["first_done"],
+            r["last_done"],
+        )
+        for r in rows
+    }
+    if batch.kind == WorkKind.VERIFY:
+        for user_id, seconds in ClipDecision.objects.filter(
+            batch=batch, adjudication=False, seconds__isnull=False
+        ).values_list("user_id", "seconds"):
+            if user_id in people:
+                people[user_id].seconds.append(seconds)
+    for user_id, (correct, total) in gold_scores(batch).items():
+        if user_id in people:
+            people[user_id].gold_correct, people[user_id].gold_total = correct, total
+    return list(people.values())
+
+
+def done_over_time(batch: WorkBatch) -> list[tuple[date, int]]:
+    """Items done per day, cumulated."""
+    per_day = (
+        Assignment.objects.filter(batch=batch, done_at__isnull=False)
+        .annotate(day=TruncDate("done_at"))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+    )
+    total, series = 0, []
+    for day, n in per_day:
+        total += n
+        series.append((day, total))
+    return series
+
+
+def gold_scores(batch: WorkBatch) -> dict[int, tuple[int, int]]:
+    """Per annotator (correct, total) on the batch's gold items: clips against their
+    gold decision, generated videos' verdicts against their gold verdicts."""
+    scores: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    if batch.kind == WorkKind.VERIFY:
+        gold = dict(
+            GoldAnswer.objects.filter(
+                criterion__isnull=True, video__assignments__batch=batch
+            ).values_list("video_id", "decision")
+        )
+        answers = ClipDecision.objects.filter(
+            batch=batch, adjudication=False, video_id__in=gold
+        ).values_list("user_id", "video_id", "decision")
+        for user_id, video_id, decision in answers:
+            scores[user_id][0] += decision == gold[video_id]
+            scores[user_id][1] += 1
+    elif batch.kind == WorkKind.JUDGE:
+        tasks = Assignment.objects.filter(batch=batch).values("task_id")
+        gold = {
+            (v, c): verdict
+            for v, c, verdict in GoldAnswer.objects.filter(
+                criterion__isnull=False, video__task__in=tasks
+            ).values_list("video_id", "criterion_id", "verdict")
+        }
+        users = Assignment.objects.filter(batch=batch).values("user_id")
+        answers = Judgment.objects.filter(
+            source=VerdictSource.HUMAN,
+            user__in=users,
+            video_id__in={v for v, _ in gold},
+            criterion_id__in={c for _, c in gold},
+        ).values_list("user_id", "video_id", "criterion_id", "verdict")
+        for user_id, video_id, criterion_id, verdict in answers:
+            if (video_id, criterion_id) in gold:
+                scores[user_id][0] += verdict == gold[(video_id, criterion_id)]
+                scores[user_id][1] += 1
+    return {user: (correct, total) for user, (correct, total) in scores.items()}
+
+
+def krippendorff_alpha(answers_per_item: list[dict[int, str | int]]) -> float | None:
+    """Krippendorff's alpha (nominal) over items answered by any number of raters
+    (rater id -> answer); None when undefined (fewer than two answers per item, or a
+    single category throughout)."""
+    items = [a for a in answers_per_item if len(a) >= 2]
+    if not items:
+        return None
+    raters = sorted({r for a in items for r in a})
+    categories = sorted({str(v) for a in items for v in a.values()})
+    if len(categories) < 2:
+        return None
+    code = {c: i for i, c in enumerate(categories)}
+    matrix = np.full((len(raters), len(items)), np.nan)
+    row = {r: i for i, r in enumerate(raters)}
+    for j, answers in enumerate(items):
+        for rater, value in answers.items():
+            matrix[row[rater], j] = code[str(value)]
+    alpha = krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal")
+    return None if math.isnan(alpha) else float(alpha)
+
+
+def clip_answers(batch: WorkBatch) -> list[dict[int, str]]:
+    per_clip: dict[int, dict[int, str]] = defaultdict(dict)
+    for user_id, video_id, decision in ClipDecision.objects.filter(
+        batch=batch, adjudication=False
+    ).values_list("user_id", "video_id", "decision"):
+        per_clip[video_id][user_id] = decision
+    return list(per_clip.values())
+
+
+@dataclass
+class JudgingAgreement:
+    """Between the batch's annotators, on the same video and criterion."""
+
+    per_dimension: dict[str, float | None]
+    # criterion label -> (items answered by two or more, share where all agreed)
+    per_criterion: list[tuple[str, int, float]]
+
+
+def judging_agreement(batch: WorkBatch) -> JudgingAgreement:
+    tasks = Assignment.objects.filter(batch=batch).values("task_id")
+    users = Assignment.objects.filter(batch=batch).values("user_id")
+    per_item: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
+    for user_id, video_id, criterion_id, verdict in Judgment.objects.filter(
+        source=VerdictSource.HUMAN, user__in=users, video__task__in=tasks
+    ).values_list("user_id", "video_id", "criterion_id", "verdict"):
+        per_item[(video_id, criterion_id)][user_id] = verdict
+    criteria = {
+        c.pk: c
+        for c in Criterion.objects.filter(pk__in={c for _, c in per_item}).select_related("task")
+    }
+    by_dimension: dict[str, list[dict[int, int]]] = defaultdict(list)
+    by_criterion: dict[int, list[dict[int, int]]] = defaultdict(list)
+    for (_, criterion_id), answers in per_item.items():
+        by_dimension[criteria[criterion_id].dimension].append(answers)
+        if len(answers) >= 2:
+            by_criterion[criterion_id].append(answers)
+    per_criterion = [
+        (
+            f"task {criteria[c].task.index} {criteria[c].dimension} {criteria[c].number}",
+            len(items),
+            sum(len(set(a.values())) == 1 for a in items) / len(items),
+        )
+        for c, items in sorted(by_criterion.items())
+    ]
+    return JudgingAgreement(
+        {d: krippendorff_alpha(by_dimension.get(d, [])) for d in Dimension.values},
+        per_criterion,
+    )
+

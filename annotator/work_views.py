@@ -1,0 +1,237 @@
+"""Work management: admins hand out batches (plan first), annotators see their work
+and go on in the right workspace, reviewers follow each batch's dashboard."""
+
+import csv
+
+from django.contrib import messages
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST, require_safe
+
+from annotator.choices import ClipStatus, VideoKind, WorkKind
+from annotator.errors import InputError
+from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
+from annotator.permissions import admin_required, reviewer_required
+from annotator.services import assignments, clip_stats, work_stats
+from rubrics_app.choices import Level
+from rubrics_app.models import Benchmark, Task
+
+
+def _continue_url(batch: WorkBatch, user: User) -> str:
+    """Where the user goes on with a batch: the workspace of its kind, serving only
+    their own items."""
+    if batch.kind == WorkKind.VERIFY:
+        return reverse("clip-verify", args=[batch.pk])
+    return reverse("work-next", args=[batch.pk])
+
+
+@require_safe
+def my_work(request):
+    """The user's batches, with their counts and a way back into the work."""
+    batches = (
+        WorkBatch.objects.filter(assignments__user=request.user)
+        .annotate(
+            mine=Count("assignments", filter=Q(assignments__user=request.user)),
+            done=Count(
+                "assignments",
+                filter=Q(assignments__user=request.user, assignments__done_at__isnull=False),
+            ),
+        )
+        .order_by("-created_at")
+    )
+    rows = [(b, _continue_url(b, request.user)) for b in batches]
+    return render(request, "annotator/my_work.html", {"rows": rows})
+
+
+@require_safe
+def work_next(request, pk: int):
+    """The user's next unfinished task of a judging or authoring batch."""
+    batch = get_object_or_404(WorkBatch, pk=pk)
+    mine = batch.assignments.filter(user=request.user)
+    if not mine.exists():
+        raise Http404("No such batch of yours.")
+    upcoming = mine.filter(done_at__isnull=True).select_related("task").order_by("position").first()
+    if upcoming is None:
+        messages.success(request, f"All your items of {batch.name} are done.")
+        return redirect("my-work")
+    if batch.kind == WorkKind.JUDGE:
+        return redirect("judging-task", pk=upcoming.task_id)
+    return redirect("task-detail", pk=upcoming.task_id)
+
+
+@require_POST
+def authoring_done(request, pk: int):
+    """The annotator says their authoring work on a task is done (or not yet)."""
+    assignment = get_object_or_404(
+        Assignment, pk=pk, user=request.user, batch__kind=WorkKind.AUTHOR
+    )
+    assignment.done_at = None if assignment.done_at else timezone.now()
+    assignment.save(update_fields=["done_at"])
+    if assignment.done_at:
+        return redirect("work-next", pk=assignment.batch_id)
+    return redirect("task-detail", pk=assignment.task_id)
+
+
+def _dashboard_context(batch: WorkBatch) -> dict:
+    people = work_stats.annotator_progress(batch)
+    over_time = work_stats.done_over_time(batch)
+    context = {
+        "batch": batch,
+        "people": people,
+        "assigned": sum(p.assigned for p in people),
+        "done": sum(p.done for p in people),
+        "chart": {
+            "over_time": {
+                "days": [d.isoformat() for d, _ in over_time],
+                "done": [n for _, n in over_time],
+            }
+        },
+    }
+    if batch.kind == WorkKind.VERIFY:
+        stats = clip_stats.clip_stats(batch)
+        context["clips"] = stats
+        context["chart"]["outcome"] = {ClipStatus(k).label: v for k, v in stats.outcome.items()}
+        context["chart"]["reasons"] = dict(stats.reasons)
+    elif batch.kind == WorkKind.JUDGE:
+        context["judging"] = work_stats.judging_agreement(batch)
+    return context
+
+
+@reviewer_required
+@require_safe
+def batch_dashboard(request, pk: int):
+    batch = get_object_or_404(WorkBatch, pk=pk)
+    context = _dashboard_context(batch)
+    context["others"] = User.objects.filter(is_active=True).order_by("username")
+    return render(request, "annotator/work_dashboard.html", context)
+
+
+@reviewer_required
+@require_safe
+def batch_dashboard_csv(request, pk: int):
+    """The per-annotator table of the dashboard, as CSV."""
+    batch = get_object_or_404(WorkBatch, pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="batch_{batch.pk}_progress.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            "annotator",
+            "assigned",
+            "done",
+            "remaining",
+            "items_per_hour",
+            "median_seconds",
+            "gold_correct",
+            "gold_total",
+        ]
+    )
+    for p in work_stats.annotator_progress(batch):
+        writer.writerow(
+            [
+                p.username,
+                p.assigned,
+                p.done,
+                p.remaining,
+                "" if p.items_per_hour is None else f"{p.items_per_hour:.1f}",
+                "" if p.median_seconds is None else f"{p.median_seconds:.1f}",
+                p.gold_correct,
+                p.gold_total,
+            ]
+        )
+    return response
+
+
+@admin_required
+@require_POST
+def batch_reassign_view(request, pk: int):
+    batch = get_object_or_404(WorkBatch, pk=pk)
+    try:
+        leaving = User.objects.get(pk=int(request.POST.get("leaving", 0)))
+        to = list(User.objects.filter(pk__in=request.POST.getlist("to")))
+        n = assignments.batch_reassign(batch=batch, leaving=leaving, to=to)
+        messages.success(request, f"{n} unfinished items of {leaving.username} reassigned.")
+    except (User.DoesNotExist, ValueError):
+        messages.error(request, "Choose who leaves.")
+    except InputError as exc:
+        messages.error(request, str(exc))
+    return redirect("batch-dashboard", pk=batch.pk)
+
+
+# (value, label) of the level filter.
+LEVELS = [(level, level.label) for level in Level]
+
+
+@admin_required
+def batch_new(request):
+    """An admin hands out work: its kind, the items by filters, the annotators and
+    the overlap; each annotator's load is shown before the batch is created."""
+    data = request.POST or request.GET
+    context = {
+        "annotators": User.objects.filter(is_active=True).order_by("username"),
+        "benchmarks": Benchmark.objects.order_by("name"),
+        "generators": GeneratorModel.objects.order_by("name"),
+        "levels": LEVELS,
+        "kinds": WorkKind.choices,
+        "clip_statuses": ClipStatus.choices,
+        "data": data,
+        "chosen": set(data.getlist("users")),
+        "plan": None,
+    }
+    if request.method == "POST":
+        try:
+            kind = WorkKind(request.POST.get("kind", WorkKind.VERIFY))
+            items = items_chosen(kind, request.POST)
+            users = list(context["annotators"].filter(pk__in=request.POST.getlist("users")))
+            overlap = int(request.POST.get("overlap") or 1)
+            if "create" in request.POST:
+                batch = assignments.work_batch_create(
+                    name=request.POST.get("name", ""),
+                    kind=kind,
+                    items=items,
+                    users=users,
+                    overlap=overlap,
+                    created_by=request.user,
+                )
+                messages.success(request, f"Batch {batch.name} created.")
+                return redirect("batch-dashboard", pk=batch.pk)
+            context["plan"] = assignments.plan(len(items), users, overlap)
+        except (InputError, ValueError) as exc:
+            context["error"] = str(exc)
+    return render(request, "annotator/work_batch_new.html", context)
+
+
+def items_chosen(kind: str, data) -> list[Video] | list[Task]:
+    """The items the form's filters select: candidate clips by status and draft level,
+    or a benchmark's tasks by level and generator model; optionally only those in no
+    batch of this kind yet; optionally a random sample of N."""
+    if kind == WorkKind.VERIFY:
+        items: QuerySet = Video.objects.filter(kind=VideoKind.DATASET)
+        if status := data.get("status"):
+            items = items.filter(clip_status=status)
+        if level := data.get("level"):
+            items = items.filter(level=level)
+        taken = Assignment.objects.filter(batch__kind=kind, video__isnull=False).values("video_id")
+    else:
+        benchmark = data.get("benchmark")
+        if not benchmark:
+            raise InputError("Choose the benchmark whose tasks to hand out.")
+        items = Task.objects.filter(benchmark_id=int(benchmark))
+        if level := data.get("level"):
+            items = items.filter(level=level)
+        if generator := data.get("generator"):
+            items = items.filter(
+                videos__generator_id=int(generator), videos__kind=VideoKind.GENERATED
+            )
+        taken = Assignment.objects.filter(batch__kind=kind, task__isnull=False).values("task_id")
+    if data.get("unassigned"):
+        items = items.exclude(pk__in=taken)
+    if sample := data.get("sample"):
+        n = int(sample)
+        if n < 1:
+            raise InputError("The sample size must be at least 1.")
+        return list(items.order_by("?")[:n])
+    return list(items.order_by("pk"))

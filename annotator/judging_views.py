@@ -61,9 +61,7 @@ def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> 
 
 
 def _video(request, pk: int) -> Video:
-    video = get_object_or_404(
-        Video.objects.select_related("task"), pk=pk, kind=VideoKind.GENERATED
-    )
+    video = get_object_or_404(Video.objects.select_related("task"), pk=pk, kind=VideoKind.GENERATED)
     _judgeable(request, video.task)
     return video
 

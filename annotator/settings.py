@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "django_filters",
     "django_htmx",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "annotator",
     "rubrics_app",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "annotator.api.middleware.ApiConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -236,6 +239,46 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "annotator.api.permissions.TokenScopeAllows",
     ],
+    "DEFAULT_PARSER_CLASSES": [
+        "annotator.api.parsers.JSONParser",
+        "annotator.api.parsers.MultiPartParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "annotator.api.pagination.IdCursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["annotator.api.throttling.TokenRateThrottle"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "annotator.api.exceptions.exception_handler",
+}
+# Requests per token (or per user of a session), e.g. 1200/min, 50/s, 100000/day.
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", "1200/min")
+# Largest request body the API reads (a rubric file upload); larger ones get 413.
+API_UPLOAD_MAX_BYTES = envint("API_UPLOAD_MAX_BYTES", str(50 * 1024**2))
+# The throttle's counters: shared by every server process through Redis when there is
+# one, else per process.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "cache",  # apart from Celery's keys in the same database
+        }
+    }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MicroWorld Annotator API",
+    "DESCRIPTION": (
+        "Rubrics, releases and results for downstream tools. Authenticate with a personal "
+        "token (Account settings): `Authorization: Bearer <token>`. Lists are cursor-paginated "
+        "(follow `next`); responses carry an ETag, send it back as If-None-Match to get 304."
+    ),
+    "VERSION": "1",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI from drf-spectacular-sidecar's static files: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # The GPT judge: any OpenAI-compatible chat-completions endpoint. Unset: judge
@@ -264,6 +307,24 @@ VIDEO_MAX_HEIGHT = envint("VIDEO_MAX_HEIGHT", "4096")
 # A video "processing" for longer than this is taken as abandoned by a killed worker
 # and queued again by the sweep; it is also the hard time limit of one processing task.
 VIDEO_PROCESSING_TIMEOUT = envint("VIDEO_PROCESSING_TIMEOUT", "900")
+
+# Email (invitations). Unset EMAIL_HOST: messages are printed on the console.
+EMAIL_HOST = env("EMAIL_HOST")
+EMAIL_BACKEND = env(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = envint("EMAIL_PORT", "587")
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "true")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", "false")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "20")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "MicroWorld Annotator <noreply@localhost>")
+# Seconds an invitation link works (until used); Django's password-reset timeout.
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600))
 
 LOGGING = {
     "version": 1,

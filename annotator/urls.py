@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from annotator import dataset_export_views, judging_views, leaderboard_views, views
+from annotator import (
+    account_views,
+    dataset_export_views,
+    judging_views,
+    leaderboard_views,
+    views,
+)
 from rubrics_app import drafting_views, editor_views, release_views
 from rubrics_app import views as rubric_views
 
@@ -11,6 +17,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("api/v1/", include("annotator.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("account/", account_views.account_settings, name="account-settings"),
+    path("account/tokens/<int:pk>/revoke", account_views.token_revoke, name="token-revoke"),
     path("admin/", admin.site.urls),
     path("benchmarks/", rubric_views.benchmark_list, name="benchmark-list"),
     path("benchmarks/<int:pk>/", rubric_views.benchmark_detail, name="benchmark-detail"),
@@ -23,6 +31,7 @@ urlpatterns = [
     path("", include("annotator.judge_urls")),
     path("", include("annotator.clip_urls")),
     path("", include("annotator.work_urls")),
+    path("", include("annotator.audit_urls")),
     path("tasks/<int:pk>/criteria/", editor_views.criterion_add, name="criterion-add"),
     path("criteria/<int:pk>/edit", editor_views.criterion_edit, name="criterion-edit"),
     path("criteria/<int:pk>/row", editor_views.criterion_row, name="criterion-row"),

@@ -85,7 +85,7 @@ def _dashboard_context(batch: WorkBatch) -> dict:
         "done": sum(p.done for p in people),
         "chart": {
             "over_time": {
-                "days": [d.isoformat() for d, _ in over_time],
+                "moments": [t.strftime("%Y-%m-%d %H:%M") for t, _ in over_time],
                 "done": [n for _, n in over_time],
             }
         },

@@ -140,7 +140,8 @@ def test_judging_dashboard_numbers_on_a_hand_computed_fixture(client):
     assert (people["a"].done, people["a"].remaining) == (1, 0)
     assert (people["a"].gold_correct, people["a"].gold_total) == (2, 2)
     assert (people["b"].gold_correct, people["b"].gold_total) == (1, 2)
-    assert done_over_time(work) == [(timezone.now().date(), 2)]
+    series = done_over_time(work)
+    assert series[0][1] == 1 and series[-1][1] == 2 and series[-1][0] <= timezone.now()
     agreement = judging_agreement(work)
     shares = {label.split()[-2]: (n, share) for label, n, share in agreement.per_criterion}
     assert shares["scientific"] == (2, 1.0) and shares["instruction"] == (2, 0.5)

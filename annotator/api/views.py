@@ -2,6 +2,8 @@
 with scopes come with the API issue."""
 
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.request import Request
@@ -19,6 +21,33 @@ class LeaderboardQuery(serializers.Serializer):
     judge = serializers.CharField(required=False, help_text="judge model of the drafts")
 
 
+@extend_schema(
+    summary="Leaderboard of a benchmark",
+    parameters=[LeaderboardQuery],
+    responses={200: OpenApiTypes.OBJECT},
+    examples=[
+        OpenApiExample(
+            "Two models",
+            value={
+                "benchmark": "MicroWorldBench",
+                "release": "v1.0",
+                "source": "drafts",
+                "judge_model": None,
+                "rows": [
+                    {
+                        "generator": "Sora",
+                        "overall": 36.27,
+                        "by_level": {"Organ-level": 40.1, "Cellular-level": 35.2},
+                        "by_dimension": {"scientific": 30.5, "visual": 61.0},
+                        "tasks_counted": 459,
+                        "tasks_total": 459,
+                    }
+                ],
+            },
+            response_only=True,
+        )
+    ],
+)
 @api_view(["GET"])
 def leaderboard(request: Request, pk: int) -> Response:
     """Per generator model: overall score, per level, per dimension, and coverage."""

@@ -4,9 +4,9 @@ as even as possible; an annotator's queue serves only their own items."""
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max, QuerySet
-from simple_history.utils import bulk_create_with_history
+from django.utils import timezone
 
 from annotator.choices import WorkKind
 from annotator.errors import InputError
@@ -63,7 +63,7 @@ def work_batch_create(
     item_ids = [item.pk for item in items]
     if not item_ids:
         raise InputError("Nothing matches: the batch would be empty.")
-    field = "video_id" if kind == WorkKind.VERIFY else "task_id"
+    column = "video_id" if kind == WorkKind.VERIFY else "task_id"
     users = sorted(users, key=lambda u: u.pk)
     targets = distribute(len(item_ids), len(users), overlap)
     with transaction.atomic():
@@ -75,15 +75,35 @@ def work_batch_create(
         for item_id, indices in zip(item_ids, targets, strict=True):
             for index in indices:
                 user = users[index]
-                rows.append(
-                    Assignment(
-                        batch=batch, user=user, position=positions[user.pk], **{field: item_id}
-                    )
-                )
+                rows.append((batch.pk, user.pk, item_id, positions[user.pk]))
                 positions[user.pk] += 1
-        # With history rows, so the audit log shows who was given what and when.
-        bulk_create_with_history(rows, Assignment, batch_size=2000, default_user=created_by)
+        _assignments_insert(rows, column, created_by)
     return batch
+
+
+def _assignments_insert(
+    rows: list[tuple[int, int, int, int]], column: str, created_by: User | None
+) -> None:
+    """(batch, user, item, position) rows as assignments, with their history rows for
+    the audit log. Plain SQL: a batch of the published size is 36,000 rows, and the
+    ORM's bulk_create (model instances, then simple-history's copies of them) took
+    7 s of the 5 s allowed; executemany and one INSERT ... SELECT take well under 1."""
+    table = connection.ops.quote_name(Assignment._meta.db_table)
+    history = connection.ops.quote_name(Assignment.history.model._meta.db_table)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (batch_id, user_id, {column}, position, created_at) "
+            "VALUES (%s, %s, %s, %s, %s)",
+            [(*row, now) for row in rows],
+        )
+        fields = "id, batch_id, user_id, video_id, task_id, position, done_at"
+        cursor.execute(
+            f"INSERT INTO {history} ({fields}, history_date, history_type, history_user_id, "
+            f"history_change_reason) SELECT {fields}, %s, '+', %s, NULL FROM {table} "
+            "WHERE batch_id = %s",
+            [now, created_by.pk if created_by else None, rows[0][0]],
+        )
 
 
 def batch_reassign(*, batch: WorkBatch, leaving: User, to: Sequence[User]) -> int:

@@ -10,7 +10,7 @@ from django.db.models import Count
 from statsmodels.stats.inter_rater import fleiss_kappa
 
 from annotator.choices import ClipStatus, Decision
-from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
+from annotator.models import Assignment, ClipDecision, RejectReason, Video, WorkBatch
 from annotator.services.work_stats import clip_answers, krippendorff_alpha
 
 
@@ -42,15 +42,15 @@ def fleiss(answers_per_item: list[list[str]], categories: list[str]) -> float | 
 def clip_stats(batch: WorkBatch) -> ClipStats:
     """A fixed number of queries, whatever the batch's size."""
     reasons: Counter[str] = Counter()
-    for codes in ClipDecision.objects.filter(batch=batch, adjudication=False).values_list(
-        "reasons", flat=True
-    ):
+    for codes in ClipDecision.objects.filter(
+        batch=batch, adjudication=False, decision=Decision.REJECT
+    ).values_list("reasons", flat=True):
         reasons.update(codes)
     outcome = dict.fromkeys(ClipStatus.values, 0)
     outcome.update(
-        Video.objects.filter(assignments__batch=batch)
+        Video.objects.filter(pk__in=Assignment.objects.filter(batch=batch).values("video_id"))
         .values_list("clip_status")
-        .annotate(n=Count("pk", distinct=True))
+        .annotate(n=Count("pk"))
         .order_by()
     )
     labels = dict(RejectReason.objects.values_list("code", "label"))

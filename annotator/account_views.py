@@ -1,0 +1,46 @@
+"""Account settings: the user's personal API tokens (a page, so session login only)."""
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from annotator.models import ApiToken
+from annotator.models.tokens import TokenScope
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="what the token is for, e.g. eval-cluster")
+    scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ)
+
+
+@never_cache  # the answer to a POST holds a new secret
+@require_http_methods(["GET", "POST"])
+def account_settings(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        # Rendered in the answer to the POST, never stored: only its hash is kept.
+        _, new_key = ApiToken.issue(user=request.user, **form.cleaned_data)
+        form = TokenForm()
+    return render(
+        request,
+        "annotator/account_settings.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": request.user.api_tokens.all(),
+            "api_docs": reverse("api-docs"),
+        },
+    )
+
+
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked_at__isnull=True)
+    token.revoke()
+    messages.success(request, f"Token {token.name} revoked: it no longer authenticates.")
+    return redirect("account-settings")

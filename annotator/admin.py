@@ -9,6 +9,7 @@ from annotator.models import (
     ClipDecision,
     ClipSuggestion,
     GeneratorModel,
+    GoldAnswer,
     ImportBatch,
     Job,
     JudgeEvaluation,
@@ -171,3 +172,17 @@ class ClipSuggestionAdmin(admin.ModelAdmin):
 class WorkBatchAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "overlap", "created_by", "created_at"]
     list_filter = ["kind"]
+
+
+@admin.register(GoldAnswer)
+class GoldAnswerAdmin(SimpleHistoryAdmin):
+    """Known answers annotators are measured against (their accuracy is on each
+    batch's dashboard)."""
+
+    list_display = ["video", "criterion", "decision", "verdict", "created_by", "created_at"]
+    list_filter = ["decision", "verdict"]
+    raw_id_fields = ["video", "criterion"]
+
+    def save_model(self, request, obj, form, change):
+        obj.created_by = obj.created_by or request.user
+        super().save_model(request, obj, form, change)

@@ -196,7 +196,12 @@ def adjudication_clip(request, pk: int):
     if request.method == "POST":
         try:
             prefill = _answer(request.POST)
-            clip_review.adjudicate(video=clip, reviewer=request.user, answer=prefill)
+            clip_review.adjudicate(
+                video=clip,
+                reviewer=request.user,
+                answer=prefill,
+                gold=request.POST.get("gold") == "1",
+            )
         except InputError as exc:
             error = str(exc)
         else:

@@ -319,3 +319,12 @@ def test_csv_reads_the_log_in_chunks(admin_user):
     assert [e.action for e in entries].count("changed") == 5
     assert len(entries) == 5 + User.objects.count()
     assert entries == sorted(entries, key=lambda e: e.when, reverse=True)
+
+
+def test_logging_in_adds_no_history_row(client, annotator_user):
+    from annotator.models import User
+
+    before = User.history.count()
+    assert client.login(username="ann", password="secret-pass-1")
+    annotator_user.refresh_from_db()
+    assert annotator_user.last_login is not None and User.history.count() == before

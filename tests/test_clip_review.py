@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from annotator.choices import ClipStatus, Decision, EvaluationStatus, MediaStatus, Role, WorkKind
 from annotator.errors import InputError
-from annotator.models import Assignment, ClipDecision, ClipSuggestion
+from annotator.models import Assignment, ClipDecision, ClipSuggestion, GoldAnswer
 from annotator.services.assignments import distribute, work_batch_create
 from annotator.services.clip_review import (
     Answer,
@@ -426,3 +426,22 @@ def test_the_workspace_shows_the_model_suggestion_as_a_suggestion(
     assert 'id="suggestion"' in html and "Suggested: erythrocytes deform" in html
     assert first.caption in html  # the caption box still holds the draft caption
     assert not ClipDecision.objects.exists()
+
+
+def test_an_admin_keeps_an_adjudicated_clip_as_a_gold_item(client, admin_user, reviewer_user):
+    a = UserFactory(username="alice")
+    clip = ClipFactory()
+    batch = batch_of([clip], [a])
+    clip_decide(batch=batch, user=a, video_id=clip.pk, answer=ACCEPT)
+    with pytest.raises(InputError, match="Only admins"):
+        adjudicate(video=clip, reviewer=reviewer_user, answer=REJECT, gold=True)
+    client.force_login(admin_user)
+    response = client.post(
+        reverse("adjudication-clip", args=[clip.pk]),
+        {"decision": "reject", "reasons": "duplicate", "gold": "1"},
+    )
+    assert response.status_code == 302
+    gold = GoldAnswer.objects.get()
+    assert (gold.video_id, gold.decision, gold.created_by) == (clip.pk, "reject", admin_user)
+    people = {p.username: p for p in annotator_progress(batch)}
+    assert (people["alice"].gold_correct, people["alice"].gold_total) == (0, 1)

@@ -12,7 +12,15 @@ from rapidfuzz import fuzz
 
 from annotator.choices import ClipStatus, Decision, MediaStatus, VideoKind
 from annotator.errors import InputError
-from annotator.models import Assignment, ClipDecision, RejectReason, User, Video, WorkBatch
+from annotator.models import (
+    Assignment,
+    ClipDecision,
+    GoldAnswer,
+    RejectReason,
+    User,
+    Video,
+    WorkBatch,
+)
 from rubrics_app.choices import Level
 
 # Captions this similar (rapidfuzz ratio, 0-100, after normalising whitespace) count
@@ -187,8 +195,12 @@ def decision_undo(*, batch: WorkBatch, user: User) -> ClipDecision | None:
     return last
 
 
-def adjudicate(*, video: Video, reviewer: User, answer: Answer) -> ClipDecision:
-    """A reviewer's final answer on a clip (flagged or disputed, or any other)."""
+def adjudicate(*, video: Video, reviewer: User, answer: Answer, gold: bool = False) -> ClipDecision:
+    """A reviewer's final answer on a clip (flagged or disputed, or any other); with
+    `gold`, an admin also keeps it as the clip's known answer, against which
+    annotators' decisions are scored."""
+    if gold and not reviewer.is_admin:
+        raise InputError("Only admins set gold answers.")
     if not reviewer.is_reviewer:
         raise InputError("Only reviewers and admins adjudicate.")
     if answer.decision == Decision.FLAG:
@@ -209,6 +221,12 @@ def adjudicate(*, video: Video, reviewer: User, answer: Answer) -> ClipDecision:
             },
         )
         outcome_update(video, overlap=1)
+        if gold:
+            GoldAnswer.objects.update_or_create(
+                video=video,
+                criterion=None,
+                defaults={"decision": answer.decision, "created_by": reviewer},
+            )
     return decision
 
 

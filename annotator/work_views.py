@@ -15,7 +15,7 @@ from annotator.choices import ClipStatus, VideoKind, WorkKind
 from annotator.errors import InputError
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
 from annotator.permissions import admin_required, reviewer_required
-from annotator.services import assignments, clip_stats, work_stats
+from annotator.services import assignments, clip_stats, verdicts, work_stats
 from rubrics_app.choices import Level
 from rubrics_app.models import Benchmark, Task
 
@@ -31,6 +31,7 @@ def _continue_url(batch: WorkBatch, user: User) -> str:
 @require_safe
 def my_work(request):
     """The user's batches, with their counts and a way back into the work."""
+    verdicts.judging_done_refresh(request.user.assignments.all())
     batches = (
         WorkBatch.objects.filter(assignments__user=request.user)
         .annotate(
@@ -53,6 +54,7 @@ def work_next(request, pk: int):
     mine = batch.assignments.filter(user=request.user)
     if not mine.exists():
         raise Http404("No such batch of yours.")
+    verdicts.judging_done_refresh(mine)
     upcoming = mine.filter(done_at__isnull=True).select_related("task").order_by("position").first()
     if upcoming is None:
         messages.success(request, f"All your items of {batch.name} are done.")

@@ -23,12 +23,12 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.generics import get_object_or_404
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
+from annotator.api.negotiation import ExportNegotiation
 from annotator.api.permissions import AdminWrites
 from rubrics_app.choices import CriterionStatus, Dimension, Level, Polarity
 from rubrics_app.filtersets import TaskFilter
@@ -624,16 +624,6 @@ ROW_COLUMNS = [
 CHUNK = 1 << 16
 
 
-class IgnoreAccept(BaseContentNegotiation):
-    """An export is always its own format, whatever the client's Accept header says."""
-
-    def select_parser(self, request: Request, parsers: list) -> Any:
-        return parsers[0]
-
-    def select_renderer(self, request: Request, renderers: list, format_suffix: Any = None):
-        return renderers[0], renderers[0].media_type
-
-
 def _chunks(pieces: Iterable[str]) -> Iterator[bytes]:
     """Pieces joined into blocks of about CHUNK characters: one write per block."""
     block: list[str] = []
@@ -752,7 +742,7 @@ class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
         detail=True,
         url_path=r"export/(?P<kind>rubrics|jsonl|csv)",
         url_name="export",
-        content_negotiation_class=IgnoreAccept,
+        content_negotiation_class=ExportNegotiation,
         filter_backends=[],
     )
     def export(self, request: Request, pk: int, kind: str) -> StreamingHttpResponse:

@@ -100,9 +100,11 @@ def test_judging_assignments_are_done_when_every_verdict_is_given():
     batch(WorkKind.JUDGE, [task], [me])
     for c in criteria[:-1]:
         verdicts.verdict_set(video=clips[0], criterion_id=c.pk, user=me, verdict=1)
+    verdicts.judging_done_refresh(Assignment.objects.all())
     assert Assignment.objects.get().done_at is None
-    verdicts.verdict_set(video=clips[0], criterion_id=criteria[-1].pk, user=me, verdict=0)
-    assert Assignment.objects.get().done_at is not None
+    last = verdicts.verdict_set(video=clips[0], criterion_id=criteria[-1].pk, user=me, verdict=0)
+    verdicts.judging_done_refresh(Assignment.objects.all())
+    assert Assignment.objects.get().done_at == last.updated_at
 
 
 def test_reassigning_moves_only_unfinished_items_to_the_least_loaded_who_lack_them():

@@ -9,4 +9,5 @@ urlpatterns = [
     path("docs/", schema.docs_view, name="api-docs"),
     path("benchmarks/<int:pk>/leaderboard", views.leaderboard, name="api-leaderboard"),
     path("", include("rubrics_app.api_urls")),
+    path("", include("annotator.api.label_urls")),
 ]

@@ -8,7 +8,7 @@ files do (judge_results.drafts_write); experts confirm or override them."""
 import base64
 import io
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -20,13 +20,14 @@ from django.db.models import QuerySet
 from PIL import Image
 
 from annotator.choices import EvaluationStatus, MediaStatus, VerdictSource, VideoKind
+from annotator.errors import InputError
 from annotator.llm import LLMFailed, LLMNotConfigured, LLMReply, chat_json, llm_configured
-from annotator.models import Job, JudgeEvaluation, Judgment, User, Video
+from annotator.models import GeneratorModel, Job, JudgeEvaluation, Judgment, User, Video
 from annotator.services.jobs import job_create, job_item_finished
 from annotator.services.judge_results import DraftResult, drafts_write
 from annotator.video_analysis import JUDGE_FRAMES
 from rubrics_app.choices import Dimension, Polarity
-from rubrics_app.models import Criterion, Task
+from rubrics_app.models import Benchmark, Criterion, Task
 from rubrics_app.selectors import live_criteria
 
 JOB_KIND = "judge_drafts"
@@ -363,3 +364,56 @@ def judge_drafts_rerun(*, job: Job, user: User) -> Job:
     check_can_start(user)
     pairs = failed_pairs(job)
     return _queue(pairs, user, f"re-run the {len(pairs)} failures of job #{job.pk}")
+
+
+def _chosen(model, value: str, what: str):
+    if not value:
+        return None
+    try:
+        return model.objects.get(pk=int(value))
+    except (ValueError, model.DoesNotExist):
+        raise InputError(f"{what} {value!r}: there is no such {what}.") from None
+
+
+def _videos(videos: QuerySet[Video]) -> str:
+    n = videos.count()
+    return f"{n} video{'s' if n != 1 else ''}"
+
+
+def videos_chosen(data: Mapping[str, str]) -> tuple[QuerySet[Video], str]:
+    """The generated videos a start form (page or API) names, and a description for
+    the job; InputError when it names none."""
+    videos, description = _videos_named(data)
+    if not videos.exists():
+        raise InputError("No generated videos there: nothing to judge.")
+    return videos, description
+
+
+def _videos_named(data: Mapping[str, str]) -> tuple[QuerySet[Video], str]:
+    generated = Video.objects.filter(kind=VideoKind.GENERATED)
+    scope = data.get("scope")
+    if scope == "video":
+        video = _chosen(Video, data.get("video", "").strip(), "video")
+        if video is None:
+            raise InputError("Give the id of a video.")
+        if video.kind != VideoKind.GENERATED:
+            raise InputError(
+                f"Video {video.pk} is a dataset clip: only generated videos are judged."
+            )
+        return generated.filter(pk=video.pk), f"draft judgments: video {video.pk} ({video})"
+    benchmark = _chosen(Benchmark, data.get("benchmark", ""), "benchmark")
+    if scope == "generator":
+        generator = _chosen(GeneratorModel, data.get("generator", ""), "model")
+        if generator is None:
+            raise InputError("Choose a generator model.")
+        videos = generated.filter(generator=generator)
+        where = f" in {benchmark.name}" if benchmark else ""
+        if benchmark:
+            videos = videos.filter(task__benchmark=benchmark)
+        return videos, f"draft judgments: {generator.name}{where}, {_videos(videos)}"
+    if scope == "benchmark":
+        if benchmark is None:
+            raise InputError("Choose a benchmark.")
+        videos = generated.filter(task__benchmark=benchmark)
+        return videos, f"draft judgments: {benchmark.name}, {_videos(videos)}"
+    raise InputError("Choose a video, a model or a benchmark.")

@@ -7,8 +7,7 @@ from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
-from django.utils import timezone
+from django.db.models import Count, Max, Q, QuerySet
 from simple_history.utils import bulk_create_with_history
 
 from annotator.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
@@ -44,30 +43,50 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
             source=VerdictSource.HUMAN,
             defaults={"verdict": verdict, "status": VerdictStatus.CONFIRMED},
         )
-        judging_done_update(user, video.task_id)
     return judgment
 
 
-def judging_done_update(user: User, task_id: int) -> None:
-    """The expert's judging assignments of the task are done once they have a verdict
-    on every live criterion of every generated video (and undone if that changes)."""
-    given = Judgment.objects.filter(user=user, source=VerdictSource.HUMAN).exclude(
-        criterion__status=CriterionStatus.RETIRED
+def judging_done_refresh(assignments: QuerySet[Assignment]) -> None:
+    """Marks judging assignments done where the expert has a verdict on every live
+    criterion of every generated video of the task, at the time of their last verdict.
+    Run where progress is read (three queries), so that saving a verdict stays lean."""
+    pending = list(
+        # batch_id too: instances from a related manager read it to attach the batch.
+        assignments.filter(batch__kind=WorkKind.JUDGE, done_at__isnull=True).only(
+            "pk", "user_id", "task_id", "batch_id"
+        )
     )
-    n_videos, n_criteria, n_given = (
-        Task.objects.filter(pk=task_id)
+    if not pending:
+        return
+    task_ids = {a.task_id for a in pending}
+    needed = {
+        pk: n_videos * n_criteria
+        for pk, n_videos, n_criteria in Task.objects.filter(pk__in=task_ids)
         .annotate(
             n_videos=count_of(Video.objects.filter(kind=VideoKind.GENERATED), "task"),
             n_criteria=count_of(live_criteria(), "task"),
-            n_given=count_of(given, "video__task"),
         )
-        .values_list("n_videos", "n_criteria", "n_given")
-        .get()
-    )
-    done = n_given >= n_videos * n_criteria
-    Assignment.objects.filter(
-        user=user, task_id=task_id, batch__kind=WorkKind.JUDGE, done_at__isnull=done
-    ).update(done_at=timezone.now() if done else None)
+        .values_list("pk", "n_videos", "n_criteria")
+    }
+    given = {
+        (user, task): (n, last)
+        for user, task, n, last in Judgment.objects.filter(
+            source=VerdictSource.HUMAN,
+            user__in={a.user_id for a in pending},
+            video__task__in=task_ids,
+        )
+        .exclude(criterion__status=CriterionStatus.RETIRED)
+        .values_list("user_id", "video__task_id")
+        .annotate(n=Count("pk"), last=Max("updated_at"))
+        .order_by()
+    }
+    done = []
+    for assignment in pending:
+        n, last = given.get((assignment.user_id, assignment.task_id), (0, None))
+        if needed[assignment.task_id] and n >= needed[assignment.task_id]:
+            assignment.done_at = last
+            done.append(assignment)
+    Assignment.objects.bulk_update(done, ["done_at"])
 
 
 def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
@@ -89,7 +108,6 @@ def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
         if (video.pk, c.pk) not in mine and (video.pk, c.pk) in drafts
     ]
     bulk_create_with_history(new, Judgment, ignore_conflicts=True, default_user=user)
-    judging_done_update(user, video.task_id)
     return len(new)
 
 

@@ -241,7 +241,7 @@ def dataset_clip_create(
 
 
 @contextmanager
-def _uploaded_path(upload: UploadedFile) -> Iterator[Path]:
+def uploaded_path(upload: UploadedFile) -> Iterator[Path]:
     if hasattr(upload, "temporary_file_path"):
         yield Path(upload.temporary_file_path())
         return
@@ -270,14 +270,14 @@ def video_upload(
     if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
         raise InputError(f"{name}: not a video file ({', '.join(sorted(VIDEO_EXTENSIONS))})")
     if not generator_name:
-        with _uploaded_path(upload) as path:
+        with uploaded_path(upload) as path:
             return video_add(path=path, name=name, kind=VideoKind.DATASET, batch=batch)
     if benchmark is None:
         raise InputError("choose the benchmark whose tasks these videos show")
     name = f"{generator_name}/{name}"
     indices = set(benchmark.tasks.values_list("index", flat=True))
     model, index = _generated_target(name, benchmark, indices)
-    with _uploaded_path(upload) as path:
+    with uploaded_path(upload) as path:
         return _generated_video_add(
             name=name, path=path, model=model, index=index, benchmark=benchmark, batch=batch
         )

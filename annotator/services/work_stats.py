@@ -14,6 +14,7 @@ from django.db.models import Count, Max, Min, Q
 
 from annotator.choices import VerdictSource, WorkKind
 from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, WorkBatch
+from annotator.services.verdicts import judging_done_refresh
 from rubrics_app.choices import Dimension
 from rubrics_app.models import Criterion
 
@@ -55,6 +56,7 @@ class AnnotatorProgress:
 
 
 def annotator_progress(batch: WorkBatch) -> list[AnnotatorProgress]:
+    judging_done_refresh(batch.assignments.all())
     rows = (
         Assignment.objects.filter(batch=batch)
         .values("user_id", "user__username")

@@ -99,6 +99,7 @@ def _dashboard_context(batch: WorkBatch) -> dict:
         context["chart"]["reasons"] = dict(stats.reasons)
     elif batch.kind == WorkKind.JUDGE:
         context["judging"] = work_stats.judging_agreement(batch)
+        context["judge"] = work_stats.judge_versus_experts(batch)
     return context
 
 

@@ -12,12 +12,11 @@ over the bare rows."""
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-from databases import results_per_database
+from databases import django_on, results_per_database
 from rubrics_io import TASKS, rubric_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,18 +42,7 @@ def best(run) -> float:
 
 def run_one(database_url: str) -> dict:
     """In a child process: a fresh database, the release, then the timings."""
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "annotator.settings",
-            "ALLOWED_HOSTS": "testserver",
-            "API_THROTTLE_RATE": "100000/min",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_on(database_url, API_THROTTLE_RATE="100000/min")
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -65,7 +53,6 @@ def run_one(database_url: str) -> dict:
     from annotator.models.tokens import TokenScope
     from rubrics_app.models import Release, ReleaseCriterion
 
-    call_command("migrate", verbosity=0)
     with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as null:
         path = Path(tmp) / "rubrics.json"
         path.write_text(json.dumps(rubric_file(TASKS)))

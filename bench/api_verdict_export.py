@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from databases import results_per_database
+from databases import django_on, results_per_database
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -114,25 +114,12 @@ def timed_raw_sql() -> tuple[float, int]:
 
 def run_one(database_url: str) -> dict:
     """In a child process: a fresh database, then the timings."""
-    os.environ.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "annotator.settings",
-            "ALLOWED_HOSTS": "testserver",
-            "API_THROTTLE_RATE": "100000/min",
-        }
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    django_on(database_url, API_THROTTLE_RATE="100000/min")
     from django.test import Client
 
     from annotator.choices import Role
     from annotator.models import User
 
-    call_command("migrate", verbosity=0)
     verdicts = populate()
     client = Client()
     client.force_login(User.objects.create(username="lead", role=Role.REVIEWER))

@@ -44,3 +44,22 @@ def results_per_database(
             print(f"{name}: failed\n{child.stderr[-2000:]}")
             continue
         yield name, json.loads(child.stdout.strip().splitlines()[-1])
+
+
+def django_on(database_url: str, **env: str) -> None:
+    """In a bench's child process: Django set up on this (fresh) database, migrated."""
+    os.environ.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "annotator.settings",
+            "ALLOWED_HOSTS": "testserver",
+            **env,
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)

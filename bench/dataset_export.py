@@ -11,13 +11,12 @@ Target (issue 6): the manifest <= 2 s on each database; JSONL and CSV are report
 import argparse
 import json
 import os
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from databases import results_per_database
+from databases import django_on, results_per_database
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIPS = 10_000
@@ -68,15 +67,9 @@ def populate(clips: int, as_of: datetime) -> None:
 
 def run_one(database_url: str) -> dict:
     """In a child process: a fresh database, then the timings."""
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "annotator.settings"
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_on(database_url)
     from django.core.management import call_command
 
-    call_command("migrate", verbosity=0)
     as_of = datetime.now(UTC).replace(microsecond=0)
     populate(CLIPS, as_of)
     timings: dict[str, list[float]] = {}

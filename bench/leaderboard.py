@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from databases import results_per_database
+from databases import django_on, results_per_database
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "bench"))
@@ -19,13 +19,7 @@ MODELS = 10
 
 
 def run_one(database_url: str) -> dict:
-    os.environ.update(
-        {"DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "annotator.settings"}
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    django_on(database_url)
     from django.core.management import call_command
     from rubrics_io import TASKS, rubric_file
 
@@ -34,7 +28,6 @@ def run_one(database_url: str) -> dict:
     from annotator.services.leaderboard import leaderboard_compute
     from rubrics_app.models import Benchmark, Criterion
 
-    call_command("migrate", verbosity=0)
     with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as null:
         path = Path(tmp) / "rubrics.json"
         path.write_text(json.dumps(rubric_file(TASKS)))

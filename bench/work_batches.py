@@ -21,13 +21,9 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 
 def run(url: str, clips: int) -> dict:
-    os.environ.update(
-        {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "annotator.settings", "ALLOWED_HOSTS": "*"}
-    )
-    import django
+    from databases import django_on
 
-    django.setup()
-    from django.core.management import call_command
+    django_on(url)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -38,7 +34,6 @@ def run(url: str, clips: int) -> dict:
     from annotator.models import Assignment, ClipDecision, User, Video
     from annotator.services.assignments import work_batch_create
 
-    call_command("migrate", verbosity=0)
     videos = Video.objects.bulk_create(
         Video(kind=VideoKind.DATASET, external_id=f"c{n}", media_status=MediaStatus.READY)
         for n in range(clips)

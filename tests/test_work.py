@@ -136,6 +136,15 @@ def test_judging_dashboard_numbers_on_a_hand_computed_fixture(client):
     for user, values in answers.items():
         for (video, criterion), value in zip(items, values, strict=True):
             verdicts.verdict_set(video=video, criterion_id=criterion.pk, user=user, verdict=value)
+    for video, criterion in items:  # the judge says 1 everywhere
+        Judgment.objects.create(
+            video=video,
+            criterion=criterion,
+            verdict=1,
+            source=VerdictSource.LLM,
+            judge_model="gpt",
+            status="draft",
+        )
     GoldAnswer.objects.create(video=clips[0], criterion=criteria[0], verdict=1)
     GoldAnswer.objects.create(video=clips[1], criterion=criteria[2], verdict=0)
     people = {p.username: p for p in annotator_progress(work)}
@@ -153,6 +162,8 @@ def test_judging_dashboard_numbers_on_a_hand_computed_fixture(client):
     client.force_login(UserFactory(role=Role.ADMIN))
     html = client.get(reverse("batch-dashboard", args=[work.pk])).content.decode()
     assert "50% of 2" in html and "100% of 2" in html
+    # The judge against the newest expert verdict per item (b's): 4 of 6 agree.
+    assert 'id="judge-agreement"' in html and "67%" in html
     csv = client.get(reverse("batch-csv", args=[work.pk])).content.decode().splitlines()
     assert csv[0].startswith("annotator,assigned,done") and csv[1].startswith("a,1,1,0")
 

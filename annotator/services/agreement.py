@@ -6,11 +6,12 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
+from django.db.models import QuerySet
 from statsmodels.stats.inter_rater import cohens_kappa
 
 from annotator.choices import VerdictSource, VerdictStatus
-from annotator.models import Judgment
-from rubrics_app.models import Benchmark
+from annotator.models import Judgment, User
+from rubrics_app.models import Benchmark, Task
 
 
 @dataclass
@@ -62,17 +63,28 @@ class JudgeAgreement:
     by_generator: dict[str, Agreement]
 
 
-def judge_agreement(*, benchmark: Benchmark, judge_model: str) -> JudgeAgreement:
+def judge_agreement(
+    *,
+    benchmark: Benchmark,
+    judge_model: str,
+    tasks: QuerySet[Task] | None = None,
+    experts: QuerySet[User] | None = None,
+) -> JudgeAgreement:
+    """Over the benchmark, or only these tasks and these experts' verdicts (a batch)."""
     judgments = Judgment.objects.filter(video__task__benchmark=benchmark)
+    if tasks is not None:
+        judgments = judgments.filter(video__task__in=tasks)
     drafts = {
         (v, c): x
         for v, c, x in judgments.filter(
             source=VerdictSource.LLM, judge_model=judge_model
         ).values_list("video_id", "criterion_id", "verdict")
     }
-    experts = judgments.filter(source=VerdictSource.HUMAN, status=VerdictStatus.CONFIRMED)
+    confirmed = judgments.filter(source=VerdictSource.HUMAN, status=VerdictStatus.CONFIRMED)
+    if experts is not None:
+        confirmed = confirmed.filter(user__in=experts)
     expert: dict[tuple[int, int], tuple[int, str, str]] = {}
-    for v, c, x, dimension, generator in experts.order_by("updated_at", "pk").values_list(
+    for v, c, x, dimension, generator in confirmed.order_by("updated_at", "pk").values_list(
         "video_id", "criterion_id", "verdict", "criterion__dimension", "video__generator__name"
     ):
         expert[(v, c)] = (x, dimension, generator)  # the newest confirmed verdict stays

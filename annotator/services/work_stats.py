@@ -13,10 +13,13 @@ import numpy as np
 from django.db.models import Count, Max, Min, Q
 
 from annotator.choices import VerdictSource, WorkKind
-from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, WorkBatch
+from annotator.errors import InputError
+from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, User, WorkBatch
+from annotator.selectors import judge_choose
+from annotator.services.agreement import JudgeAgreement, judge_agreement
 from annotator.services.verdicts import judging_done_refresh
 from rubrics_app.choices import Dimension
-from rubrics_app.models import Criterion
+from rubrics_app.models import Criterion, Task
 
 
 @dataclass
@@ -214,4 +217,27 @@ def judging_agreement(batch: WorkBatch) -> JudgingAgreement:
     return JudgingAgreement(
         {d: krippendorff_alpha(by_dimension.get(d, [])) for d in Dimension.values},
         per_criterion,
+    )
+
+
+def judge_versus_experts(batch: WorkBatch) -> JudgeAgreement | None:
+    """The GPT judge's drafts against this batch's experts on its tasks, where the
+    benchmark's drafts come from one judge (else None: the leaderboard page compares
+    a chosen judge)."""
+    task = Task.objects.filter(assignments__batch=batch).select_related("benchmark").first()
+    if task is None:
+        return None
+    tasks = Task.objects.filter(assignments__batch=batch)
+    judgments = Judgment.objects.filter(video__task__in=tasks)
+    try:
+        judge = judge_choose(judgments, None)
+    except InputError:
+        return None
+    if judge is None:
+        return None
+    return judge_agreement(
+        benchmark=task.benchmark,
+        judge_model=judge,
+        tasks=tasks,
+        experts=User.objects.filter(assignments__batch=batch),
     )

@@ -6,7 +6,6 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from annotator.choices import VideoKind
 from annotator.models import Video
 from annotator.services import verdicts
 from rubrics_app.models import Benchmark, Task
@@ -50,8 +49,7 @@ def judging_next(request, pk: int):
 
 def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> HttpResponse:
     blind = request.POST.get("blind", "1") == "1" or not request.user.is_reviewer
-    checklists = verdicts.workspace(task=video.task, user=request.user, blind=blind)
-    checklist = next(c for c in checklists if c.video.pk == video.pk)
+    (checklist,) = verdicts.workspace(task=video.task, user=request.user, blind=blind, only=video)
     return render(
         request,
         "annotator/_checklist.html",
@@ -61,9 +59,8 @@ def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> 
 
 
 def _video(request, pk: int) -> Video:
-    video = get_object_or_404(Video.objects.select_related("task"), pk=pk, kind=VideoKind.GENERATED)
-    _judgeable(request, video.task)
-    return video
+    """A generated video the user may judge; others are not found."""
+    return get_object_or_404(verdicts.judgeable_videos(request.user).select_related("task"), pk=pk)
 
 
 @require_POST

@@ -230,10 +230,18 @@ def main() -> None:
                     },
                 )
 
+            saves, trivial = mixed(50, save)
+            report(
+                f"saving a verdict and /healthz alternating, 50 clients x {args.requests}",
+                saves,
+                trivial,
+                2,
+                on=("server", "client"),
+            )
             trivial = load(50, lambda i, k, csrf: urllib.request.Request(f"{base}/healthz"))
             saves = load(50, save)
             report(
-                f"saving a verdict, 50 clients x {args.requests}",
+                f"saving a verdict alone, then /healthz alone, 50 clients x {args.requests}",
                 saves,
                 trivial,
                 2,

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet
 from simple_history.utils import bulk_create_with_history
 
@@ -35,14 +34,14 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
     if verdict not in (0, 1):
         raise ValidationError("A verdict is 0 or 1.")
     criterion = _criterion_of(video, criterion_id)
-    with transaction.atomic():
-        judgment, _ = Judgment.objects.update_or_create(
-            video=video,
-            criterion=criterion,
-            user=user,
-            source=VerdictSource.HUMAN,
-            defaults={"verdict": verdict, "status": VerdictStatus.CONFIRMED},
-        )
+    # update_or_create is atomic itself (and the unique constraint settles races).
+    judgment, _ = Judgment.objects.update_or_create(
+        video=video,
+        criterion=criterion,
+        user=user,
+        source=VerdictSource.HUMAN,
+        defaults={"verdict": verdict, "status": VerdictStatus.CONFIRMED},
+    )
     return judgment
 
 
@@ -194,9 +193,12 @@ def blind_order(videos: list[Video], user: User) -> list[Video]:
     return sorted(videos, key=key)
 
 
-def workspace(*, task: Task, user: User, blind: bool) -> list[VideoChecklist]:
+def workspace(
+    *, task: Task, user: User, blind: bool, only: Video | None = None
+) -> list[VideoChecklist]:
     """The task's generated videos, each with its checklist (a fixed number of queries,
-    whatever the number of videos and criteria)."""
+    whatever the number of videos and criteria); with `only`, that video's alone
+    (labelled as on the page)."""
     videos = list(
         task.videos.filter(kind=VideoKind.GENERATED)
         .select_related("generator")
@@ -206,9 +208,11 @@ def workspace(*, task: Task, user: User, blind: bool) -> list[VideoChecklist]:
     if blind:
         videos = blind_order(videos, user)
     criteria = list(live_criteria().filter(task=task))
-    drafts, mine = verdicts_shown(videos, user)
+    drafts, mine = verdicts_shown([v for v in videos if only in (None, v)], user)
     checklists = []
     for n, video in enumerate(videos):
+        if only not in (None, video):
+            continue
         label = f"Video {chr(ord('A') + n)}" if blind else video.generator.name
         checklist = VideoChecklist(video, label)
         for dimension in Dimension.values:
@@ -236,6 +240,15 @@ def judgeable_tasks(user: User, benchmark: Benchmark) -> QuerySet[Task]:
         return tasks
     assigned = Assignment.objects.filter(user=user, batch__kind=WorkKind.JUDGE)
     return tasks.filter(pk__in=assigned.values("task_id"))
+
+
+def judgeable_videos(user: User) -> QuerySet[Video]:
+    """The generated videos an expert may judge (see judgeable_tasks)."""
+    videos = Video.objects.filter(kind=VideoKind.GENERATED)
+    if user.is_reviewer:
+        return videos
+    assigned = Assignment.objects.filter(user=user, batch__kind=WorkKind.JUDGE)
+    return videos.filter(task__in=assigned.values("task_id"))
 
 
 def may_judge(user: User, task: Task) -> bool:

@@ -1,6 +1,6 @@
 """Clip verification: an annotator's batches and queue, the single-clip workspace
-(keyboard first, next clip preloaded, undo), grid triage, the reviewers'
-adjudication queue and each batch's progress."""
+(keyboard first, next clip preloaded, undo), grid triage and the reviewers'
+adjudication queue. Batches and their dashboards are in work_views."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -130,6 +130,7 @@ def clip_decide_view(request, pk: int):
         video_id = int(request.POST.get("video", ""))
     except ValueError:
         raise Http404("No clip named.") from None
+    answer = None  # a malformed answer keeps nothing but the error
     try:
         answer = _answer(request.POST)
         clip_review.clip_decide(batch=batch, user=request.user, video_id=video_id, answer=answer)

@@ -20,7 +20,7 @@ from rubrics_app.choices import Level
 from rubrics_app.models import Benchmark, Task
 
 
-def _continue_url(batch: WorkBatch, user: User) -> str:
+def _continue_url(batch: WorkBatch) -> str:
     """Where the user goes on with a batch: the workspace of its kind, serving only
     their own items."""
     if batch.kind == WorkKind.VERIFY:
@@ -43,7 +43,7 @@ def my_work(request):
         )
         .order_by("-created_at")
     )
-    rows = [(b, _continue_url(b, request.user)) for b in batches]
+    rows = [(b, _continue_url(b)) for b in batches]
     return render(request, "annotator/my_work.html", {"rows": rows})
 
 
@@ -120,17 +120,10 @@ def batch_dashboard_csv(request, pk: int):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="batch_{batch.pk}_progress.csv"'
     writer = csv.writer(response)
+    gold = request.user.is_admin  # accuracy on gold items is for admins' eyes
     writer.writerow(
-        [
-            "annotator",
-            "assigned",
-            "done",
-            "remaining",
-            "items_per_hour",
-            "median_seconds",
-            "gold_correct",
-            "gold_total",
-        ]
+        ["annotator", "assigned", "done", "remaining", "items_per_hour", "median_seconds"]
+        + (["gold_correct", "gold_total"] if gold else [])
     )
     for p in work_stats.annotator_progress(batch):
         writer.writerow(
@@ -141,9 +134,8 @@ def batch_dashboard_csv(request, pk: int):
                 p.remaining,
                 "" if p.items_per_hour is None else f"{p.items_per_hour:.1f}",
                 "" if p.median_seconds is None else f"{p.median_seconds:.1f}",
-                p.gold_correct,
-                p.gold_total,
             ]
+            + ([p.gold_correct, p.gold_total] if gold else [])
         )
     return response
 

@@ -445,3 +445,15 @@ def test_an_admin_keeps_an_adjudicated_clip_as_a_gold_item(client, admin_user, r
     assert (gold.video_id, gold.decision, gold.created_by) == (clip.pk, "reject", admin_user)
     people = {p.username: p for p in annotator_progress(batch)}
     assert (people["alice"].gold_correct, people["alice"].gold_total) == (0, 1)
+
+
+def test_a_malformed_time_is_refused_with_a_message(client, annotator_user, two_clips):
+    batch, (first, _) = two_clips
+    client.force_login(annotator_user)
+    response = client.post(
+        reverse("clip-decide", args=[batch.pk]),
+        {"video": first.pk, "decision": "flag", "seconds": "soon"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422 and "is not a number" in response.content.decode()
+    assert not ClipDecision.objects.exists()

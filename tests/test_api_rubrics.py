@@ -466,3 +466,15 @@ def test_throttling_counts_per_token(settings):
     assert first[-1].json()["detail"].startswith("Request was throttled")
     other = Client().get(url, headers={"Authorization": f"Bearer {keys[1]}"})
     assert other.status_code == 200
+
+
+def test_a_change_made_with_a_token_is_recorded_as_its_owners(mwb):
+    client = client_for("write_token")
+    answer = client.post(
+        reverse("api-task-list"),
+        {"benchmark": mwb.pk, "index": 9, "prompt": "Axon growth", "level": ""},
+        "application/json",
+    )
+    assert answer.status_code == 201
+    task = Task.objects.get(pk=answer.json()["id"])
+    assert task.history.latest().history_user.username == "api-write_token"

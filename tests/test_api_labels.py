@@ -390,7 +390,7 @@ def test_the_decisions_are_the_dataset_export(accepted_clips, reviewer_client, f
         reverse("api-dataset-decisions"), {"format": fmt, "as_of": "2025-06-01T12:00:00Z"}
     )
     assert response.status_code == 200 and response.streaming
-    export = dataset_export(export_format=fmt, as_of=AS_OF)
+    export = dataset_export(export_format=fmt, as_of=AS_OF, answered=True)
     assert response["Content-Type"] == export.content_type
     body = b"".join(response.streaming_content)
     assert body == b"".join(export.chunks)
@@ -402,3 +402,24 @@ def test_the_decisions_are_the_dataset_export(accepted_clips, reviewer_client, f
 def test_a_bad_snapshot_time_is_a_400(reviewer_client):
     response = reviewer_client.get(reverse("api-dataset-manifest"), {"as_of": "soon"})
     assert response.status_code == 400 and "as_of" in response.json()["errors"]
+
+
+def test_the_decisions_cover_rejected_clips_unless_asked_for_the_accepted_set(
+    accepted_clips, reviewer_client
+):
+    rejected = ClipFactory(clip_status=ClipStatus.REJECTED, decided_at=AS_OF - timedelta(days=1))
+    ClipDecision.objects.create(
+        video=rejected, user=UserFactory(), decision=Decision.REJECT, reasons=["duplicate"]
+    )
+    ClipDecision.objects.update(created_at=AS_OF - timedelta(days=5))
+
+    def statuses(**params) -> list[str]:
+        response = reviewer_client.get(
+            reverse("api-dataset-decisions"), {"as_of": AS_OF.isoformat(), **params}
+        )
+        return [
+            json.loads(line)["status"] for line in b"".join(response.streaming_content).splitlines()
+        ]
+
+    assert sorted(statuses()) == ["accepted"] * 3 + ["rejected"]
+    assert statuses(clips="accepted") == ["accepted"] * 3

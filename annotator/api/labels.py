@@ -210,6 +210,11 @@ class SnapshotQuery(serializers.Serializer):
 
 class DecisionsQuery(SnapshotQuery):
     format = serializers.ChoiceField(choices=["jsonl", "csv"], default="jsonl")
+    clips = serializers.ChoiceField(
+        choices=["answered", "accepted"],
+        default="answered",
+        help_text="every clip answered by as_of (default), or the accepted set only",
+    )
 
 
 @extend_schema(
@@ -234,7 +239,11 @@ def dataset_decisions(request: Request) -> StreamingHttpResponse:
     query = DecisionsQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     as_of = query.validated_data.get("as_of") or snapshot_parse(None)
-    export = dataset_export(export_format=query.validated_data["format"], as_of=as_of)
+    export = dataset_export(
+        export_format=query.validated_data["format"],
+        as_of=as_of,
+        answered=query.validated_data["clips"] == "answered",
+    )
     return _file(export.chunks, export.content_type, export.filename)
 
 

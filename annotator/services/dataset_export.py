@@ -96,6 +96,15 @@ def accepted_clips(*, as_of: datetime) -> QuerySet[Video]:
     )
 
 
+def answered_clips(*, as_of: datetime) -> QuerySet[Video]:
+    """Every candidate clip someone had answered on by `as_of`, whatever its outcome:
+    the scope of a decisions export."""
+    answered = ClipDecision.objects.filter(created_at__lte=as_of).values("video_id")
+    return Video.objects.filter(kind=VideoKind.DATASET, pk__in=answered).order_by(
+        "external_id", "pk"
+    )
+
+
 class _Paths:
     """Each clip's id (its manifest id, else clip-<pk>) and its path in the set,
     videos/<id><ext>. Characters unsafe in a file name become "_"; a path taken
@@ -292,16 +301,22 @@ class DatasetExport:
     streamed: bool  # worth a streaming response: a tar, or one row at a time
 
 
-def dataset_export(*, export_format: str, as_of: datetime, base_url: str = "") -> DatasetExport:
+def dataset_export(
+    *, export_format: str, as_of: datetime, base_url: str = "", answered: bool = False
+) -> DatasetExport:
     """The accepted set at `as_of` in one of the ExportFormat formats; `base_url`
-    makes the app's own media URLs absolute (URLs format, files stored locally)."""
+    makes the app's own media URLs absolute (URLs format, files stored locally).
+    With `answered`, the JSONL or CSV rows cover every clip answered by then, rejected
+    and undecided ones too (the decisions, not the training set)."""
     try:
         fmt = ExportFormat(export_format)
     except ValueError as exc:
         raise InputError(
             f"unknown format {export_format!r} (one of {', '.join(ExportFormat)})"
         ) from exc
-    clips = accepted_clips(as_of=as_of)
+    if answered and fmt not in (ExportFormat.JSONL, ExportFormat.CSV):
+        raise InputError("Only the JSONL and CSV exports cover every answered clip.")
+    clips = answered_clips(as_of=as_of) if answered else accepted_clips(as_of=as_of)
     chunks: Iterator[bytes]
     if fmt == ExportFormat.MANIFEST:
         chunks = iter([_json_bytes([row for _, row in _manifest_rows(clips)])])

@@ -156,10 +156,6 @@ def batch_reassign_view(request, pk: int):
     return redirect("batch-dashboard", pk=batch.pk)
 
 
-# (value, label) of the level filter.
-LEVELS = [(level, level.label) for level in Level]
-
-
 @admin_required
 def batch_new(request):
     """An admin hands out work: its kind, the items by filters, the annotators and
@@ -169,7 +165,7 @@ def batch_new(request):
         "annotators": User.objects.filter(is_active=True).order_by("username"),
         "benchmarks": Benchmark.objects.order_by("name"),
         "generators": GeneratorModel.objects.order_by("name"),
-        "levels": LEVELS,
+        "levels": Level.choices,
         "kinds": WorkKind.choices,
         "clip_statuses": ClipStatus.choices,
         "data": data,

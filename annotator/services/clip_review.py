@@ -127,29 +127,43 @@ def assignment_of(batch: WorkBatch, user: User, video_id: int) -> Assignment:
     return assignment
 
 
+def _not_adjudicated(video: Video) -> None:
+    """A reviewer's adjudication is final: the experts' answers no longer change."""
+    if video.clip_decisions.filter(adjudication=True).exists():
+        raise InputError("A reviewer has already made the final decision on this clip.")
+
+
+def _answer_save(
+    video: Video,
+    user: User,
+    answer: Answer,
+    *,
+    adjudication: bool = False,
+    batch: WorkBatch | None = None,
+) -> ClipDecision:
+    """The user's one answer of this kind on the clip, created or replaced."""
+    defaults = {
+        "decision": answer.decision,
+        "reasons": list(answer.reasons),
+        "caption": answer.caption,
+        "level": answer.level,
+        "seconds": answer.seconds,
+    }
+    if batch is not None:
+        defaults["batch"] = batch
+    decision, _ = ClipDecision.objects.update_or_create(
+        video=video, user=user, adjudication=adjudication, defaults=defaults
+    )
+    return decision
+
+
 def clip_decide(*, batch: WorkBatch, user: User, video_id: int, answer: Answer) -> ClipDecision:
     """Records (or replaces) the user's answer on an assigned clip."""
     with transaction.atomic():
         assignment = assignment_of(batch, user, video_id)
         video = Video.objects.select_for_update().get(pk=assignment.video_id)
-        if video.clip_status in (ClipStatus.ACCEPTED, ClipStatus.REJECTED) and (
-            video.clip_decisions.filter(adjudication=True).exists()
-        ):
-            raise InputError("A reviewer has already made the final decision on this clip.")
-        answer = _checked(video, answer)
-        decision, _ = ClipDecision.objects.update_or_create(
-            video=video,
-            user=user,
-            adjudication=False,
-            defaults={
-                "batch": batch,
-                "decision": answer.decision,
-                "reasons": list(answer.reasons),
-                "caption": answer.caption,
-                "level": answer.level,
-                "seconds": answer.seconds,
-            },
-        )
+        _not_adjudicated(video)
+        decision = _answer_save(video, user, _checked(video, answer), batch=batch)
         assignment.done_at = timezone.now()
         assignment.save(update_fields=["done_at"])
         outcome_update(video, batch.overlap)
@@ -187,8 +201,7 @@ def decision_undo(*, batch: WorkBatch, user: User) -> ClipDecision | None:
         if last is None:
             return None
         video = Video.objects.select_for_update().get(pk=last.video_id)
-        if video.clip_decisions.filter(adjudication=True).exists():
-            raise InputError("A reviewer has already made the final decision on this clip.")
+        _not_adjudicated(video)
         last.delete()
         Assignment.objects.filter(batch=batch, user=user, video=video).update(done_at=None)
         outcome_update(video, batch.overlap)
@@ -208,18 +221,7 @@ def adjudicate(*, video: Video, reviewer: User, answer: Answer, gold: bool = Fal
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video.pk)
         answer = _checked(video, answer)
-        decision, _ = ClipDecision.objects.update_or_create(
-            video=video,
-            user=reviewer,
-            adjudication=True,
-            defaults={
-                "decision": answer.decision,
-                "reasons": list(answer.reasons),
-                "caption": answer.caption,
-                "level": answer.level,
-                "seconds": answer.seconds,
-            },
-        )
+        decision = _answer_save(video, reviewer, answer, adjudication=True)
         outcome_update(video, overlap=1)
         if gold:
             GoldAnswer.objects.update_or_create(

@@ -232,29 +232,26 @@ class QueueProgress:
     next_task: Task | None
 
 
+def _assigned_tasks(user: User) -> QuerySet[Assignment]:
+    """The ids of the tasks assigned to the user in judging batches."""
+    return Assignment.objects.filter(user=user, batch__kind=WorkKind.JUDGE).values("task_id")
+
+
 def judgeable_tasks(user: User, benchmark: Benchmark) -> QuerySet[Task]:
     """The tasks an expert may judge: every task for reviewers and admins, for
     annotators only the tasks assigned to them in judging batches."""
     tasks = benchmark.tasks.all()
-    if user.is_reviewer:
-        return tasks
-    assigned = Assignment.objects.filter(user=user, batch__kind=WorkKind.JUDGE)
-    return tasks.filter(pk__in=assigned.values("task_id"))
+    return tasks if user.is_reviewer else tasks.filter(pk__in=_assigned_tasks(user))
 
 
 def judgeable_videos(user: User) -> QuerySet[Video]:
     """The generated videos an expert may judge (see judgeable_tasks)."""
     videos = Video.objects.filter(kind=VideoKind.GENERATED)
-    if user.is_reviewer:
-        return videos
-    assigned = Assignment.objects.filter(user=user, batch__kind=WorkKind.JUDGE)
-    return videos.filter(task__in=assigned.values("task_id"))
+    return videos if user.is_reviewer else videos.filter(task__in=_assigned_tasks(user))
 
 
 def may_judge(user: User, task: Task) -> bool:
-    return user.is_reviewer or (
-        Assignment.objects.filter(user=user, task=task, batch__kind=WorkKind.JUDGE).exists()
-    )
+    return user.is_reviewer or _assigned_tasks(user).filter(task=task).exists()
 
 
 def judging_queue(*, benchmark: Benchmark, user: User, after: Task | None = None) -> QueueProgress:

@@ -28,18 +28,18 @@ from rest_framework.settings import api_settings
 
 from annotator.api.negotiation import ExportNegotiation
 from annotator.api.permissions import ReviewerOnly
-from annotator.api.verdict_export import (
+from annotator.choices import VerdictSource, VerdictStatus
+from annotator.errors import InputError
+from annotator.models import GeneratorModel
+from annotator.services.dataset_export import dataset_export, snapshot_parse
+from annotator.services.judge_results import results_export
+from annotator.services.verdict_export import (
     VerdictFilters,
     verdict_rows,
     verdicts_csv,
     verdicts_filtered,
     verdicts_jsonl,
 )
-from annotator.choices import VerdictSource, VerdictStatus
-from annotator.errors import InputError
-from annotator.models import GeneratorModel
-from annotator.services.dataset_export import dataset_export, snapshot_parse
-from annotator.services.judge_results import results_export
 from rubrics_app.models import Benchmark
 
 REVIEWERS = [*api_settings.DEFAULT_PERMISSION_CLASSES, ReviewerOnly]

@@ -16,15 +16,15 @@ from rest_framework.settings import api_settings
 
 from annotator.api.parsers import JSONParser
 from annotator.api.permissions import AdminWrites
-from annotator.api.video_registration import (
-    VideoTooLarge,
-    video_register_s3,
-    video_register_upload,
-)
 from annotator.choices import VideoKind
 from annotator.llm import LLMNotConfigured
 from annotator.models import GeneratorModel, Job, Video
 from annotator.services.judge_drafts import judge_drafts_start, videos_chosen
+from annotator.services.video_registration import (
+    VideoTooLarge,
+    video_register_s3,
+    video_register_upload,
+)
 from annotator.services.videos import Outcome
 from rubrics_app.models import Benchmark
 

@@ -2,13 +2,13 @@
 checklist, verdicts saved as they are given."""
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.models import Video
 from annotator.services import verdicts
-from rubrics_app.models import Benchmark, Task
+from rubrics_app.models import Benchmark
 
 
 def _blind(request) -> bool:
@@ -16,16 +16,12 @@ def _blind(request) -> bool:
     return not (request.user.is_reviewer and request.GET.get("reveal") == "1")
 
 
-def _judgeable(request, task: Task) -> None:
-    """Annotators judge only the tasks assigned to them; others are not found."""
-    if not verdicts.may_judge(request.user, task):
-        raise Http404("This task is not assigned to you for judging.")
-
-
 @require_safe
 def judging_task(request, pk: int):
-    task = get_object_or_404(Task.objects.select_related("benchmark"), pk=pk)
-    _judgeable(request, task)
+    # Annotators judge only the tasks assigned to them; others are not found.
+    task = get_object_or_404(
+        verdicts.judgeable_tasks(request.user).select_related("benchmark"), pk=pk
+    )
     blind = _blind(request)
     context = {
         "task": task,

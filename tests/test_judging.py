@@ -125,7 +125,9 @@ def test_annotators_see_neither_model_names_nor_others_verdicts(client):
 def test_the_queue_counts_done_tasks_and_serves_the_next_one(client):
     first, _, clips = judged_task(videos=1, per_dimension=1, index=1)
     second, _, _ = judged_task(videos=1, per_dimension=1, index=2, benchmark=first.benchmark)
-    expert = judge_of(first, second)
+    # A task without generated videos has nothing to judge: not in the queue.
+    empty, _, _ = judged_task(videos=0, per_dimension=1, index=3, benchmark=first.benchmark)
+    expert = judge_of(first, second, empty)
     client.force_login(expert)
     response = client.get(reverse("judging-next", args=[first.benchmark.pk]))
     assert response["Location"] == reverse("judging-task", args=[first.pk])

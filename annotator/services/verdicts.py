@@ -237,10 +237,11 @@ def _assigned_tasks(user: User) -> QuerySet[Assignment]:
     return Assignment.objects.filter(user=user, batch__kind=WorkKind.JUDGE).values("task_id")
 
 
-def judgeable_tasks(user: User, benchmark: Benchmark) -> QuerySet[Task]:
-    """The tasks an expert may judge: every task for reviewers and admins, for
-    annotators only the tasks assigned to them in judging batches."""
-    tasks = benchmark.tasks.all()
+def judgeable_tasks(user: User, benchmark: Benchmark | None = None) -> QuerySet[Task]:
+    """The tasks an expert may judge (of one benchmark, or of all): every task for
+    reviewers and admins, for annotators only the tasks assigned to them in judging
+    batches."""
+    tasks = benchmark.tasks.all() if benchmark else Task.objects.all()
     return tasks if user.is_reviewer else tasks.filter(pk__in=_assigned_tasks(user))
 
 
@@ -248,10 +249,6 @@ def judgeable_videos(user: User) -> QuerySet[Video]:
     """The generated videos an expert may judge (see judgeable_tasks)."""
     videos = Video.objects.filter(kind=VideoKind.GENERATED)
     return videos if user.is_reviewer else videos.filter(task__in=_assigned_tasks(user))
-
-
-def may_judge(user: User, task: Task) -> bool:
-    return user.is_reviewer or _assigned_tasks(user).filter(task=task).exists()
 
 
 def judging_queue(*, benchmark: Benchmark, user: User, after: Task | None = None) -> QueueProgress:
@@ -269,9 +266,11 @@ def judging_queue(*, benchmark: Benchmark, user: User, after: Task | None = None
             n_criteria=count_of(live_criteria(), "task"),
             n_given=count_of(given, "video__task"),
         )
-        .filter(n_videos__gt=0)
         .order_by("index")
     )
+    # Tasks without generated videos are left out here: filtering on n_videos in SQL
+    # would compile and run its subquery a second time.
+    tasks = [t for t in tasks if t.n_videos]
     unfinished = [t for t in tasks if t.n_given < t.n_videos * t.n_criteria]
     later = [t for t in unfinished if after is None or t.index > after.index]
     next_task = (later or unfinished or [None])[0]

@@ -1,8 +1,10 @@
 import base64
+import importlib
 import io
 import json
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -163,6 +165,33 @@ def test_running_again_replaces_the_judges_drafts(video, llm_server):
     assert JudgeEvaluation.objects.get() == evaluation
     assert evaluation.reasoning == "second look"
     assert verdicts(video) == [0, 1, 0] and Judgment.objects.count() == 3
+
+
+def test_a_task_delivered_twice_counts_once_on_its_job(video, llm_server):
+    """acks_late: a worker lost after storing but before acknowledging gets its task
+    delivered again. The item's second outcome replaces its first."""
+    job = Job.objects.create(kind=judge_drafts.JOB_KIND, total=2)
+    llm_server.replies = [Reply("no idea"), reply([1, 0, 1]), reply([1, 0, 1])]
+    judge_video_dimension(video_id=video.pk, dimension="scientific", job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.succeeded, job.failed, job.status, len(job.failures)) == (0, 1, "running", 1)
+    assert judge_drafts.failed_pairs(job) == [(video.pk, "scientific")]
+    for _ in range(2):
+        judge_video_dimension(video_id=video.pk, dimension="scientific", job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.succeeded, job.failed, job.status, job.failures) == (1, 0, "running", [])
+    assert judge_drafts.failed_pairs(job) == []
+    assert job.items.count() == 1
+
+
+def test_failures_of_jobs_from_before_items_can_still_be_rerun(video):
+    migration = importlib.import_module("annotator.migrations.0010_job_items")
+    line = f"task {video.task.index}, Sora, visual (video {video.pk}): the reply holds no JSON"
+    job = Job.objects.create(
+        kind=judge_drafts.JOB_KIND, total=3, failed=1, failures=[line, "video 999, visual: gone"]
+    )
+    migration.failed_items(django_apps, None)
+    assert judge_drafts.failed_pairs(job) == [(video.pk, "visual")]
 
 
 def test_malformed_json_is_a_failed_evaluation_with_its_raw_text(video, llm_server):

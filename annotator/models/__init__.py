@@ -1,6 +1,6 @@
 from .assignments import Assignment, GoldAnswer, WorkBatch
 from .clips import ClipDecision, ClipSuggestion, RejectReason
-from .jobs import Job, JobStatus
+from .jobs import Job, JobItem, JobStatus
 from .judgments import JudgeEvaluation, Judgment
 from .media import GeneratorModel, ImportBatch, Video
 from .tokens import ApiToken
@@ -15,6 +15,7 @@ __all__ = [
     "GoldAnswer",
     "ImportBatch",
     "Job",
+    "JobItem",
     "JobStatus",
     "JudgeEvaluation",
     "Judgment",

@@ -38,3 +38,21 @@ class Job(models.Model):
     @property
     def percent(self) -> int:
         return round(100 * self.finished / self.total) if self.total else 100
+
+
+class JobItem(models.Model):
+    """One item of a job, recorded when it finishes. A task delivered twice (its worker
+    lost before acknowledging it) finds its item and counts once; "re-run failures"
+    reads the failed items' keys from here."""
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    # What the item is, in the job kind's own terms ("<video id>:<dimension>", ...).
+    key = models.CharField(max_length=100)
+    # The item's line in Job.failures; empty when it succeeded.
+    failure = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["job", "key"], name="job_item_once")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.key}"

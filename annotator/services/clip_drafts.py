@@ -117,11 +117,13 @@ def clip_draft(*, video_id: int, job_id: int | None = None) -> ClipSuggestion:
     video = Video.objects.filter(pk=video_id, kind=VideoKind.DATASET).first()
     if video is None:
         if job_id is not None:
-            job_item_finished(job_id=job_id, failure=f"clip {video_id}: not a dataset clip")
+            failure = f"clip {video_id}: not a dataset clip"
+            job_item_finished(job_id=job_id, item=str(video_id), failure=failure)
         raise Video.DoesNotExist(f"no dataset clip {video_id}")
     if not llm_configured():
         if job_id is not None:
-            job_item_finished(job_id=job_id, failure=f"{_where(video)}: {LLMNotConfigured()}")
+            failure = f"{_where(video)}: {LLMNotConfigured()}"
+            job_item_finished(job_id=job_id, item=str(video_id), failure=failure)
         raise LLMNotConfigured()
 
     reasons = list(RejectReason.objects.filter(active=True))
@@ -153,7 +155,8 @@ def clip_draft(*, video_id: int, job_id: int | None = None) -> ClipSuggestion:
             completion_tokens=reply.completion_tokens if reply else None,
         )
         if job_id is not None:
-            job_item_finished(job_id=job_id, failure=error and f"{_where(video)}: {error}")
+            failure = error and f"{_where(video)}: {error}"
+            job_item_finished(job_id=job_id, item=str(video_id), failure=failure)
     return suggestion
 
 

@@ -7,7 +7,6 @@ files do (judge_results.drafts_write); experts confirm or override them."""
 
 import base64
 import io
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -59,10 +58,6 @@ POINT_NAMES = {Polarity.POSITIVE: "positive point", Polarity.PENALTY: "penalty p
 # re-encoded smaller (JPEG quality, longest side in pixels) each time the endpoint
 # refuses the request as too large (HTTP 413).
 COMPRESSION_STEPS: list[tuple[int, int] | None] = [None, (60, 768), (40, 512)]
-
-# One job failure line per failed item. The video id in brackets lets "re-run
-# failures" find the item again (FAILURE_LINE parses it back).
-FAILURE_LINE = re.compile(r"^task .*?, (scientific|visual|instruction) \(video (\d+)\): ")
 
 
 class ItemFailure(Exception):
@@ -185,6 +180,11 @@ def _where(video: Video, dimension: str) -> str:
     return f"task {video.task.index}, {video.generator.name}, {dimension} (video {video.pk})"
 
 
+def _item(video_id: int, dimension: str) -> str:
+    """The job item of one video and dimension (failed_pairs reads it back)."""
+    return f"{video_id}:{dimension}"
+
+
 def judge_video_dimension(
     *, video_id: int, dimension: str, job_id: int | None = None
 ) -> JudgeEvaluation:
@@ -192,17 +192,18 @@ def judge_video_dimension(
     for a good one, a failed evaluation with the raw text and no verdicts otherwise.
     Re-running replaces this judge's evaluation and drafts for the video and dimension.
     With a job, the item is counted on it, in the same transaction as the result."""
+    item = _item(video_id, dimension)
     video = Video.objects.select_related("task", "generator").filter(pk=video_id).first()
     if video is None or video.kind != VideoKind.GENERATED:
         if job_id is not None:
             why = "deleted since it was queued" if video is None else "not a generated video"
-            job_item_finished(job_id=job_id, failure=f"video {video_id}, {dimension}: {why}")
+            failure = f"video {video_id}, {dimension}: {why}"
+            job_item_finished(job_id=job_id, item=item, failure=failure)
         raise Video.DoesNotExist(f"no generated video {video_id}")
     if not llm_configured():
         if job_id is not None:
-            job_item_finished(
-                job_id=job_id, failure=f"{_where(video, dimension)}: {LLMNotConfigured()}"
-            )
+            failure = f"{_where(video, dimension)}: {LLMNotConfigured()}"
+            job_item_finished(job_id=job_id, item=item, failure=failure)
         raise LLMNotConfigured()
     criteria = list(live_criteria().filter(task=video.task, dimension=dimension))
     outcome: Outcome[tuple[list[int], str]]
@@ -231,7 +232,9 @@ def judge_video_dimension(
                 if job_id is not None:
                     failure = "" if evaluation.status == EvaluationStatus.OK else evaluation.error
                     job_item_finished(
-                        job_id=job_id, failure=failure and f"{_where(video, dimension)}: {failure}"
+                        job_id=job_id,
+                        item=item,
+                        failure=failure and f"{_where(video, dimension)}: {failure}",
                     )
             return evaluation
         except IntegrityError:
@@ -344,10 +347,9 @@ def failed_pairs(job: Job) -> list[tuple[int, str]]:
     """The (video, dimension) items that failed in the job, less those the configured
     judge has judged successfully since and videos deleted since."""
     pairs = []
-    for line in job.failures:
-        match = FAILURE_LINE.match(line)
-        if match:
-            pairs.append((int(match[2]), match[1]))
+    for key in job.items.exclude(failure="").order_by("pk").values_list("key", flat=True):
+        video_id, dimension = key.split(":")
+        pairs.append((int(video_id), dimension))
     ok = set(
         JudgeEvaluation.objects.filter(
             video_id__in={v for v, _ in pairs},

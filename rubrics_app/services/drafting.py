@@ -157,7 +157,7 @@ def criteria_draft_run(*, task_id: int, job_id: int | None = None) -> CriteriaDr
         )
         if job_id is not None:
             failure = "" if draft.ok else f"task {task.index}: {draft.error}"
-            job_item_finished(job_id=job_id, failure=failure)
+            job_item_finished(job_id=job_id, item=str(task_id), failure=failure)
     return draft
 
 

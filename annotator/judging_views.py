@@ -26,16 +26,28 @@ def judging_task(request, pk: int):
     context = {
         "task": task,
         "checklists": verdicts.workspace(task=task, user=request.user, blind=blind),
-        "queue": verdicts.judging_queue(benchmark=task.benchmark, user=request.user, after=task),
         "blind": blind,
     }
     return render(request, "annotator/judging.html", context)
 
 
 @require_safe
-def judging_next(request, pk: int):
+def judging_progress(request, pk: int):
+    """The expert's progress through the benchmark, which the judging page loads right
+    after itself: counting it reads all their verdicts in the benchmark, which grows
+    with their work, while the page's own work does not."""
     benchmark = get_object_or_404(Benchmark, pk=pk)
     queue = verdicts.judging_queue(benchmark=benchmark, user=request.user)
+    return HttpResponse(f"{queue.done} of {queue.total} tasks done")
+
+
+@require_safe
+def judging_next(request, pk: int):
+    benchmark = get_object_or_404(Benchmark, pk=pk)
+    # From a task's page: the next unfinished task after that one.
+    after_pk = request.GET.get("after", "")
+    after = benchmark.tasks.filter(pk=after_pk).first() if after_pk.isdigit() else None
+    queue = verdicts.judging_queue(benchmark=benchmark, user=request.user, after=after)
     if queue.next_task is None:
         return render(
             request, "annotator/judging_done.html", {"benchmark": benchmark, "queue": queue}

@@ -51,6 +51,11 @@ urlpatterns = [
     path("media/videos/<int:pk>/<slug:field>", views.video_media, name="video-media"),
     path("judging/tasks/<int:pk>/", judging_views.judging_task, name="judging-task"),
     path("judging/benchmarks/<int:pk>/next", judging_views.judging_next, name="judging-next"),
+    path(
+        "judging/benchmarks/<int:pk>/progress",
+        judging_views.judging_progress,
+        name="judging-progress",
+    ),
     path("judging/videos/<int:pk>/verdict", judging_views.verdict_save, name="verdict-save"),
     path(
         "judging/videos/<int:pk>/confirm", judging_views.drafts_confirm_view, name="drafts-confirm"

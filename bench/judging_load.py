@@ -1,16 +1,23 @@
 """The judging workspace under load, served by a real server process (runserver,
-threaded) on PostgreSQL (SQLite when PostgreSQL does not answer):
-- the judging page of a task with 8 videos x 15 criteria under 20 concurrent clients,
-  p95 server time (the app's own Server-Timing header) against the trivial /healthz
-  view in the same server (target: at most 3x); the p95 seen by the clients, which
-  adds the time queued in front of the server, is printed beside it. Measured twice:
-  each client alternating the page and /healthz (both timed under the same load),
-  and the page under 20 clients against /healthz under 20 clients of its own;
+threaded) on PostgreSQL (SQLite when PostgreSQL does not answer), in a benchmark of
+459 tasks, each with 8 generated videos x 15 criteria and the judge's drafts:
+- the judging page of a task under 20 concurrent clients, p95 server time (the app's
+  own Server-Timing header) against the trivial /healthz view in the same server
+  (target: at most 3x); the p95 seen by the clients, which adds the time queued in
+  front of the server, is printed beside it. /healthz is requested with the same
+  session cookie, so LoginRequiredMiddleware loads the session and the user for it as
+  for every page: what any view of this app costs before its own work. Measured
+  twice: each client alternating the page and /healthz (both timed under the same
+  load), and the page under 20 clients against /healthz under 20 clients of its own.
+  The page loads the expert's progress count in a request of its own, right after
+  itself: that request is timed under the same load too;
 - saving verdicts under 50 concurrent clients, p95 against /healthz under the same
   load (target: at most 2x), then a count of the verdicts stored: none lost or
-  duplicated.
+  duplicated;
+- then, in the bench's own process, the progress count of an expert who has judged
+  half of the 459 tasks (27,540 verdicts), since its cost grows with their work.
 
-    .venv/bin/python bench/judging_load.py [--requests 40]"""
+    .venv/bin/python bench/judging_load.py [--requests 40] [--tasks 459]"""
 
 import argparse
 import http.client
@@ -80,6 +87,7 @@ def timed(opener: urllib.request.OpenerDirector, request: urllib.request.Request
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=40, help="per client and view")
+    parser.add_argument("--tasks", type=int, default=459, help="in the benchmark")
     args = parser.parse_args()
     from databases import fresh_postgres_database
 
@@ -101,6 +109,8 @@ def main() -> None:
         django.setup()
         from django.contrib.sessions.backends.db import SessionStore
         from django.core.management import call_command
+        from django.db import connection
+        from django.test import Client
 
         from annotator.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
         from annotator.models import GeneratorModel, Judgment, User, Video
@@ -110,34 +120,43 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         benchmark = Benchmark.objects.create(name="load")
-        task = Task.objects.create(benchmark=benchmark, index=1, prompt="p", requirement="r")
-        criteria = Criterion.objects.bulk_create(
-            Criterion(
-                task=task, dimension=d, number=n, position=n, text=f"{d} {n}", status="approved"
-            )
+        generators = [GeneratorModel.objects.create(name=f"m{m}") for m in range(8)]
+        tasks = Task.objects.bulk_create(
+            Task(benchmark=benchmark, index=i, prompt="p", requirement="r")
+            for i in range(1, args.tasks + 1)
+        )
+        all_criteria = Criterion.objects.bulk_create(
+            Criterion(task=t, dimension=d, number=n, position=n, text=f"{d} {n}", status="approved")
+            for t in tasks
             for d in Dimension.values
             for n in range(5)
         )
-        videos = Video.objects.bulk_create(
-            Video(
-                kind=VideoKind.GENERATED,
-                task=task,
-                generator=GeneratorModel.objects.create(name=f"m{m}"),
-            )
-            for m in range(8)
+        all_videos = Video.objects.bulk_create(
+            Video(kind=VideoKind.GENERATED, task=t, generator=g) for t in tasks for g in generators
         )
+        of_task: dict[int, list[Criterion]] = {}
+        for criterion in all_criteria:
+            of_task.setdefault(criterion.task_id, []).append(criterion)
         Judgment.objects.bulk_create(
-            Judgment(
-                video=v,
-                criterion=c,
-                verdict=1,
-                source=VerdictSource.LLM,
-                judge_model="j",
-                status=VerdictStatus.DRAFT,
-            )
-            for v in videos
-            for c in criteria
+            (
+                Judgment(
+                    video=v,
+                    criterion=c,
+                    verdict=1,
+                    source=VerdictSource.LLM,
+                    judge_model="j",
+                    status=VerdictStatus.DRAFT,
+                )
+                for v in all_videos
+                for c in of_task[v.task_id]
+            ),
+            batch_size=5000,
         )
+        task = tasks[0]
+        criteria = of_task[task.pk]
+        videos = [v for v in all_videos if v.task_id == task.pk]
+        if connection.vendor == "postgresql":
+            connection.cursor().execute("ANALYZE")  # as autovacuum would after such a load
 
         def opener_for(user: User) -> tuple[urllib.request.OpenerDirector, str]:
             session = SessionStore()
@@ -154,7 +173,7 @@ def main() -> None:
         work_batch_create(
             name="load",
             kind=WorkKind.JUDGE,
-            items=[task],
+            items=tasks,
             users=experts,
             overlap=50,
             created_by=None,
@@ -187,25 +206,33 @@ def main() -> None:
                 with ThreadPoolExecutor(n_clients) as pool:
                     return [t for ts in pool.map(client, range(n_clients)) for t in ts]
 
-            def mixed(n_clients: int, make_request) -> tuple[list[Timing], list[Timing]]:
-                """Each client alternates the view and /healthz: both are timed under
-                the very same load."""
+            def mixed(n_clients: int, *makers) -> list[list[Timing]]:
+                """Each client goes round the views given and /healthz: all are timed
+                under the very same load. The timings per view, /healthz's last."""
                 healthz = urllib.request.Request(f"{base}/healthz")
-                pairs = load(
+                n = len(makers) + 1
+                timings = load(
                     n_clients,
-                    lambda i, k, csrf: make_request(i, k // 2, csrf) if k % 2 == 0 else healthz,
+                    lambda i, k, csrf: makers[k % n](i, k // n, csrf) if k % n < n - 1 else healthz,
                 )
-                return pairs[0::2], pairs[1::2]
+                return [timings[j::n] for j in range(n)]
 
             page = f"{base}/judging/tasks/{task.pk}/"
-            judging, trivial = mixed(20, lambda i, k, csrf: urllib.request.Request(page))
+            progress = f"{base}/judging/benchmarks/{benchmark.pk}/progress"
+            judging, counts, trivial = mixed(
+                20,
+                lambda i, k, csrf: urllib.request.Request(page),
+                lambda i, k, csrf: urllib.request.Request(progress),
+            )
             report(
-                f"judging page and /healthz alternating, 20 clients x {args.requests}",
+                f"judging page, its progress count and /healthz in turn, 20 clients x "
+                f"{args.requests}",
                 judging,
                 trivial,
                 3,
                 on=("server",),
             )
+            report("  its progress count", counts, trivial, 3, on=())
             trivial = load(20, lambda i, k, csrf: urllib.request.Request(f"{base}/healthz"))
             judging = load(20, lambda i, k, csrf: urllib.request.Request(page))
             report(
@@ -271,6 +298,42 @@ def main() -> None:
             f"median save {statistics.median(t.client for t in saves) * 1000:.1f} ms; "
             f"{len(RESETS)} connections reset by the server's backlog and sent again"
         )
+
+        # The progress count reads the expert's verdicts in the benchmark: an expert
+        # who has judged every other task, timed in this process (Server-Timing).
+        expert = experts[0]
+        judged = {t.pk for t in tasks if t.index % 2}
+        Judgment.objects.bulk_create(
+            (
+                Judgment(
+                    video=v,
+                    criterion=c,
+                    user=expert,
+                    verdict=1,
+                    source=VerdictSource.HUMAN,
+                    status=VerdictStatus.CONFIRMED,
+                )
+                for v in all_videos
+                if v.task_id in judged
+                for c in of_task[v.task_id]
+            ),
+            batch_size=5000,
+            ignore_conflicts=True,  # the saves above made some of them
+        )
+        if connection.vendor == "postgresql":
+            connection.cursor().execute("ANALYZE")
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(expert)
+        mine = Judgment.objects.filter(user=expert).count()
+        for what, url in (("/healthz", "/healthz"), ("page", page), ("progress count", progress)):
+            times = []
+            for _ in range(100):
+                response = client.get(url.removeprefix(base))
+                times.append(float(response["Server-Timing"].split("dur=")[1]))
+            print(
+                f"one client, expert with {mine} verdicts: {what} median "
+                f"{statistics.median(times):.1f} ms, p95 {sorted(times)[94]:.1f} ms"
+            )
 
 
 if __name__ == "__main__":

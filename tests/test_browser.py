@@ -296,6 +296,11 @@ def test_a_verdict_given_from_the_keyboard_persists_and_looks_confirmed(
         created_by=None,
     )
     page.goto(f"{live_server.url}/judging/tasks/{task.pk}/")
+    # The progress count loads after the page; loading it is not a save.
+    page.wait_for_function(
+        "document.getElementById('queue-progress').textContent === '0 of 1 tasks done'"
+    )
+    assert page.text_content("#save-state") == ""
     first = page.locator(".judging-card").nth(0).locator(".check")
     draft_style = first.evaluate("b => getComputedStyle(b).borderTopStyle")
     assert first.get_attribute("data-state") == "draft" and draft_style == "dashed"

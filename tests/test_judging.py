@@ -129,12 +129,24 @@ def test_the_queue_counts_done_tasks_and_serves_the_next_one(client):
     empty, _, _ = judged_task(videos=0, per_dimension=1, index=3, benchmark=first.benchmark)
     expert = judge_of(first, second, empty)
     client.force_login(expert)
-    response = client.get(reverse("judging-next", args=[first.benchmark.pk]))
-    assert response["Location"] == reverse("judging-task", args=[first.pk])
+    next_url = reverse("judging-next", args=[first.benchmark.pk])
+    progress_url = reverse("judging-progress", args=[first.benchmark.pk])
+    assert client.get(next_url)["Location"] == reverse("judging-task", args=[first.pk])
+    assert client.get(next_url, {"after": "x"})["Location"] == reverse(
+        "judging-task", args=[first.pk]
+    )
+    # From a task's page, "next" skips to the unfinished task after it.
+    response = client.get(next_url, {"after": first.pk})
+    assert response["Location"] == reverse("judging-task", args=[second.pk])
+    # The page loads the progress right after itself.
+    assert progress_url in page(client, first).content.decode()
+    assert client.get(progress_url).content.decode() == "0 of 2 tasks done"
     for dimension in Dimension.values:
         verdicts.drafts_confirm(video=clips[0], dimension=dimension, user=expert)
-    assert "1 of 2 tasks done" in page(client, first).content.decode()
-    response = client.get(reverse("judging-next", args=[first.benchmark.pk]))
+    assert client.get(progress_url).content.decode() == "1 of 2 tasks done"
+    assert client.get(next_url)["Location"] == reverse("judging-task", args=[second.pk])
+    # The only task left, left for "next": it comes round again.
+    response = client.get(next_url, {"after": second.pk})
     assert response["Location"] == reverse("judging-task", args=[second.pk])
 
 
@@ -159,4 +171,5 @@ def test_annotators_judge_only_the_tasks_assigned_to_them(client):
     assert page(client, theirs).status_code == 404
     url = reverse("verdict-save", args=[their_video.pk])
     assert client.post(url, {"criterion": 1, "verdict": 1}).status_code == 404
-    assert "0 of 1 tasks done" in page(client, mine).content.decode()
+    progress = client.get(reverse("judging-progress", args=[mine.benchmark.pk]))
+    assert progress.content.decode() == "0 of 1 tasks done"

@@ -3,7 +3,7 @@ criterion, starting from the judge's drafts, which they confirm or override."""
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Max, Q, QuerySet
@@ -45,6 +45,22 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
     return judgment
 
 
+def _with_needed(tasks: QuerySet[Task]) -> QuerySet[Task]:
+    """Tasks with the numbers that make the verdicts an expert owes each: one per live
+    criterion (n_criteria) of every generated video (n_videos)."""
+    return tasks.annotate(
+        n_videos=count_of(Video.objects.filter(kind=VideoKind.GENERATED), "task"),
+        n_criteria=count_of(live_criteria(), "task"),
+    )
+
+
+def _given(**where: Any) -> QuerySet[Judgment]:
+    """Experts' verdicts on live criteria."""
+    return Judgment.objects.filter(source=VerdictSource.HUMAN, **where).exclude(
+        criterion__status=CriterionStatus.RETIRED
+    )
+
+
 def judging_done_refresh(assignments: QuerySet[Assignment]) -> None:
     """Marks judging assignments done where the expert has a verdict on every live
     criterion of every generated video of the task, at the time of their last verdict.
@@ -60,21 +76,15 @@ def judging_done_refresh(assignments: QuerySet[Assignment]) -> None:
     task_ids = {a.task_id for a in pending}
     needed = {
         pk: n_videos * n_criteria
-        for pk, n_videos, n_criteria in Task.objects.filter(pk__in=task_ids)
-        .annotate(
-            n_videos=count_of(Video.objects.filter(kind=VideoKind.GENERATED), "task"),
-            n_criteria=count_of(live_criteria(), "task"),
-        )
-        .values_list("pk", "n_videos", "n_criteria")
+        for pk, n_videos, n_criteria in _with_needed(
+            Task.objects.filter(pk__in=task_ids)
+        ).values_list("pk", "n_videos", "n_criteria")
     }
     given = {
         (user, task): (n, last)
-        for user, task, n, last in Judgment.objects.filter(
-            source=VerdictSource.HUMAN,
-            user__in={a.user_id for a in pending},
-            video__task__in=task_ids,
+        for user, task, n, last in _given(
+            user__in={a.user_id for a in pending}, video__task__in=task_ids
         )
-        .exclude(criterion__status=CriterionStatus.RETIRED)
         .values_list("user_id", "video__task_id")
         .annotate(n=Count("pk"), last=Max("updated_at"))
         .order_by()
@@ -254,26 +264,24 @@ def judgeable_videos(user: User) -> QuerySet[Video]:
 def judging_queue(*, benchmark: Benchmark, user: User, after: Task | None = None) -> QueueProgress:
     """The tasks the expert may judge that have generated videos; one is done for them
     when they have a verdict on every live criterion of every video. Next: the first
-    unfinished task after `after` (wrapping around)."""
-    given = Judgment.objects.filter(user=user, source=VerdictSource.HUMAN).exclude(
-        criterion__status=CriterionStatus.RETIRED
-    )
-    tasks = list(
-        judgeable_tasks(user, benchmark)
+    unfinished task after `after`, wrapping around (to `after` itself when it is the
+    only one left). Two queries: the expert's verdicts
+    counted per task in one grouped query, not in a subquery per task, which read every
+    video's verdicts of every task again (36 ms against 11 on a 459-task benchmark)."""
+    tasks = [
+        t
+        for t in _with_needed(judgeable_tasks(user, benchmark))
         .only("pk", "index", "benchmark_id")
-        .annotate(
-            n_videos=count_of(Video.objects.filter(kind=VideoKind.GENERATED), "task"),
-            n_criteria=count_of(live_criteria(), "task"),
-            n_given=count_of(given, "video__task"),
-        )
         .order_by("index")
+        if t.n_videos  # a task without generated videos has nothing to judge
+    ]
+    given = dict(
+        _given(user=user, video__task__benchmark=benchmark)
+        .values_list("video__task_id")
+        .annotate(n=Count("pk"))
+        .order_by()
     )
-    # Tasks without generated videos are left out here: filtering on n_videos in SQL
-    # would compile and run its subquery a second time.
-    tasks = [t for t in tasks if t.n_videos]
-    unfinished = [t for t in tasks if t.n_given < t.n_videos * t.n_criteria]
+    unfinished = [t for t in tasks if given.get(t.pk, 0) < t.n_videos * t.n_criteria]
     later = [t for t in unfinished if after is None or t.index > after.index]
     next_task = (later or unfinished or [None])[0]
-    if next_task is not None and after is not None and next_task.pk == after.pk:
-        next_task = None
     return QueueProgress(len(tasks) - len(unfinished), len(tasks), next_task)

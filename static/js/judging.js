@@ -98,8 +98,13 @@
   });
   // After a checklist is swapped in, the focus marker is drawn again.
   document.body.addEventListener("htmx:afterSwap", show);
-  document.body.addEventListener("htmx:beforeRequest", function () { saveState.textContent = "saving…"; });
+  // Saves are POSTs; the progress count loading (a GET) is not one.
+  const saving = function (e) { return e.detail.requestConfig.verb === "post"; };
+  document.body.addEventListener("htmx:beforeRequest", function (e) {
+    if (saving(e)) saveState.textContent = "saving…";
+  });
   document.body.addEventListener("htmx:afterRequest", function (e) {
+    if (!saving(e)) return;
     const ok = e.detail.successful;
     saveState.textContent = ok ? "saved" : "not saved: " + (e.detail.xhr.status || "network error");
     saveState.className = "ms-auto " + (ok ? "text-success" : "text-danger");

@@ -210,10 +210,14 @@ def test_an_expert_edits_a_criterion_in_place_and_sees_it_after_reload(page, liv
     row.get_by_role("button", name="edit").click()
     editor = page.locator("textarea[name=text]")
     editor.fill("Cells divide exactly once")
-    page.fill("input[name=weight] >> nth=0", "2.5")
+    page.fill("tr.editing input[name=weight]", "2.5")
+    assert page.input_value("tr.editing input[name=weight]") == "2.5"
     editor.press("Enter")  # saves from the keyboard
     page.wait_for_selector(f"tr[data-criterion='{criterion.pk}'] .badge.status-proposed")
-    assert page.text_content("[data-max=scientific]") == "3.5"
+    # The whole dimension block is swapped in: its max is waited for, not read at once.
+    page.wait_for_function(
+        "document.querySelector('[data-max=scientific]').textContent === '3.5'", timeout=5000
+    )
     page.reload()
     assert page.text_content(f"tr[data-criterion='{criterion.pk}'] .criterion-text") == (
         "Cells divide exactly once"

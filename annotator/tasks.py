@@ -50,13 +50,19 @@ JUDGE_RATE_LIMIT = (
 )
 
 
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-    rate_limit=JUDGE_RATE_LIMIT,
-)
+# Requests to the judge's endpoint: paced, acknowledged after they ran (a lost worker's
+# task is delivered again; jobs count each item once), retried only when the database
+# fails.
+JUDGE_ENDPOINT_TASK = {
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "max_retries": 3,
+    "rate_limit": JUDGE_RATE_LIMIT,
+}
+
+
+@shared_task(**JUDGE_ENDPOINT_TASK)
 def judge_draft_task(video_id: int, dimension: str, job_id: int) -> None:
     # 429, 5xx and timeouts retry inside the openai client, 413 inside the service; a
     # failed reply is recorded on the evaluation and the job, not retried here. Only
@@ -69,13 +75,7 @@ def judge_draft_task(video_id: int, dimension: str, job_id: int) -> None:
 
 # Caption drafts for dataset clips share the judge's endpoint, so they go the same way:
 # the "judge" queue (CELERY_TASK_ROUTES) and the judge task's pacing and retries.
-@shared_task(
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
-    rate_limit=JUDGE_RATE_LIMIT,
-)
+@shared_task(**JUDGE_ENDPOINT_TASK)
 def clip_draft_task(video_id: int, job_id: int) -> None:
     try:
         clip_drafts.clip_draft(video_id=video_id, job_id=job_id)

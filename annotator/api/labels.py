@@ -232,7 +232,10 @@ class DecisionsQuery(SnapshotQuery):
             response_only=True,
         )
     ],
-    summary="Every accepted clip with its decision history (JSONL or CSV, streamed)",
+    summary=(
+        "Every clip answered by the snapshot, or with clips=accepted the accepted set, "
+        "with its decision history (JSONL or CSV, streamed)"
+    ),
 )
 @export_view
 def dataset_decisions(request: Request) -> StreamingHttpResponse:

@@ -87,6 +87,11 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
+# Server-Timing (the app's time per request) on every response, for browsers' devtools
+# and bench/judging_load.py; off in production, where it would tell anyone how long
+# each page takes to compute.
+SERVER_TIMING = envbool("SERVER_TIMING", "true" if DEBUG else "false")
+
 ROOT_URLCONF = "annotator.urls"
 WSGI_APPLICATION = "annotator.wsgi.application"
 AUTH_USER_MODEL = "annotator.User"

@@ -6,6 +6,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.errors import InputError
@@ -59,7 +60,13 @@ def videos_reprocess_view(request):
         videos = VideoFilter(request.POST, queryset=Video.objects.filter(media_status="failed")).qs
     count = videos_reprocess(videos=videos)
     messages.info(request, f"{count} video{'s' if count != 1 else ''} queued for processing again.")
-    return redirect(request.POST.get("next") or "video-list")
+    # Back to the list the form was on; never to another site (an open redirect).
+    next_url = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = "video-list"
+    return redirect(next_url)
 
 
 @admin_required

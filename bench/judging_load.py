@@ -99,6 +99,7 @@ def main() -> None:
             "VAR_DIR": var,
             "DJANGO_SETTINGS_MODULE": "annotator.settings",
             "ALLOWED_HOSTS": "127.0.0.1",
+            "SERVER_TIMING": "true",  # the server's own time, read from every response
         }
         try:
             env["DATABASE_URL"] = fresh_postgres_database(

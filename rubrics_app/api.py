@@ -245,12 +245,25 @@ class RubricImportSerializer(serializers.Serializer):
         return data
 
 
+class LeftOutSerializer(serializers.Serializer):
+    task_index = serializers.IntegerField()
+    dimension = serializers.ChoiceField(Dimension.choices)
+    number = serializers.IntegerField()
+    text = serializers.CharField()
+
+
 class ReleaseReportSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="release.pk")
     name = serializers.CharField(source="release.name")
     tasks = serializers.IntegerField()
-    criteria = serializers.IntegerField()
-    tasks_with_unapproved = serializers.ListField(child=serializers.IntegerField())
+    criteria = serializers.IntegerField(help_text="criteria frozen")
+    earlier_versions = serializers.IntegerField(
+        help_text="of them, criteria being edited or reviewed, frozen at their last approved "
+        "version"
+    )
+    left_out = LeftOutSerializer(
+        many=True, help_text="live criteria never approved, so not in the release"
+    )
 
 
 class RubricImportReportSerializer(serializers.Serializer):

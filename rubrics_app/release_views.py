@@ -11,6 +11,9 @@ from annotator.errors import InputError
 from rubrics_app.models import Benchmark, Release
 from rubrics_app.services.releases import release_compare, release_create, release_export
 
+# A page message names this many left-out criteria, then counts the rest.
+WARNING_NAMES = 20
+
 
 @require_http_methods(["GET", "POST"])
 def release_list(request, pk: int):
@@ -28,6 +31,8 @@ def release_list(request, pk: int):
             messages.error(request, str(exc))
         else:
             messages.success(request, report.summary())
+            if report.left_out:
+                messages.warning(request, report.warning(limit=WARNING_NAMES))
         return redirect("release-list", pk=benchmark.pk)
     releases = benchmark.releases.select_related("created_by").annotate(
         n_criteria=Count("tasks__criteria")

@@ -48,16 +48,6 @@ def test_a_release_never_changes_after_it_is_frozen(benchmark, tmp_path):
     assert (tmp_path / "live.json").read_bytes() != before
 
 
-def test_a_release_holds_only_approved_criteria_and_reports_the_rest(benchmark):
-    criterion = Criterion.objects.get(task__index=3, dimension="visual", number=1)
-    authoring.criterion_update(
-        criterion_id=criterion.pk, version=1, user=UserFactory(), text="Track clearly visible"
-    )
-    report = release_create(benchmark=benchmark, name="v1.1", user=None)
-    assert report.criteria == 40 and report.tasks_with_unapproved == [3]
-    assert "1 tasks have criteria that are not approved" in report.summary()
-
-
 def test_importing_can_freeze_raw_and_remapped_weights_as_two_releases(tmp_path):
     data = load("rubrics_variants.json")
     raw = tmp_path / "raw.json"

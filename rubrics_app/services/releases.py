@@ -7,12 +7,34 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from annotator.errors import InputError
 from annotator.models import User
-from rubrics_app.choices import CriterionStatus
-from rubrics_app.models import Benchmark, Criterion, Release, ReleaseCriterion, ReleaseTask
+from rubrics_app.choices import CriterionStatus, Dimension
+from rubrics_app.models import (
+    LIVE_CRITERIA,
+    Benchmark,
+    Criterion,
+    Release,
+    ReleaseCriterion,
+    ReleaseTask,
+)
 from rubrics_app.rubric_format import rubric_file
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """A live criterion a release could not freeze: it has no approved version."""
+
+    task_index: int
+    dimension: str
+    number: int
+    text: str
+
+    def __str__(self) -> str:
+        label = Dimension(self.dimension).label
+        return f"task {self.task_index}, {label} #{self.number} “{self.text}”"
 
 
 @dataclass
@@ -20,21 +42,51 @@ class ReleaseReport:
     release: Release
     tasks: int
     criteria: int
-    tasks_with_unapproved: list[int]
+    # Criteria under review (edited, changes requested) frozen at their last approved
+    # version instead of their current one.
+    earlier_versions: int = 0
+    left_out: list[LeftOut] = field(default_factory=list)
 
     def summary(self) -> str:
         line = (
             f"release {self.release.name} of {self.release.benchmark.name}: "
             f"{self.tasks} tasks, {self.criteria} approved criteria"
         )
-        if self.tasks_with_unapproved:
-            shown = ", ".join(map(str, self.tasks_with_unapproved[:20]))
+        if self.earlier_versions:
             line += (
-                f"\nwarning: {len(self.tasks_with_unapproved)} tasks have criteria that "
-                f"are not approved and were left out (tasks {shown}"
-                f"{', ...' if len(self.tasks_with_unapproved) > 20 else ''})"
+                f" ({self.earlier_versions} being edited or reviewed, frozen at their "
+                "last approved version)"
             )
         return line
+
+    def warning(self, limit: int | None = None) -> str:
+        """Names the criteria left out ("" when none), the first `limit` of them."""
+        if not self.left_out:
+            return ""
+        shown = self.left_out if limit is None else self.left_out[:limit]
+        more = len(self.left_out) - len(shown)
+        return (
+            f"{len(self.left_out)} criteria have no approved version and are not in release "
+            f"{self.release.name}: {'; '.join(map(str, shown))}"
+            + (f"; and {more} more" if more else "")
+        )
+
+
+def _last_approved(criteria: QuerySet[Criterion]) -> dict[int, Any]:
+    """Per criterion, its newest approved historical record, unless it was retired
+    after that approval (bringing a retired criterion back is itself unapproved)."""
+    records = (
+        Criterion.history.filter(
+            id__in=criteria.values("pk"),
+            status__in=[CriterionStatus.APPROVED, CriterionStatus.RETIRED],
+        )
+        .order_by("id", "-history_date", "-history_id")
+        .only("id", "status", "text", "polarity", "weight")
+    )
+    newest: dict[int, Any] = {}
+    for record in records.iterator(chunk_size=2000):
+        newest.setdefault(record.id, record)
+    return {pk: r for pk, r in newest.items() if r.status == CriterionStatus.APPROVED}
 
 
 def release_create(
@@ -45,18 +97,21 @@ def release_create(
     weight_scheme: str = "",
     notes: str = "",
 ) -> ReleaseReport:
-    """Freezes the approved criteria of every task. Criteria still in review are left
-    out and their tasks reported."""
+    """Freezes every live criterion at its last approved version: the current one when
+    it is approved, else the newest approved one in its history (an edit in review
+    must not shrink a dimension and so move the scores). Criteria never approved are
+    left out and reported. Position and number are the current ones: order is not
+    content (moving keeps the status), and the current order is the scoring order."""
     if user is not None and not user.is_reviewer:
         raise PermissionDenied("Only reviewers freeze releases.")
     name = name.strip()
     if not name:
         raise InputError("a release needs a name, for example v1.0")
+    live = Criterion.objects.filter(LIVE_CRITERIA, task__benchmark=benchmark)
     criteria = list(
-        Criterion.objects.filter(task__benchmark=benchmark)
-        .exclude(status=CriterionStatus.RETIRED)
-        .order_by("task__index", "dimension", "position", "number")
+        live.select_related("task").order_by("task__index", "dimension", "position", "number")
     )
+    approved = _last_approved(live.exclude(status=CriterionStatus.APPROVED))
     try:
         with transaction.atomic():
             release = Release.objects.create(
@@ -80,27 +135,28 @@ def release_create(
                 for task in benchmark.tasks.order_by("index")
             }
             ReleaseTask.objects.bulk_create(tasks.values())
-            frozen = [
-                ReleaseCriterion(
-                    release_task=tasks[c.task_id],
-                    criterion=c,
-                    dimension=c.dimension,
-                    number=c.number,
-                    position=c.position,
-                    text=c.text,
-                    polarity=c.polarity,
-                    weight=c.weight,
+            frozen, left_out = [], []
+            for c in criteria:
+                version = c if c.status == CriterionStatus.APPROVED else approved.get(c.pk)
+                if version is None:
+                    left_out.append(LeftOut(c.task.index, c.dimension, c.number, c.text))
+                    continue
+                frozen.append(
+                    ReleaseCriterion(
+                        release_task=tasks[c.task_id],
+                        criterion=c,
+                        dimension=c.dimension,
+                        number=c.number,
+                        position=c.position,
+                        text=version.text,
+                        polarity=version.polarity,
+                        weight=version.weight,
+                    )
                 )
-                for c in criteria
-                if c.status == CriterionStatus.APPROVED
-            ]
             ReleaseCriterion.objects.bulk_create(frozen, batch_size=2000)
     except IntegrityError:
         raise InputError(f"benchmark {benchmark.name} already has a release {name!r}") from None
-    unapproved = sorted(
-        {tasks[c.task_id].index for c in criteria if c.status != CriterionStatus.APPROVED}
-    )
-    return ReleaseReport(release, len(tasks), len(frozen), unapproved)
+    return ReleaseReport(release, len(tasks), len(frozen), len(approved), left_out)
 
 
 def release_get(*, benchmark: Benchmark, name: str) -> Release:

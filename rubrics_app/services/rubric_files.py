@@ -50,6 +50,8 @@ class RubricImportReport:
         lines += [f"warning: {w}" for w in self.warnings]
         if self.release:
             lines.append(self.release.summary())
+            if self.release.left_out:
+                lines.append(f"warning: {self.release.warning()}")
         return "\n".join(lines)
 
 

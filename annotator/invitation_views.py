@@ -81,7 +81,8 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
             username=form.cleaned_data["username"],
             password=form.cleaned_data["new_password1"],
         )
-        login(request, user)
+        # The backend that checks passwords; the first one (django-axes) only watches.
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.get_username()}: your account is ready.")
         return redirect("home")
     return render(request, "annotator/invitation_accept.html", {"form": form, "invited": user})

@@ -1,5 +1,3 @@
-import json
-
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -40,17 +38,12 @@ def leaderboard_page(request, pk: int):
     except InputError as exc:
         return render(request, "annotator/leaderboard.html", {**context, "error": exc})
     context["board"] = board
-    context["chart"] = json.dumps(
-        {
-            "models": [row.generator for row in board.rows],
-            "levels": {
-                level: [row.by_level[level] for row in board.rows] for level in Level.values
-            },
-            "dimensions": {
-                d: [row.by_dimension[d] for row in board.rows] for d in Dimension.values
-            },
-        }
-    )
+    # Rendered with json_script: generator names come from uploads, S3 and the API.
+    context["chart"] = {
+        "models": [row.generator for row in board.rows],
+        "levels": {level: [row.by_level[level] for row in board.rows] for level in Level.values},
+        "dimensions": {d: [row.by_dimension[d] for row in board.rows] for d in Dimension.values},
+    }
     if judge:
         # The judge against the experts: the ranking from each, and their agreement.
         context["drafts_board"] = leaderboard_compute(

@@ -6,8 +6,10 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -78,6 +80,7 @@ MIDDLEWARE = [
     "annotator.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.middleware.common.CommonMiddleware",
     "annotator.api.middleware.ApiConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -215,6 +218,36 @@ STORAGES = {
 
 # Background jobs. With REDIS_URL unset, Celery uses kombu's filesystem transport
 # under var/celery: a real worker process, and nothing extra to install.
+# Content-Security-Policy (django-csp): scripts only from this site's own files, so
+# markup that slips past escaping (a generator named "</script><script>...") cannot run.
+# Templates therefore hold no inline script nor on...= handler: data reaches scripts
+# through json_script, behaviour through static/js. Styles: files only, plus style=""
+# attributes (widths of progress bars); a <style> element, which can read the page
+# with selectors, is refused. Media may also come from S3 (presigned URLs) at
+# CSP_MEDIA_ORIGINS.
+_s3_endpoint = urlsplit(S3_ENDPOINT_URL)
+CSP_MEDIA_ORIGINS = envlist(
+    "CSP_MEDIA_ORIGINS",
+    f"{_s3_endpoint.scheme}://{_s3_endpoint.netloc}"
+    if S3_ENDPOINT_URL
+    else ("https://*.amazonaws.com" if S3_BUCKET else ""),
+)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        # data: for Bootstrap's and Swagger UI's inline SVG icons.
+        "img-src": [SELF, "data:", *CSP_MEDIA_ORIGINS],
+        "media-src": [SELF, *CSP_MEDIA_ORIGINS],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
 REDIS_URL = env("REDIS_URL")
 CELERY_DATA_DIR = VAR_DIR / "celery"
 if REDIS_URL:

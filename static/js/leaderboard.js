@@ -1,0 +1,24 @@
+// The leaderboard's charts: one bar per model in each level and dimension. The data
+// comes from the page's json_script element (names are data, never markup).
+"use strict";
+
+(function () {
+  const data = JSON.parse(document.getElementById("leaderboard-chart").textContent);
+  const palette = ["#2f7bb4", "#b4432f", "#6a4bb4", "#1a7f37", "#bf8700", "#6e7781", "#0f766e", "#a21caf"];
+  function bars(id, groups, title) {
+    new Chart(document.getElementById(id), {
+      type: "bar",
+      data: {
+        labels: Object.keys(groups),
+        datasets: data.models.map((model, i) => ({
+          label: model, backgroundColor: palette[i % palette.length],
+          data: Object.values(groups).map(values => values[i]),
+        })),
+      },
+      options: { animation: false, plugins: { title: { display: true, text: title } },
+                 scales: { y: { min: 0, max: 100 } } },
+    });
+  }
+  bars("chart-levels", data.levels, "Score per level");
+  bars("chart-dimensions", data.dimensions, "Score per dimension");
+})();

@@ -1,6 +1,8 @@
 """The judging workspace: a task's generated videos side by side, each with its
 checklist, verdicts saved as they are given."""
 
+from uuid import UUID
+
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -8,12 +10,13 @@ from django.views.decorators.http import require_POST, require_safe
 
 from annotator.models import Video
 from annotator.services import verdicts
+from annotator.visibility import names_shown
 from rubrics_app.models import Benchmark
 
 
 def _blind(request) -> bool:
     """Model names are hidden unless a reviewer asks to see them."""
-    return not (request.user.is_reviewer and request.GET.get("reveal") == "1")
+    return not names_shown(request.user, asked=request.GET.get("reveal") == "1")
 
 
 @require_safe
@@ -56,7 +59,7 @@ def judging_next(request, pk: int):
 
 
 def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> HttpResponse:
-    blind = request.POST.get("blind", "1") == "1" or not request.user.is_reviewer
+    blind = not names_shown(request.user, asked=request.POST.get("blind", "1") == "0")
     (checklist,) = verdicts.workspace(task=video.task, user=request.user, blind=blind, only=video)
     return render(
         request,
@@ -66,14 +69,16 @@ def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> 
     )
 
 
-def _video(request, pk: int) -> Video:
+def _video(request, public_id: UUID) -> Video:
     """A generated video the user may judge; others are not found."""
-    return get_object_or_404(verdicts.judgeable_videos(request.user).select_related("task"), pk=pk)
+    return get_object_or_404(
+        verdicts.judgeable_videos(request.user).select_related("task"), public_id=public_id
+    )
 
 
 @require_POST
-def verdict_save(request, pk: int):
-    video = _video(request, pk)
+def verdict_save(request, public_id: UUID):
+    video = _video(request, public_id)
     try:
         verdicts.verdict_set(
             video=video,
@@ -88,8 +93,8 @@ def verdict_save(request, pk: int):
 
 
 @require_POST
-def drafts_confirm_view(request, pk: int):
-    video = _video(request, pk)
+def drafts_confirm_view(request, public_id: UUID):
+    video = _video(request, public_id)
     try:
         verdicts.drafts_confirm(
             video=video, dimension=request.POST.get("dimension", ""), user=request.user

@@ -3,6 +3,7 @@ from django.views.decorators.http import require_safe
 
 from annotator.errors import InputError
 from annotator.models import Judgment
+from annotator.permissions import generator_names_required
 from annotator.selectors import judges_of
 from annotator.services.agreement import judge_agreement
 from annotator.services.leaderboard import Source, leaderboard_compute
@@ -10,6 +11,7 @@ from rubrics_app.choices import Dimension, Level
 from rubrics_app.models import Benchmark
 
 
+@generator_names_required
 @require_safe
 def leaderboard_page(request, pk: int):
     benchmark = get_object_or_404(Benchmark, pk=pk)

@@ -6,6 +6,8 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
+from annotator.visibility import may_see_generator
+
 
 def _role_required(check: Callable, what: str) -> Callable:
     def decorator(view: Callable) -> Callable:
@@ -22,3 +24,6 @@ def _role_required(check: Callable, what: str) -> Callable:
 
 reviewer_required = _role_required(lambda user: user.is_reviewer, "reviewers and admins")
 admin_required = _role_required(lambda user: user.is_admin, "admins")
+# Pages that exist to name generator models (the leaderboard): annotators judge blind,
+# and a score that moves when they change a verdict would tell them the model.
+generator_names_required = _role_required(may_see_generator, "reviewers and admins")

@@ -80,9 +80,11 @@ MIDDLEWARE = [
     "annotator.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "csp.middleware.CSPMiddleware",
     "django.middleware.common.CommonMiddleware",
     "annotator.api.middleware.ApiConditionalGetMiddleware",
+    # Inside the conditional GET: a 304 then carries no policy and the browser keeps
+    # the one of the page it has (a view's own, as the API docs'), not the default.
+    "csp.middleware.CSPMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",

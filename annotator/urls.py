@@ -48,7 +48,7 @@ urlpatterns = [
     path("benchmarks/<int:pk>/releases/", release_views.release_list, name="release-list"),
     path("releases/<int:pk>/export.json", release_views.release_download, name="release-export"),
     path("releases/compare/", release_views.release_compare_view, name="release-compare"),
-    path("media/videos/<int:pk>/<slug:field>", views.video_media, name="video-media"),
+    path("media/videos/<uuid:public_id>/<slug:field>", views.video_media, name="video-media"),
     path("judging/tasks/<int:pk>/", judging_views.judging_task, name="judging-task"),
     path("judging/benchmarks/<int:pk>/next", judging_views.judging_next, name="judging-next"),
     path(
@@ -56,9 +56,13 @@ urlpatterns = [
         judging_views.judging_progress,
         name="judging-progress",
     ),
-    path("judging/videos/<int:pk>/verdict", judging_views.verdict_save, name="verdict-save"),
     path(
-        "judging/videos/<int:pk>/confirm", judging_views.drafts_confirm_view, name="drafts-confirm"
+        "judging/videos/<uuid:public_id>/verdict", judging_views.verdict_save, name="verdict-save"
+    ),
+    path(
+        "judging/videos/<uuid:public_id>/confirm",
+        judging_views.drafts_confirm_view,
+        name="drafts-confirm",
     ),
     path("videos/", views.video_list, name="video-list"),
     path("videos/reprocess", views.videos_reprocess_view, name="videos-reprocess"),

@@ -1,4 +1,5 @@
 import mimetypes
+from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -25,10 +26,10 @@ VIDEOS_PER_PAGE = 48
 
 
 @require_safe
-def video_media(request, pk: int, field: str):
+def video_media(request, public_id: UUID, field: str):
     if field not in SERVABLE_FIELDS:
         raise Http404("no such file")
-    fieldfile = getattr(get_object_or_404(Video, pk=pk), field)
+    fieldfile = getattr(get_object_or_404(Video, public_id=public_id), field)
     if not fieldfile:
         raise Http404("this video has no such file yet")
     if not isinstance(fieldfile.storage, FileSystemStorage):

@@ -10,6 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from annotator.llm import LLMNotConfigured, llm_configured
 from annotator.models import Job, JobStatus
 from annotator.permissions import reviewer_required
+from annotator.visibility import visible_jobs
 from rubrics_app.choices import SuggestionStatus
 from rubrics_app.filtersets import TaskFilter
 from rubrics_app.models import Benchmark, CriterionSuggestion, Task
@@ -57,7 +58,8 @@ def task_draft(request, pk: int):
 @require_safe
 def task_suggestions(request, pk: int):
     task = get_object_or_404(Task, pk=pk)
-    job = Job.objects.filter(pk=request.GET.get("job")).first() if request.GET.get("job") else None
+    jobs = visible_jobs(request.user)
+    job = jobs.filter(pk=request.GET.get("job")).first() if request.GET.get("job") else None
     return suggestions_panel(request, task, job=job)
 
 
@@ -105,6 +107,6 @@ def benchmark_draft(request, pk: int):
 
 @require_safe
 def job_detail(request, pk: int):
-    job = get_object_or_404(Job.objects.select_related("created_by"), pk=pk)
+    job = get_object_or_404(visible_jobs(request.user).select_related("created_by"), pk=pk)
     template = "annotator/_job.html" if request.htmx else "annotator/job_detail.html"
     return render(request, template, {"job": job, "running": job.status != JobStatus.DONE})

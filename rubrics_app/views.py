@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from annotator.choices import WorkKind
 from annotator.models import Assignment
+from annotator.visibility import labelled, may_see_generator
 
 from .choices import Dimension
 from .drafting_views import suggestions_context
@@ -55,7 +56,9 @@ def task_detail(request, pk: int):
         "task": task,
         "dimensions": dimension_blocks(task),
         **suggestions_context(task),
-        "videos": task.videos.select_related("generator").order_by("generator__name"),
+        # Labelled as on the judging page: blind for annotators (the same letters).
+        "videos": labelled(task.videos.select_related("generator"), request.user, names=True),
+        "names": may_see_generator(request.user),
         "previous": siblings.filter(index__lt=task.index).order_by("-index").first(),
         "next": siblings.filter(index__gt=task.index).order_by("index").first(),
         "judge_configured": bool(settings.LLM_BASE_URL and settings.LLM_MODEL),

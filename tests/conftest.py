@@ -1,3 +1,4 @@
+import copy
 import os
 
 import pytest
@@ -72,9 +73,21 @@ def browser():
 
 @pytest.fixture
 def page(browser):
+    """A new page; the test errs if the Content-Security-Policy blocked anything the
+    app served (a script, a style or a media file the page then lacks)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
-    yield context.new_page()
+    page = context.new_page()
+    blocked = []
+    page.on(
+        "console",
+        lambda m: (
+            "Content Security Policy" in m.text
+            and blocked.append(f"{m.location.get('url') or page.url}: {m.text}")
+        ),
+    )
+    yield page
     context.close()
+    assert not blocked, "the Content-Security-Policy blocked:\n" + "\n".join(blocked)
 
 
 @pytest.fixture(scope="session")
@@ -119,6 +132,11 @@ def s3_storage(settings, s3_server, monkeypatch):
         "default": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},
     }
     settings.S3_BUCKET = bucket
+    # As settings.CSP_MEDIA_ORIGINS would: the browser loads media from the endpoint.
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    for directive in ("img-src", "media-src"):
+        policy["DIRECTIVES"][directive].append(s3_server)
+    settings.CONTENT_SECURITY_POLICY = policy
     return bucket
 
 

@@ -136,10 +136,11 @@ WRITES = ["create task", "edit task", "create criterion", "edit criterion", "imp
 @pytest.mark.parametrize("caller", CALLERS)
 def test_it_lets_everyone_logged_in_read(mwb, caller):
     client = client_for(caller)
-    expected = 401 if caller == "anonymous" else 200
+    expected = dict.fromkeys(READS, 401 if caller == "anonymous" else 200)
+    if caller == "annotator":
+        expected["leaderboard"] = 403  # it names the models: annotators judge blind
     statuses = {name: call(client, "get", url) for name, url in read_urls(mwb).items()}
-    assert set(statuses) == set(READS)
-    assert statuses == dict.fromkeys(READS, expected)
+    assert statuses == expected
 
 
 @pytest.mark.parametrize("caller", CALLERS)

@@ -13,8 +13,8 @@ def url():
     return reverse("api-leaderboard", args=[BenchmarkFactory().pk])
 
 
-def test_a_token_authenticates_and_only_its_hash_is_stored(client, annotator_user, url):
-    token, key = ApiToken.issue(user=annotator_user, name="ci", scope=TokenScope.READ)
+def test_a_token_authenticates_and_only_its_hash_is_stored(client, reviewer_user, url):
+    token, key = ApiToken.issue(user=reviewer_user, name="ci", scope=TokenScope.READ)
     assert key.startswith("mwa_") and key not in token.key_hash and token.hint == key[:12]
     response = client.get(url, headers={"Authorization": f"Bearer {key}"})
     assert response.status_code == 200

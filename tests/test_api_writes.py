@@ -90,6 +90,8 @@ def test_only_admins_and_write_tokens_start_draft_judgments(settings, method, ca
 def test_anyone_logged_in_follows_a_job(method, caller):
     job = Job.objects.create(kind="judge_drafts", total=3)
     expected = ANYONE_READS[method][CALLERS.index(caller)]
+    if (method, caller) == ("get", "annotator"):
+        expected = 404  # a judge job names models: annotators follow only their own jobs
     assert call(client_for(caller), method, reverse("api-job", args=[job.pk])) == expected
 
 

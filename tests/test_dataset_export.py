@@ -187,7 +187,7 @@ def test_urls_point_at_each_clip_file(clips):
         "id": "a-1",
         "video": "videos/a-1.webm",
         "prompt": "Final caption of a-1.",
-        "url": f"http://app.test/media/videos/{clips[1].pk}/file",
+        "url": f"http://app.test/media/videos/{clips[1].public_id}/file",
     }
 
 

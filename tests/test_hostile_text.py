@@ -103,8 +103,8 @@ def world(annotator_user, reviewer_user, admin_user):
             status=VerdictStatus.DRAFT,
         )
     clip = ClipFactory(caption=HOSTILE)
-    batches = [
-        work_batch_create(
+    batches = {
+        kind: work_batch_create(
             name=f"{kind} {HOSTILE}",
             kind=kind,
             items=[clip] if kind == WorkKind.VERIFY else [task],
@@ -113,12 +113,12 @@ def world(annotator_user, reviewer_user, admin_user):
             created_by=admin_user,
         )
         for kind in WorkKind.values
-    ]
+    }
     reason = RejectReason.objects.create(code="hostile", label=HOSTILE)
     ClipDecision.objects.create(
         video=clip,
         user=annotator_user,
-        batch=batches[0],
+        batch=batches[WorkKind.VERIFY],
         decision="reject",
         reasons=[reason.code],
         caption=HOSTILE,
@@ -148,7 +148,7 @@ def world(annotator_user, reviewer_user, admin_user):
         *generators,
         *videos,
         clip,
-        *batches,
+        *batches.values(),
         reason,
         job,
         draft,
@@ -163,7 +163,7 @@ def world(annotator_user, reviewer_user, admin_user):
         *JudgeEvaluation.objects.all(),
         *ClipDecision.objects.all(),
     ]
-    return {"task": task, "objects": objects}
+    return {"task": task, "videos": videos, "batches": batches, "objects": objects}
 
 
 def _candidates(world):
@@ -261,3 +261,59 @@ def test_it_still_shows_the_password_rules_as_a_list_when_inviting(client, admin
     link = re.search(r"http://testserver(/invitations/\S+/)", mailoutbox[0].body).group(1)
     html = client.get(link).content.decode()
     assert '<div class="form-text small"><ul><li>' in html and "&lt;li&gt;" not in html
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_it_runs_no_hostile_script_and_every_page_still_works_in_a_browser(
+    page, live_server, admin_user, world
+):
+    """In Chromium, as an admin: the main pages, the API docs and the admin open with
+    no dialog from the hostile text, no script error and nothing blocked by the
+    policy (the page fixture fails on any such console message); the leaderboard
+    chart still draws, with the hostile name as a plain label."""
+    benchmark, task = world["task"].benchmark, world["task"]
+    batches, video = world["batches"], world["videos"][0]
+    pages = [
+        reverse("benchmark-list"),
+        reverse("benchmark-detail", args=[benchmark.pk]),
+        reverse("task-detail", args=[task.pk]),
+        reverse("task-history", args=[task.pk]),
+        reverse("proposal-review", args=[task.pk]),
+        reverse("judging-task", args=[task.pk]),
+        reverse("leaderboard", args=[benchmark.pk]),
+        reverse("release-list", args=[benchmark.pk]),
+        reverse("video-list"),
+        reverse("video-upload"),
+        reverse("my-work"),
+        reverse("clip-batches"),
+        *(reverse("batch-dashboard", args=[b.pk]) for b in batches.values()),
+        reverse("clip-grid", args=[batches[WorkKind.VERIFY].pk]),
+        reverse("judge-drafts"),
+        reverse("audit-log"),
+        reverse("account-settings"),
+        reverse("users-invite"),
+        reverse("admin:index"),
+        reverse("admin:annotator_generatormodel_changelist"),
+        reverse("admin:annotator_video_change", args=[video.pk]),
+        reverse("api-docs"),
+    ]
+    dialogs, errors = [], []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", admin_user.username)
+    page.fill("#id_password", "secret-pass-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server.url}/benchmarks/")
+    for url in pages:
+        page.goto(f"{live_server.url}{url}", wait_until="networkidle")
+        if url == reverse("leaderboard", args=[benchmark.pk]):
+            labels = page.evaluate(
+                "() => Chart.getChart(document.getElementById('chart-levels'))"
+                ".data.datasets.map(d => d.label)"
+            )
+            assert sorted(labels) == sorted([HOSTILE, "plain-model"])
+    page.goto(f"{live_server.url}{reverse('api-docs')}")
+    page.locator(".swagger-ui .info .title").wait_for()
+    assert dialogs == [] and errors == []

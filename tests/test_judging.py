@@ -69,10 +69,10 @@ def test_an_expert_starts_from_drafts_then_confirms_and_flips(client):
     html = page(client, task).content.decode()
     assert html.count("state-draft") == 12 and "state-confirmed" not in html
 
-    url = reverse("verdict-save", args=[video.pk])
+    url = reverse("verdict-save", args=[video.public_id])
     response = client.post(url, {"criterion": criteria[0].pk, "verdict": 0})
     assert response.status_code == 200 and "state-confirmed" in response.content.decode()
-    client.post(reverse("drafts-confirm", args=[video.pk]), {"dimension": "scientific"})
+    client.post(reverse("drafts-confirm", args=[video.public_id]), {"dimension": "scientific"})
     mine = dict(Judgment.objects.filter(user=expert).values_list("criterion_id", "verdict"))
     assert mine == {criteria[0].pk: 0, criteria[1].pk: 1}  # the flip is kept
     assert Judgment.objects.filter(user=expert, status=VerdictStatus.CONFIRMED).count() == 2
@@ -89,7 +89,9 @@ def test_the_live_score_follows_the_verdicts(client):
     assert checklist.score == 0
     for c in criteria:
         if c.polarity == Polarity.PENALTY:
-            client.post(reverse("verdict-save", args=[video.pk]), {"criterion": c.pk, "verdict": 0})
+            client.post(
+                reverse("verdict-save", args=[video.public_id]), {"criterion": c.pk, "verdict": 0}
+            )
     html = page(client, task).content.decode()
     assert 'class="num fw-semibold live-score">100.00<' in html
 
@@ -98,7 +100,7 @@ def test_bad_verdicts_are_refused(client):
     task, criteria, (video,) = judged_task(videos=1)
     other = CriterionFactory()  # a criterion of another task
     client.force_login(judge_of(task))
-    url = reverse("verdict-save", args=[video.pk])
+    url = reverse("verdict-save", args=[video.public_id])
     assert client.post(url, {"criterion": criteria[0].pk, "verdict": 3}).status_code == 422
     response = client.post(url, {"criterion": other.pk, "verdict": 1})
     assert response.status_code == 422
@@ -169,7 +171,7 @@ def test_annotators_judge_only_the_tasks_assigned_to_them(client):
     client.force_login(judge_of(mine))
     assert page(client, mine).status_code == 200
     assert page(client, theirs).status_code == 404
-    url = reverse("verdict-save", args=[their_video.pk])
+    url = reverse("verdict-save", args=[their_video.public_id])
     assert client.post(url, {"criterion": 1, "verdict": 1}).status_code == 404
     progress = client.get(reverse("judging-progress", args=[mine.benchmark.pk]))
     assert progress.content.decode() == "0 of 1 tasks done"

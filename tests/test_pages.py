@@ -107,7 +107,7 @@ def test_task_page_shows_criteria_by_dimension_with_maxima_and_videos(client, an
     assert "Old criterion" not in html
     assert html.count("<video") == 2
     video = task.videos.first()
-    assert reverse("video-media", args=[video.pk, "file"]) in html
+    assert reverse("video-media", args=[video.public_id, "file"]) in html
 
 
 def test_task_page_runs_the_same_queries_whatever_the_size(client, annotator_user):

@@ -67,7 +67,7 @@ def test_the_media_view_sends_the_browser_to_a_presigned_url(
 ):
     video = dataset_clip_create(path=make_video(tmp_path / "c.mp4")).video
     client.force_login(annotator_user)
-    response = client.get(reverse("video-media", args=[video.pk, "file"]))
+    response = client.get(reverse("video-media", args=[video.public_id, "file"]))
     assert response.status_code == 302 and s3_storage in response["Location"]
 
 

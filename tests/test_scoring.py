@@ -175,7 +175,7 @@ def test_the_leaderboard_page_sets_the_judge_beside_the_experts(client, tmp_path
     assert agreement.overall.n == 14 and agreement.overall.judge_1_expert_0 == 1
     assert agreement.by_dimension["visual"].accuracy == 1
     assert agreement.by_dimension["visual"].kappa == 1
-    client.force_login(expert)
+    client.force_login(UserFactory(role="reviewer"))  # annotators judge blind
     html = client.get(reverse("leaderboard", args=[benchmark.pk])).content.decode()
     assert "Judge versus experts" in html and "chart-levels" in html
     drafts = leaderboard_compute(benchmark=benchmark).rows[0].overall
@@ -194,7 +194,7 @@ def test_the_leaderboard_api_answers_json(client, tmp_path):
     benchmark = Benchmark.objects.get()
     url = reverse("api-leaderboard", args=[benchmark.pk])
     assert client.get(url).status_code == 401  # neither a session nor a token
-    client.force_login(UserFactory())
+    client.force_login(UserFactory(role="reviewer"))  # annotators judge blind
     answer = client.get(url, {"release": "v1", "source": "confirmed"})
     assert answer.status_code == 200
     assert answer.json() == {

@@ -17,7 +17,7 @@ def video():
 
 
 def url(video, field="file"):
-    return reverse("video-media", args=[video.pk, field])
+    return reverse("video-media", args=[video.public_id, field])
 
 
 def body(response):

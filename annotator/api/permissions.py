@@ -5,6 +5,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from annotator.models import ApiToken
 from annotator.models.tokens import TokenScope
+from annotator.visibility import may_see_generator
 
 
 class TokenScopeAllows(BasePermission):
@@ -44,3 +45,13 @@ class ReviewerOnly(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return request.user.is_reviewer
+
+
+class SeesGenerators(BasePermission):
+    """Only those who may see generator models (annotator.visibility), reads included:
+    annotators judge blind."""
+
+    message = "Only reviewers and admins can see generator models."
+
+    def has_permission(self, request, view) -> bool:
+        return may_see_generator(request.user)

@@ -5,10 +5,12 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
+from annotator.api.permissions import SeesGenerators
 from annotator.errors import InputError
 from annotator.selectors import Source
 from annotator.services.leaderboard import leaderboard_compute
@@ -49,6 +51,7 @@ class LeaderboardQuery(serializers.Serializer):
     ],
 )
 @api_view(["GET"])
+@permission_classes([*api_settings.DEFAULT_PERMISSION_CLASSES, SeesGenerators])
 def leaderboard(request: Request, pk: int) -> Response:
     """Per generator model: overall score, per level, per dimension, and coverage."""
     benchmark = get_object_or_404(Benchmark, pk=pk)

@@ -26,6 +26,7 @@ from annotator.services.video_registration import (
     video_register_upload,
 )
 from annotator.services.videos import Outcome
+from annotator.visibility import visible_jobs
 from rubrics_app.models import Benchmark
 
 ADMINS = [*api_settings.DEFAULT_PERMISSION_CLASSES, AdminWrites]
@@ -277,4 +278,4 @@ def judge_job_create(request: Request) -> Response:
 )
 @api_view(["GET"])
 def job_detail(request: Request, pk: int) -> Response:
-    return Response(JobOut(get_object_or_404(Job, pk=pk)).data)
+    return Response(JobOut(get_object_or_404(visible_jobs(request.user), pk=pk)).data)

@@ -1,3 +1,5 @@
+import uuid
+
 from django.db import models
 from django.db.models import Q
 
@@ -38,6 +40,9 @@ class ImportBatch(models.Model):
 
 class Video(models.Model):
     kind = models.CharField(max_length=10, choices=VideoKind.choices)
+    # How pages and media URLs address the video (annotator.visibility): database ids
+    # follow the import order, <Model>/ folder by folder, so they would give models away.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Empty when only a judge result names the video (its file not imported yet).
     file = models.FileField(max_length=500, blank=True)
     original_name = models.CharField(max_length=500, blank=True)

@@ -1,7 +1,6 @@
 """Experts' verdicts on generated videos: each expert keeps one verdict per video and
 criterion, starting from the judge's drafts, which they confirm or override."""
 
-import hashlib
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -11,6 +10,7 @@ from simple_history.utils import bulk_create_with_history
 
 from annotator.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
 from annotator.models import Assignment, Judgment, User, Video
+from annotator.visibility import labelled
 from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Benchmark, Criterion, Task
 from rubrics_app.scoring import dimension_points, task_percent
@@ -18,7 +18,7 @@ from rubrics_app.selectors import count_of, live_criteria
 
 MAX_VIDEOS = 8
 # What the workspace's players read of a video; the rest of a row is left unloaded.
-PLAYER_FIELDS = ("kind", "file", "playable", "poster", "fps")
+PLAYER_FIELDS = ("kind", "public_id", "file", "playable", "poster", "fps")
 
 
 def _criterion_of(video: Video, criterion_id: int) -> Criterion:
@@ -194,36 +194,27 @@ class VideoChecklist:
         return all(c.mine is not None for checks in self.dimensions.values() for c in checks)
 
 
-def blind_order(videos: list[Video], user: User) -> list[Video]:
-    """Shuffled per expert, the same way every time, so no position gives a model away."""
-
-    def key(video: Video) -> str:
-        return hashlib.sha256(f"{user.pk}:{video.pk}".encode()).hexdigest()
-
-    return sorted(videos, key=key)
-
-
 def workspace(
     *, task: Task, user: User, blind: bool, only: Video | None = None
 ) -> list[VideoChecklist]:
     """The task's generated videos, each with its checklist (a fixed number of queries,
     whatever the number of videos and criteria); with `only`, that video's alone
     (labelled as on the page)."""
-    videos = list(
+    # Labelled first, then cut: blind, the videos shown are not the first by model name,
+    # and each keeps the letter the task page gives it.
+    videos = labelled(
         task.videos.filter(kind=VideoKind.GENERATED)
         .select_related("generator")
-        .only(*PLAYER_FIELDS, "task_id", "generator__name")
-        .order_by("generator__name")[:MAX_VIDEOS]
-    )
-    if blind:
-        videos = blind_order(videos, user)
+        .only(*PLAYER_FIELDS, "task_id", "generator__name"),
+        user,
+        names=not blind,
+    )[:MAX_VIDEOS]
     criteria = list(live_criteria().filter(task=task))
-    drafts, mine = verdicts_shown([v for v in videos if only in (None, v)], user)
+    drafts, mine = verdicts_shown([v for v, _ in videos if only in (None, v)], user)
     checklists = []
-    for n, video in enumerate(videos):
+    for video, label in videos:
         if only not in (None, video):
             continue
-        label = f"Video {chr(ord('A') + n)}" if blind else video.generator.name
         checklist = VideoChecklist(video, label)
         for dimension in Dimension.values:
             checklist.dimensions[dimension] = [

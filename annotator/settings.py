@@ -298,6 +298,10 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "annotator.api.permissions.TokenScopeAllows",
     ],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "annotator.api.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "annotator.api.parsers.JSONParser",
         "annotator.api.parsers.MultiPartParser",

@@ -297,6 +297,7 @@ def test_it_runs_no_hostile_script_and_every_page_still_works_in_a_browser(
         reverse("admin:annotator_generatormodel_changelist"),
         reverse("admin:annotator_video_change", args=[video.pk]),
         reverse("api-docs"),
+        reverse("api-leaderboard", args=[benchmark.pk]),  # the browsable API
     ]
     dialogs, errors = [], []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))

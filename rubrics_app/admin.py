@@ -19,10 +19,36 @@ class BenchmarkAdmin(admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# Criteria are shown, never written, here. Every write goes through the authoring
+# service (authoring rights, the version check, the change back to review, the
+# duplicate-text check, numbering, a history reason) that the criteria editor on the
+# task page calls, and a status changes only by approving, requesting changes or
+# retiring. Routing admin forms through it would make a second editor (a hidden
+# version field, a status field mapped onto those actions) that can do nothing the
+# editor cannot.
+
+
 class CriterionInline(admin.TabularInline):
     model = Criterion
     fields = ["dimension", "number", "position", "text", "polarity", "weight", "status", "origin"]
     extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Task)
@@ -35,12 +61,16 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 @admin.register(Criterion)
-class CriterionAdmin(admin.ModelAdmin):
+class CriterionAdmin(ReadOnlyAdmin):
+    """Looked up here, changed in the criteria editor (see above)."""
+
     list_display = ["id", "task", "dimension", "number", "polarity", "weight", "status", "origin"]
     list_filter = ["dimension", "status", "origin", "polarity", "task__benchmark"]
     search_fields = ["text"]
     list_select_related = ["task__benchmark"]
-    raw_id_fields = ["task", "created_by"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # verdicts refer to criteria: the editor retires them instead
 
 
 @admin.register(PromptTemplate)
@@ -62,14 +92,6 @@ class PromptTemplateAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         saved = drafting.prompt_save(kind=obj.kind, text=obj.text, user=request.user)
         obj.pk, obj.version = saved.pk, saved.version
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Release)

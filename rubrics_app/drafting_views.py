@@ -1,29 +1,31 @@
 """LLM-drafted criteria: start drafts, follow their job, accept or reject suggestions."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from annotator.llm import LLMNotConfigured, llm_configured
-from annotator.models import Job, JobStatus
+from annotator.models import Job, JobStatus, User
 from annotator.permissions import reviewer_required
 from annotator.visibility import visible_jobs
 from rubrics_app.choices import SuggestionStatus
 from rubrics_app.filtersets import TaskFilter
 from rubrics_app.models import Benchmark, CriterionSuggestion, Task
-from rubrics_app.selectors import dimension_blocks, tasks_with_review_state
+from rubrics_app.selectors import dimension_blocks, may_author, tasks_with_review_state
 from rubrics_app.services import drafting
 
 
-def suggestions_context(task: Task, *, job: Job | None = None, error: str = "") -> dict:
-    """What the suggestions panel shows; the task page includes it too."""
+def suggestions_context(task: Task, user: User, *, job: Job | None = None, error: str = "") -> dict:
+    """What the suggestions panel shows; the task page includes it too (and its
+    criteria blocks read can_author from it)."""
     return {
         "task": task,
         "job": job,
         "error": error,
+        "can_author": may_author(user, task),
         "llm_configured": llm_configured(),
         "suggestions": task.suggestions.filter(status=SuggestionStatus.PENDING).order_by(
             "dimension", "pk"
@@ -38,7 +40,7 @@ def suggestions_panel(
     return render(
         request,
         "rubrics_app/_suggestions.html",
-        suggestions_context(task, job=job, error=error),
+        suggestions_context(task, request.user, job=job, error=error),
         status=status,
     )
 
@@ -52,6 +54,8 @@ def task_draft(request, pk: int):
         )
     except LLMNotConfigured as exc:
         return suggestions_panel(request, task, status=422, error=str(exc))
+    except PermissionDenied as exc:
+        return suggestions_panel(request, task, status=403, error=str(exc))
     return suggestions_panel(request, task, job=job)
 
 
@@ -80,12 +84,16 @@ def suggestion_decide(request, pk: int, decision: str):
             drafting.suggestion_reject(suggestion_id=pk, user=request.user)
     except ValidationError as exc:
         return suggestions_panel(request, task, status=422, error=" ".join(exc.messages))
+    except PermissionDenied as exc:
+        return suggestions_panel(request, task, status=403, error=str(exc))
     response = suggestions_panel(request, task)
     if decision == "accept":
         # The accepted criterion joins its dimension: refresh that block too.
         (block,) = dimension_blocks(task, suggestion.dimension)
         block_html = render(
-            request, "rubrics_app/_dimension.html", {"task": task, "block": block, "oob": True}
+            request,
+            "rubrics_app/_dimension.html",
+            {"task": task, "block": block, "oob": True, "can_author": True},  # they just did
         ).content
         response.content += block_html
     return response

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from rubrics_app.history import history_rows
 from rubrics_app.models import Criterion, Task
-from rubrics_app.selectors import dimension_blocks
+from rubrics_app.selectors import dimension_blocks, may_author
 from rubrics_app.services import authoring
 
 
@@ -17,9 +17,13 @@ def _block(request, task: Task, dimension: str, *, status: int = 200, **context)
     return render(
         request,
         "rubrics_app/_dimension.html",
-        {"task": task, "block": block, **context},
+        {"task": task, "block": block, "can_author": may_author(request.user, task), **context},
         status=status,
     )
+
+
+def _refused(request, task: Task, dimension: str, exc: PermissionDenied) -> HttpResponse:
+    return _block(request, task, dimension, status=403, action_errors=[str(exc)])
 
 
 def _version(request) -> int:
@@ -46,6 +50,8 @@ def criterion_add(request, pk: int):
             weight=request.POST.get("weight", "1"),
             user=request.user,
         )
+    except PermissionDenied as exc:
+        return _refused(request, task, dimension, exc)
     except ValidationError as exc:
         return _block(
             request,
@@ -62,9 +68,10 @@ def criterion_add(request, pk: int):
 def criterion_edit(request, pk: int):
     criterion = get_object_or_404(Criterion.objects.select_related("task"), pk=pk)
     task, dimension = criterion.task, criterion.dimension
-    if request.method == "GET":
-        return _block(request, task, dimension, editing=criterion.pk)
     try:
+        if request.method == "GET":
+            authoring.require_author(request.user, task)  # no editor for those who cannot save
+            return _block(request, task, dimension, editing=criterion.pk)
         authoring.criterion_update(
             criterion_id=criterion.pk,
             version=_version(request),
@@ -73,6 +80,8 @@ def criterion_edit(request, pk: int):
             polarity=request.POST.get("polarity"),
             weight=request.POST.get("weight"),
         )
+    except PermissionDenied as exc:
+        return _refused(request, task, dimension, exc)
     except authoring.EditConflict as exc:
         return _block(
             request,
@@ -138,7 +147,7 @@ def criterion_action(request, pk: int, action: str):
             action_errors=[m for ms in exc.message_dict.values() for m in ms],
         )
     except PermissionDenied as exc:
-        return _block(request, task, dimension, status=403, action_errors=[str(exc)])
+        return _refused(request, task, dimension, exc)
     return _block(request, task, dimension)
 
 

@@ -18,7 +18,7 @@ from rubrics_app.choices import Dimension, ProposalStatus
 from rubrics_app.models import ProposalSet, ProposedCriterion, Task
 from rubrics_app.rubric_format import format_weight
 from rubrics_app.selectors import live_criteria
-from rubrics_app.services import proposals
+from rubrics_app.services import authoring, proposals
 
 ITEM_FIELDS = ("dimension", "text", "polarity", "weight")
 DIMENSION_ORDER = {key: n for n, key in enumerate(Dimension.values)}
@@ -128,6 +128,7 @@ def _stored_items(task: Task, proposal_set: ProposalSet | None) -> list[dict[str
 def proposal_edit(request, pk: int):
     """The expert's own set: there is no URL for someone else's."""
     task = _task(pk)
+    authoring.require_author(request.user, task)  # the page exists only to write a set
     proposal_set = _own_set(task, request.user)
     if request.method == "GET":
         return _edit_page(request, task, proposal_set, _stored_items(task, proposal_set))
@@ -158,6 +159,7 @@ def proposal_edit(request, pk: int):
 def proposal_submit(request, pk: int):
     """Saves the rows posted with it (the edit form's), if any, then submits."""
     task = _task(pk)
+    authoring.require_author(request.user, task)
     items = _posted_items(request.POST)
     try:
         with transaction.atomic():

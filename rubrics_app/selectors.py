@@ -4,8 +4,8 @@ from decimal import Decimal
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from annotator.choices import VideoKind
-from annotator.models import Video
+from annotator.choices import VideoKind, WorkKind
+from annotator.models import Assignment, User, Video
 
 from .choices import CriterionStatus, Dimension, Level
 from .models import LIVE_CRITERIA, Benchmark, Criterion, Task
@@ -13,6 +13,21 @@ from .scoring import dimension_max
 
 # Annotation-safe names for the levels ("Organ-level" is not an identifier).
 LEVEL_KEYS = {"organ": Level.ORGAN, "cellular": Level.CELLULAR, "subcellular": Level.SUBCELLULAR}
+
+
+def authorable_tasks(user: User) -> QuerySet[Task]:
+    """The tasks whose criteria the user may write (add, edit, move, retire, propose a
+    set, decide on the model's suggestions): every task for reviewers and admins, for
+    annotators only the tasks assigned to them in authoring batches."""
+    if user.is_reviewer:
+        return Task.objects.all()
+    assigned = Assignment.objects.filter(user=user, batch__kind=WorkKind.AUTHOR)
+    return Task.objects.filter(pk__in=assigned.values("task_id"))
+
+
+def may_author(user: User, task: Task) -> bool:
+    """Whether the user may write the task's criteria (see authorable_tasks)."""
+    return user.is_reviewer or authorable_tasks(user).filter(pk=task.pk).exists()
 
 
 def live_criteria() -> QuerySet[Criterion]:

@@ -55,7 +55,7 @@ def task_detail(request, pk: int):
     context = {
         "task": task,
         "dimensions": dimension_blocks(task),
-        **suggestions_context(task),
+        **suggestions_context(task, request.user),  # can_author too
         # Labelled as on the judging page: blind for annotators (the same letters).
         "videos": labelled(task.videos.select_related("generator"), request.user, names=True),
         "names": may_see_generator(request.user),

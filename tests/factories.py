@@ -2,8 +2,9 @@ from decimal import Decimal
 
 import factory
 
-from annotator.choices import MediaStatus, Role, VideoKind
+from annotator.choices import MediaStatus, Role, VideoKind, WorkKind
 from annotator.models import GeneratorModel, User, Video
+from annotator.services.assignments import work_batch_create
 from rubrics_app.choices import CriterionStatus, Dimension, Level, Polarity
 from rubrics_app.models import Benchmark, Criterion, Task
 
@@ -83,3 +84,18 @@ class ClipFactory(factory.django.DjangoModelFactory):
     caption = factory.Sequence(lambda n: f"Red blood cells squeeze through capillary {n}.")
     level = Level.CELLULAR
     media_status = MediaStatus.READY
+
+
+def author_of(*tasks: Task, **user_fields) -> User:
+    """A new annotator with the tasks assigned for authoring: annotators change the
+    criteria of those tasks only."""
+    user = UserFactory(**user_fields)
+    work_batch_create(
+        name="authoring",
+        kind=WorkKind.AUTHOR,
+        items=tasks,
+        users=[user],
+        overlap=1,
+        created_by=None,
+    )
+    return user

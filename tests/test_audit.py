@@ -64,6 +64,14 @@ def log(client, **params):
 
 def test_criterion_created_edited_and_retired_are_listed(client, admin_user, expert):
     task = TaskFactory()
+    work_batch_create(  # annotators write criteria only of tasks they author
+        name="authoring",
+        kind=WorkKind.AUTHOR,
+        items=[task],
+        users=[expert],
+        overlap=1,
+        created_by=None,
+    )
     criterion = criterion_create(
         task=task,
         dimension=Dimension.SCIENTIFIC,

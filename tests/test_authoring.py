@@ -9,7 +9,7 @@ from rubrics_app.choices import CriterionStatus, Dimension, Polarity
 from rubrics_app.models import Criterion
 from rubrics_app.selectors import tasks_with_review_state
 from rubrics_app.services import authoring
-from tests.factories import CriterionFactory, TaskFactory, UserFactory
+from tests.factories import CriterionFactory, TaskFactory, UserFactory, author_of
 
 pytestmark = pytest.mark.django_db
 
@@ -25,7 +25,7 @@ def edit(client, criterion, version=None, **fields):
 
 
 def test_an_annotators_edit_is_a_proposal_recorded_in_the_history(client, criterion):
-    user = UserFactory(username="maria")
+    user = author_of(criterion.task, username="maria")
     client.force_login(user)
     response = edit(client, criterion, text="Cells divide exactly once", weight="2.5")
     assert response.status_code == 200
@@ -40,7 +40,8 @@ def test_an_annotators_edit_is_a_proposal_recorded_in_the_history(client, criter
 
 
 def test_an_edit_on_a_stale_version_is_refused_and_says_who_changed_it(client, criterion):
-    first, second = UserFactory(username="first"), UserFactory(username="second")
+    first = author_of(criterion.task, username="first")
+    second = author_of(criterion.task, username="second")
     loaded_version = criterion.version  # both open the editor on this version
     client.force_login(first)
     assert edit(client, criterion, version=loaded_version, text="First's text").status_code == 200
@@ -70,7 +71,7 @@ def test_an_edit_on_a_stale_version_is_refused_and_says_who_changed_it(client, c
 )
 def test_invalid_edits_are_refused_with_a_message(client, criterion, fields, message):
     CriterionFactory(task=criterion.task, text="The other criterion", number=2)
-    client.force_login(UserFactory())
+    client.force_login(author_of(criterion.task))
     response = edit(client, criterion, **fields)
     assert response.status_code == 422
     assert message in response.content.decode()
@@ -79,7 +80,7 @@ def test_invalid_edits_are_refused_with_a_message(client, criterion, fields, mes
 
 
 def test_adding_moving_flipping_and_retiring(client, criterion):
-    client.force_login(UserFactory())
+    client.force_login(author_of(criterion.task))
     task = criterion.task
     response = client.post(
         reverse("criterion-add", args=[task.pk]),
@@ -150,7 +151,7 @@ def test_reviewers_approve_or_request_changes_and_tasks_follow(client):
 
 
 def test_the_history_page_shows_who_changed_what(client, criterion):
-    user = UserFactory(username="maria")
+    user = author_of(criterion.task, username="maria")
     authoring.criterion_update(
         criterion_id=criterion.pk, version=1, user=user, text="Cells divide exactly once"
     )
@@ -165,11 +166,12 @@ def test_new_criteria_number_after_retired_ones():
     CriterionFactory(
         task=task, number=7, status=CriterionStatus.RETIRED, dimension=Dimension.VISUAL
     )
+    expert = author_of(task)
     created = authoring.criterion_create(
-        task=task, dimension="visual", text="t", polarity=1, weight="1", user=UserFactory()
+        task=task, dimension="visual", text="t", polarity=1, weight="1", user=expert
     )
     assert created.number == 8
     with pytest.raises(ValidationError):
         authoring.criterion_create(
-            task=task, dimension="visual", text="T ", polarity=1, weight="1", user=UserFactory()
+            task=task, dimension="visual", text="T ", polarity=1, weight="1", user=expert
         )

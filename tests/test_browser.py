@@ -14,6 +14,7 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
     VideoFactory,
+    author_of,
 )
 from tests.videos import make_video
 
@@ -203,6 +204,7 @@ def test_the_video_list_updates_itself_until_processing_is_done(
 def test_an_expert_edits_a_criterion_in_place_and_sees_it_after_reload(page, live_server):
     criterion = CriterionFactory(text="Cells divide once", number=1)
     other = CriterionFactory(task=criterion.task, text="Two nuclei form", number=2)
+    author_of(criterion.task, username="ann")  # log_in finds this user by name
     log_in(page, live_server)
     page.goto(f"{live_server.url}/tasks/{criterion.task.pk}/")
     row = page.locator(f"tr[data-criterion='{criterion.pk}']")

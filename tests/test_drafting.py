@@ -8,7 +8,7 @@ from annotator.models import Job, JobStatus
 from rubrics_app.choices import CriterionOrigin, CriterionStatus, SuggestionStatus
 from rubrics_app.models import CriteriaDraft, Criterion, CriterionSuggestion, PromptTemplate
 from rubrics_app.services import drafting
-from tests.factories import CriterionFactory, TaskFactory, UserFactory
+from tests.factories import CriterionFactory, TaskFactory, UserFactory, author_of
 from tests.llm_server import Reply
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,7 @@ def draft(django_capture_on_commit_callbacks):
 
 def test_a_good_reply_becomes_suggestions(client, draft, task, llm_server):
     llm_server.replies = [Reply("Here you are:\n```json\n" + GOOD + "\n```")]
-    client.force_login(UserFactory())
+    client.force_login(author_of(task))
     response = draft(client, task)
     assert response.status_code == 200
     suggestions = list(CriterionSuggestion.objects.filter(task=task).order_by("pk"))
@@ -70,7 +70,7 @@ def test_a_good_reply_becomes_suggestions(client, draft, task, llm_server):
 
 def test_experts_accept_edited_or_reject_suggestions(client, draft, task, llm_server):
     llm_server.replies = [Reply(GOOD)]
-    expert = UserFactory()
+    expert = author_of(task)
     client.force_login(expert)
     draft(client, task)
     first, second, *_ = CriterionSuggestion.objects.order_by("pk")
@@ -98,7 +98,7 @@ def test_experts_accept_edited_or_reject_suggestions(client, draft, task, llm_se
 
 def test_malformed_json_is_a_failed_draft_with_its_raw_text(client, draft, task, llm_server):
     llm_server.replies = [Reply("I think the criteria are: cells divide. {not json")]
-    client.force_login(UserFactory())
+    client.force_login(author_of(task))
     draft(client, task)
     stored = CriteriaDraft.objects.get()
     assert not stored.ok and stored.error == "the reply holds no JSON object"
@@ -137,7 +137,7 @@ def test_timeouts_retry_a_bounded_number_of_times(task, llm_server, settings):
 
 def test_without_a_model_the_button_says_how_to_configure_one(client, draft, task, settings):
     settings.LLM_BASE_URL = ""
-    client.force_login(UserFactory())
+    client.force_login(author_of(task))
     html = client.get(reverse("task-detail", args=[task.pk])).content.decode()
     assert "Drafting is off: set LLM_BASE_URL, LLM_API_KEY and LLM_MODEL" in html
     response = draft(client, task)

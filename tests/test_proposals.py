@@ -10,7 +10,7 @@ from annotator.choices import Role
 from rubrics_app.choices import CriterionStatus, Dimension, Polarity, ProposalStatus
 from rubrics_app.models import Criterion, ProposalSet
 from rubrics_app.services import proposals
-from tests.factories import CriterionFactory, TaskFactory, UserFactory
+from tests.factories import CriterionFactory, TaskFactory, UserFactory, author_of
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def task():
 
 
 def test_an_experts_set_starts_as_the_rubric_and_round_trips(client, task):
-    expert = UserFactory(username="alice")
+    expert = author_of(task, username="alice")
     client.force_login(expert)
     url = reverse("proposal-edit", args=[task.pk])
     page = client.get(url)
@@ -102,7 +102,7 @@ def test_an_experts_set_starts_as_the_rubric_and_round_trips(client, task):
 
 
 def test_the_service_starts_a_set_as_a_copy_of_the_live_criteria(task):
-    expert = UserFactory()
+    expert = author_of(task)
     proposal_set = proposals.proposal_set_for(task=task, user=expert)
     copied = proposal_set.criteria.order_by("dimension", "position")
     assert [(c.dimension, c.text, c.weight) for c in copied] == [
@@ -128,7 +128,7 @@ def test_the_service_starts_a_set_as_a_copy_of_the_live_criteria(task):
     ],
 )
 def test_invalid_sets_are_refused_with_a_message_per_row(client, task, rows, key, message):
-    expert = UserFactory()
+    expert = author_of(task)
     proposal_set = proposals.proposal_set_for(task=task, user=expert)
     with pytest.raises(ValidationError) as raised:
         proposals.proposal_set_save(proposal_set=proposal_set, user=expert, items=rows)
@@ -142,7 +142,7 @@ def test_invalid_sets_are_refused_with_a_message_per_row(client, task, rows, key
 
 
 def test_the_same_text_in_two_dimensions_is_fine_and_an_empty_set_is_not_submitted(task):
-    expert = UserFactory()
+    expert = author_of(task)
     proposal_set = proposals.proposal_set_for(task=task, user=expert)
     rows = [item("Sharp", "visual"), item("Sharp", "instruction")]
     proposals.proposal_set_save(proposal_set=proposal_set, user=expert, items=rows)
@@ -152,7 +152,7 @@ def test_the_same_text_in_two_dimensions_is_fine_and_an_empty_set_is_not_submitt
 
 
 def test_another_expert_cannot_change_my_set(client, task):
-    mine, other = UserFactory(username="alice"), UserFactory(username="bob", role=Role.REVIEWER)
+    mine, other = author_of(task, username="alice"), UserFactory(username="bob", role=Role.REVIEWER)
     proposal_set = submitted_set(task, mine, item(DIVIDE))
     with pytest.raises(PermissionDenied):
         proposals.proposal_set_save(proposal_set=proposal_set, user=other, items=[item("x")])
@@ -168,7 +168,9 @@ def test_another_expert_cannot_change_my_set(client, task):
 
 
 def test_near_duplicates_are_grouped_across_experts_with_support_counts(task):
-    alice, bob, carol, dave = (UserFactory(username=n) for n in ("alice", "bob", "carol", "dave"))
+    alice, bob, carol, dave = (
+        author_of(task, username=n) for n in ("alice", "bob", "carol", "dave")
+    )
     submitted_set(task, alice, item(DIVIDE, weight="2"), item("Colors look natural", "visual"))
     submitted_set(task, bob, item(DIVIDE_REPHRASED, weight="3"), item(CONDENSE, weight="1"))
     submitted_set(
@@ -196,9 +198,9 @@ def test_near_duplicates_are_grouped_across_experts_with_support_counts(task):
 
 
 def test_an_expert_with_two_near_duplicates_counts_once(task):
-    alice = UserFactory()
+    alice = author_of(task)
     submitted_set(task, alice, item(DIVIDE), item(DIVIDE_REPHRASED))
-    submitted_set(task, UserFactory(), item(CONDENSE))
+    submitted_set(task, author_of(task), item(CONDENSE))
     (condense, divide), _, _ = (block.groups for block in proposals.proposal_groups(task=task))
     assert [m.text for m in condense.members] == [CONDENSE]  # first: the average position is 0
     assert len(divide.members) == 2 and divide.support == 1 and divide.n_experts == 2
@@ -206,7 +208,7 @@ def test_an_expert_with_two_near_duplicates_counts_once(task):
 
 def test_a_reviewers_merge_replaces_the_rubric_and_closes_the_sets(client, task):
     reviewer = UserFactory(username="rev", role=Role.REVIEWER)
-    alice, bob, carol = (UserFactory(username=n) for n in ("alice", "bob", "carol"))
+    alice, bob, carol = (author_of(task, username=n) for n in ("alice", "bob", "carol"))
     kept = task.criteria.get(text=DIVIDE)
     visual = task.criteria.get(text="Colors look natural")
     retired_before = task.criteria.get(text="Gone")
@@ -277,9 +279,9 @@ def test_a_reviewers_merge_replaces_the_rubric_and_closes_the_sets(client, task)
 
 def test_merge_defaults_come_from_the_group(task):
     reviewer = UserFactory(role=Role.REVIEWER)
-    submitted_set(task, UserFactory(), item(DIVIDE_REPHRASED, weight="1"))
-    submitted_set(task, UserFactory(), item(DIVIDE_REPHRASED, polarity=-1, weight="2"))
-    submitted_set(task, UserFactory(), item(DIVIDE, polarity=-1, weight="6"))
+    submitted_set(task, author_of(task), item(DIVIDE_REPHRASED, weight="1"))
+    submitted_set(task, author_of(task), item(DIVIDE_REPHRASED, polarity=-1, weight="2"))
+    submitted_set(task, author_of(task), item(DIVIDE, polarity=-1, weight="6"))
     ((divide,), _, _) = (block.groups for block in proposals.proposal_groups(task=task))
     (merged,) = proposals.proposals_merge(task=task, user=reviewer, choices=[{"group": divide.key}])
     assert (merged.text, merged.polarity, merged.weight) == (
@@ -293,7 +295,7 @@ def test_merge_defaults_come_from_the_group(task):
 
 def test_merge_refuses_bad_choices_and_a_stale_page(client, task):
     reviewer = UserFactory(role=Role.REVIEWER)
-    alice = UserFactory()
+    alice = author_of(task)
     submitted_set(task, alice, item(DIVIDE), item(CONDENSE))
     client.force_login(reviewer)
     review = client.get(reverse("proposal-review", args=[task.pk]))
@@ -315,7 +317,7 @@ def test_merge_refuses_bad_choices_and_a_stale_page(client, task):
     assert 'value="12"' in html  # the reviewer's input is kept
     assert client.post(url, {"seen": review.context["seen"]}).status_code == 422  # nothing adopted
 
-    submitted_set(task, UserFactory(), item(DIVIDE))  # a new set arrives meanwhile
+    submitted_set(task, author_of(task), item(DIVIDE))  # a new set arrives meanwhile
     data.update({f"text-{condense.key}": CONDENSE, f"weight-{condense.key}": "1"})
     response = client.post(url, data)
     assert response.status_code == 409
@@ -326,7 +328,7 @@ def test_merge_refuses_bad_choices_and_a_stale_page(client, task):
 
 
 def test_annotators_cannot_see_the_review_page_or_merge(client, task):
-    annotator = UserFactory(role=Role.ANNOTATOR)
+    annotator = author_of(task)
     submitted_set(task, annotator, item(DIVIDE))
     client.force_login(annotator)
     assert client.get(reverse("proposal-review", args=[task.pk])).status_code == 403
@@ -351,12 +353,12 @@ def test_the_review_page_runs_the_same_queries_whatever_the_number_of_sets(clien
         for n in range(n_sets):
             submitted_set(
                 task,
-                UserFactory(),
+                author_of(task),
                 item(DIVIDE, weight=str(n)),
                 item(f"Criterion number {n} about {n * 'x'}", "visual"),
                 item(CONDENSE, "instruction", polarity=-1),
             )
-        proposals.proposal_set_for(task=task, user=UserFactory())  # one still writing
+        proposals.proposal_set_for(task=task, user=author_of(task))  # one still writing
         with CaptureQueriesContext(connection) as queries:
             response = client.get(reverse("proposal-review", args=[task.pk]))
         assert response.status_code == 200

@@ -37,7 +37,7 @@ def test_a_release_never_changes_after_it_is_frozen(benchmark, tmp_path):
     authoring.criterion_update(
         criterion_id=criterion.pk,
         version=criterion.version,
-        user=UserFactory(),
+        user=UserFactory(role=Role.REVIEWER),
         text="Rewritten",
         weight="9",
     )

@@ -12,6 +12,7 @@ from django.utils import timezone
 from annotator.models import User
 from rubrics_app.choices import CriterionOrigin, CriterionStatus, Dimension, Polarity
 from rubrics_app.models import LIVE_CRITERIA, Criterion, Task
+from rubrics_app.selectors import may_author
 
 MAX_WEIGHT = Decimal(10)
 
@@ -48,13 +49,26 @@ def _check(task: Task, text: str, exclude_pk: int | None = None) -> str:
     return text
 
 
-def _locked(criterion_id: int, version: int) -> Criterion:
+def require_author(user: User, task: Task) -> None:
+    """Every write to a task's criteria goes through this: annotators write only on
+    tasks assigned to them for authoring, reviewers and admins everywhere."""
+    if not may_author(user, task):
+        raise PermissionDenied(
+            f"You can change the criteria of task {task.index} only when it is assigned "
+            "to you for authoring; ask a reviewer."
+        )
+
+
+def _locked(criterion_id: int, version: int, user: User) -> Criterion:
+    """The criterion locked for a change by the user: refused without authoring rights
+    (before the version check, which would tell who changed it)."""
     criterion = (
         # of=self: PostgreSQL cannot lock the nullable side of the updated_by join.
         Criterion.objects.select_for_update(of=("self",))
         .select_related("updated_by", "task")
         .get(pk=criterion_id)
     )
+    require_author(user, criterion.task)
     if criterion.version != version:
         raise EditConflict(criterion)
     return criterion
@@ -80,6 +94,7 @@ def criterion_create(
     origin: str = CriterionOrigin.EXPERT,
 ) -> Criterion:
     """A new criterion at the end of its dimension, proposed for review."""
+    require_author(user, task)
     Dimension(dimension)
     weight = parse_editor_weight(weight)
     with transaction.atomic():
@@ -118,7 +133,7 @@ def criterion_update(
     """Changes text, polarity or weight. The change is a proposal: the criterion goes
     back to review whoever made it."""
     with transaction.atomic():
-        criterion = _locked(criterion_id, version)
+        criterion = _locked(criterion_id, version, user)
         changes: dict[str, Any] = {}
         if text is not None:
             changes["text"] = _check(criterion.task, text, exclude_pk=criterion.pk)
@@ -139,7 +154,7 @@ def criterion_move(*, criterion_id: int, version: int, user: User, offset: int) 
     """Swaps the criterion with its live neighbour above (-1) or below (+1). Order is
     not content: statuses stay as they are."""
     with transaction.atomic():
-        criterion = _locked(criterion_id, version)
+        criterion = _locked(criterion_id, version, user)
         siblings = list(
             criterion.task.criteria.filter(LIVE_CRITERIA, dimension=criterion.dimension)
             .select_for_update()
@@ -159,7 +174,7 @@ def criterion_move(*, criterion_id: int, version: int, user: User, offset: int) 
 def criterion_retire(*, criterion_id: int, version: int, user: User) -> Criterion:
     """Takes the criterion out of the rubric; kept for the verdicts and history."""
     with transaction.atomic():
-        criterion = _locked(criterion_id, version)
+        criterion = _locked(criterion_id, version, user)
         criterion.status = CriterionStatus.RETIRED
         return _save(criterion, user, "retired", ["status"])
 
@@ -172,7 +187,7 @@ def _require_reviewer(user: User) -> None:
 def criterion_approve(*, criterion_id: int, version: int, user: User) -> Criterion:
     _require_reviewer(user)
     with transaction.atomic():
-        criterion = _locked(criterion_id, version)
+        criterion = _locked(criterion_id, version, user)
         criterion.status = CriterionStatus.APPROVED
         criterion.review_comment = ""
         return _save(criterion, user, "approved", ["status", "review_comment"])
@@ -185,7 +200,7 @@ def criterion_request_changes(
     if not comment.strip():
         raise ValidationError({"comment": "Say what should change."})
     with transaction.atomic():
-        criterion = _locked(criterion_id, version)
+        criterion = _locked(criterion_id, version, user)
         criterion.status = CriterionStatus.DRAFT
         criterion.review_comment = comment.strip()
         return _save(criterion, user, "changes requested", ["status", "review_comment"])

@@ -16,6 +16,7 @@ from annotator.services.jobs import job_create, job_item_finished
 from rubrics_app.choices import CriterionOrigin, Dimension, SuggestionStatus
 from rubrics_app.models import CriteriaDraft, Criterion, CriterionSuggestion, PromptTemplate, Task
 from rubrics_app.rubric_format import parse_polarity
+from rubrics_app.selectors import authorable_tasks
 from rubrics_app.services import authoring
 
 JOB_KIND = "criteria_draft"
@@ -104,6 +105,9 @@ def criteria_draft_start(*, tasks: QuerySet[Task], user: User) -> Job:
         raise LLMNotConfigured()
     if not user.is_authenticated:
         raise PermissionDenied("Log in to draft criteria.")
+    refused = tasks.exclude(pk__in=authorable_tasks(user)).first()
+    if refused is not None:
+        authoring.require_author(user, refused)  # says which task and why
     from rubrics_app.tasks import criteria_draft_task
 
     task_ids = list(tasks.values_list("pk", flat=True))
@@ -178,7 +182,8 @@ def suggestion_accept(
     polarity: Any = None,
     weight: Any = None,
 ) -> Criterion:
-    """The suggestion, as the expert edited it, becomes a proposed criterion."""
+    """The suggestion, as the expert edited it, becomes a proposed criterion (by
+    criterion_create, which also checks the expert's authoring rights)."""
     with transaction.atomic():
         suggestion = _pending(suggestion_id)
         criterion = authoring.criterion_create(
@@ -199,6 +204,7 @@ def suggestion_accept(
 def suggestion_reject(*, suggestion_id: int, user: User) -> CriterionSuggestion:
     with transaction.atomic():
         suggestion = _pending(suggestion_id)
+        authoring.require_author(user, suggestion.task)
         suggestion.status = SuggestionStatus.REJECTED
         suggestion.decided_by, suggestion.decided_at = user, timezone.now()
         suggestion.save()

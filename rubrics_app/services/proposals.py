@@ -32,7 +32,7 @@ from rubrics_app.choices import (
 )
 from rubrics_app.models import Criterion, ProposalSet, ProposedCriterion, Task
 from rubrics_app.selectors import live_criteria
-from rubrics_app.services.authoring import parse_editor_weight
+from rubrics_app.services.authoring import parse_editor_weight, require_author
 
 # Two criteria are near duplicates when rapidfuzz's token_set_ratio (0..100, on
 # lower-cased words without punctuation) reaches this. token_set_ratio ignores word order
@@ -60,6 +60,7 @@ def _normalized(text: str) -> str:
 def _require_author(proposal_set: ProposalSet, user: User) -> None:
     if proposal_set.author_id != user.pk:
         raise PermissionDenied("Only the expert who wrote this set can change it.")
+    require_author(user, proposal_set.task)  # the task may have been reassigned since
 
 
 def _refuse_if_merged(proposal_set: ProposalSet) -> None:
@@ -78,6 +79,7 @@ def proposal_set_for(*, task: Task, user: User) -> ProposalSet:
     """The user's set for the task, started on first use as a copy of the task's live
     criteria: experts edit the current rubric instead of retyping it, and a criterion
     every expert keeps then shows up with the support of every expert."""
+    require_author(user, task)
     with transaction.atomic():
         proposal_set, created = ProposalSet.objects.get_or_create(task=task, author=user)
         if created:

@@ -19,6 +19,7 @@ from annotator.models import (
     Video,
     WorkBatch,
 )
+from annotator.services import queue
 from annotator.services.clip_drafts import clip_drafts_start
 from annotator.services.media import PIPELINE_FIELDS, videos_reprocess
 from annotator.services.users import user_set_role
@@ -80,7 +81,8 @@ class VideoAdmin(admin.ModelAdmin):
 
     @admin.action(description="Re-run media processing")
     def reprocess(self, request, queryset):
-        count = videos_reprocess(videos=queryset)
+        with queue.watch_for_page(request):
+            count = videos_reprocess(videos=queryset)
         self.message_user(request, f"{count} videos queued for processing.")
 
     @admin.action(description="Draft caption suggestions with the LLM")
@@ -90,7 +92,8 @@ class VideoAdmin(admin.ModelAdmin):
             self.message_user(request, "No dataset clips selected.", messages.WARNING)
             return
         try:
-            job = clip_drafts_start(videos=queryset, user=request.user)
+            with queue.watch_for_page(request):
+                job = clip_drafts_start(videos=queryset, user=request.user)
         except (PermissionDenied, LLMNotConfigured) as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return

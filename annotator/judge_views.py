@@ -10,7 +10,7 @@ from annotator.errors import InputError
 from annotator.llm import LLMNotConfigured, llm_configured
 from annotator.models import GeneratorModel, Job, JobStatus
 from annotator.permissions import admin_required
-from annotator.services import judge_drafts
+from annotator.services import judge_drafts, queue
 from rubrics_app.models import Benchmark
 
 RECENT_JOBS = 20
@@ -42,9 +42,10 @@ def judge_drafts_page(request):
 def judge_drafts_start_view(request):
     try:
         videos, description = judge_drafts.videos_chosen(request.POST)
-        job = judge_drafts.judge_drafts_start(
-            videos=videos, user=request.user, description=description
-        )
+        with queue.watch_for_page(request):
+            job = judge_drafts.judge_drafts_start(
+                videos=videos, user=request.user, description=description
+            )
     except (InputError, LLMNotConfigured) as exc:
         messages.error(request, str(exc))
         return redirect("judge-drafts")
@@ -60,7 +61,8 @@ def judge_drafts_rerun_view(request, pk: int):
         messages.info(request, f"Job #{job.pk} has no failure left to re-run.")
         return redirect("judge-drafts")
     try:
-        rerun = judge_drafts.judge_drafts_rerun(job=job, user=request.user)
+        with queue.watch_for_page(request):
+            rerun = judge_drafts.judge_drafts_rerun(job=job, user=request.user)
     except LLMNotConfigured as exc:
         messages.error(request, str(exc))
         return redirect("judge-drafts")

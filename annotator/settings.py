@@ -254,7 +254,10 @@ REDIS_URL = env("REDIS_URL")
 CELERY_DATA_DIR = VAR_DIR / "celery"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A lost worker's unacknowledged task comes back after visibility_timeout; the
+    # sweep below usually queues it again sooner. An unreachable Redis fails a send
+    # within seconds rather than the TCP timeout (the task then waits in the outbox).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 5}
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -272,11 +275,18 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
+# The sweeps, which celery beat must run (`celery -A annotator beat`, or a worker with
+# --beat as in Procfile.dev): tasks the broker did not take when their work was saved
+# (annotator.services.queue), and videos a killed worker left "processing" for longer
+# than VIDEO_PROCESSING_TIMEOUT. SWEEP_SECONDS is their interval and the age a task
+# must reach in the outbox before the sweep sends it.
+SWEEP_SECONDS = envint("SWEEP_SECONDS", "60")
 CELERY_BEAT_SCHEDULE = {
     "requeue-abandoned-videos": {
         "task": "annotator.tasks.videos_requeue_stale",
-        "schedule": 300.0,
+        "schedule": float(SWEEP_SECONDS),
     },
+    "send-outbox": {"task": "annotator.tasks.outbox_flush", "schedule": float(SWEEP_SECONDS)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Draft judgments (the GPT judge) go to a queue of their own, "judge", so that a round
@@ -397,6 +407,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    # django-axes says INFO on every login; failures and lockouts are WARNINGs.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

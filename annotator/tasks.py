@@ -5,7 +5,7 @@ from django.db import OperationalError
 
 from annotator.llm import LLMNotConfigured
 from annotator.models import Video
-from annotator.services import clip_drafts, judge_drafts, media
+from annotator.services import clip_drafts, judge_drafts, media, queue
 
 MAX_RETRIES = 3
 
@@ -37,9 +37,15 @@ def video_process(self, video_id: int) -> None:
         raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
 
 
+# The sweeps, run by celery beat every SWEEP_SECONDS (CELERY_BEAT_SCHEDULE).
 @shared_task
 def videos_requeue_stale() -> int:
     return media.videos_requeue_stale()
+
+
+@shared_task
+def outbox_flush() -> int:
+    return queue.outbox_flush()
 
 
 # Routed to the "judge" queue (CELERY_TASK_ROUTES). Its worker's --concurrency is how

@@ -16,6 +16,7 @@ from annotator.models import GeneratorModel, ImportBatch, Video
 from annotator.permissions import admin_required, reviewer_required
 from annotator.range_response import ranged_file_response
 from annotator.selectors import media_progress
+from annotator.services import queue
 from annotator.services.media import videos_reprocess
 from annotator.services.videos import VIDEO_EXTENSIONS, batch_create, video_upload
 from rubrics_app.models import Benchmark
@@ -59,7 +60,8 @@ def videos_reprocess_view(request):
         videos = Video.objects.filter(pk=request.POST["video"])
     else:
         videos = VideoFilter(request.POST, queryset=Video.objects.filter(media_status="failed")).qs
-    count = videos_reprocess(videos=videos)
+    with queue.watch_for_page(request):
+        count = videos_reprocess(videos=videos)
     messages.info(request, f"{count} video{'s' if count != 1 else ''} queued for processing again.")
     # Back to the list the form was on; never to another site (an open redirect).
     next_url = request.POST.get("next", "")
@@ -100,16 +102,25 @@ def batch_upload_view(request, pk: int):
     if request.POST.get("benchmark"):
         benchmark = get_object_or_404(Benchmark, pk=request.POST["benchmark"])
     try:
-        added = video_upload(
-            upload=upload,
-            batch=batch,
-            benchmark=benchmark,
-            generator_name=request.POST.get("generator", "").strip(),
-        )
+        with queue.watch() as delivery:
+            added = video_upload(
+                upload=upload,
+                batch=batch,
+                benchmark=benchmark,
+                generator_name=request.POST.get("generator", "").strip(),
+            )
     except InputError as exc:
         return JsonResponse({"error": " ".join(exc.messages)}, status=400)
+    # Saved either way; with the job queue unreachable its processing waits (the sweep
+    # queues it when the queue is back), and the page says so.
+    message = queue.WAITING_NOTICE if delivery.waiting else added.message
     return JsonResponse(
-        {"video": added.video.pk, "outcome": added.outcome, "message": added.message},
+        {
+            "video": added.video.pk,
+            "outcome": added.outcome,
+            "message": message,
+            "waiting": bool(delivery.waiting),
+        },
         status=201 if added.outcome == "created" else 200,
     )
 

@@ -10,6 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from annotator.llm import LLMNotConfigured, llm_configured
 from annotator.models import Job, JobStatus, User
 from annotator.permissions import reviewer_required
+from annotator.services import queue
 from annotator.visibility import visible_jobs
 from rubrics_app.choices import SuggestionStatus
 from rubrics_app.filtersets import TaskFilter
@@ -106,7 +107,8 @@ def benchmark_draft(request, pk: int):
     benchmark = get_object_or_404(Benchmark, pk=pk)
     tasks = TaskFilter(request.POST, queryset=tasks_with_review_state(benchmark.tasks.all())).qs
     try:
-        job = drafting.criteria_draft_start(tasks=tasks, user=request.user)
+        with queue.watch_for_page(request):
+            job = drafting.criteria_draft_start(tasks=tasks, user=request.user)
     except LLMNotConfigured as exc:
         messages.error(request, str(exc))
         return HttpResponseClientRedirect(reverse("benchmark-detail", args=[benchmark.pk]))

@@ -33,6 +33,34 @@ def eager_celery():
     celery_app.conf.task_always_eager = False
 
 
+def use_broker(url: str) -> None:
+    """Points the app's Celery at `url`, dropping the connections it holds."""
+    celery_app.conf.broker_url = url
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def broker_down(settings):
+    """Celery (not eager) and the cache pointed at a loopback port where nothing
+    listens, as when Redis is unreachable. Yields the restore function: the real
+    broker back."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    dead = f"redis://127.0.0.1:{port}/0"
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": dead}
+    }
+    real = celery_app.conf.broker_url
+    celery_app.conf.task_always_eager = False
+    use_broker(dead)
+    yield lambda: use_broker(real)
+    use_broker(real)
+
+
 @pytest.fixture
 def annotator_user(db):
     return UserFactory(username="ann", role=Role.ANNOTATOR)

@@ -2,6 +2,7 @@
 PostgreSQL and Redis; skipped where REDIS_URL is not set)."""
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,7 +17,9 @@ from django.db import connection
 
 from annotator.celery import app as celery_app
 from annotator.choices import MediaStatus
+from annotator.models import OutboxMessage
 from annotator.services.media import videos_requeue_stale
+from annotator.services.queue import outbox_flush
 from annotator.services.videos import dataset_clip_create
 from tests.videos import make_video
 
@@ -114,3 +117,26 @@ def test_a_video_whose_worker_was_killed_is_processed_after_the_sweep(start_work
         log.read_text()[-3000:]
     )
     assert video.playable
+    assert processed(log) == 1
+
+
+def processed(log: Path) -> int:
+    """How many processing tasks the worker finished."""
+    return len(re.findall(r"video_process\[[^\]]+\] succeeded", log.read_text()))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_saved_while_the_broker_was_down_is_processed_once_it_is_back(
+    start_worker, broker_down, tmp_path
+):
+    video = dataset_clip_create(path=make_video(tmp_path / "late.mp4", frames=48)).video
+    assert video.media_status == MediaStatus.QUEUED
+    assert OutboxMessage.objects.get().args == [video.pk]
+
+    broker_down()  # restores the real broker
+    _, log = start_worker()
+    assert outbox_flush(older_than=timedelta(0)) == 1
+    assert wait_for(video, {MediaStatus.READY, MediaStatus.FAILED}) == MediaStatus.READY, (
+        log.read_text()[-3000:]
+    )
+    assert not OutboxMessage.objects.exists() and processed(log) == 1

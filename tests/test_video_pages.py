@@ -111,7 +111,8 @@ def test_reprocessing_queues_the_failed_videos_again(
     delay.assert_called_once_with(failed.pk)
     failed.refresh_from_db()
     ok.refresh_from_db()
-    assert failed.media_status == MediaStatus.QUEUED and failed.media_error == ""
+    # The reason stays until the new run's outcome replaces it.
+    assert failed.media_status == MediaStatus.QUEUED and failed.media_error == "x"
     assert ok.media_status == MediaStatus.READY
 
 

@@ -1,6 +1,6 @@
 from .assignments import Assignment, GoldAnswer, WorkBatch
 from .clips import ClipDecision, ClipSuggestion, RejectReason
-from .jobs import Job, JobItem, JobStatus
+from .jobs import Job, JobItem, JobStatus, OutboxMessage
 from .judgments import JudgeEvaluation, Judgment
 from .media import GeneratorModel, ImportBatch, Video
 from .tokens import ApiToken
@@ -19,6 +19,7 @@ __all__ = [
     "JobStatus",
     "JudgeEvaluation",
     "Judgment",
+    "OutboxMessage",
     "RejectReason",
     "User",
     "Video",

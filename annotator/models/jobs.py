@@ -56,3 +56,22 @@ class JobItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job} {self.key}"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task call written in the same transaction as the work it starts, so
+    that committed work is never lost to an unreachable broker: sent and deleted once
+    the transaction commits, or sent later by the sweep (annotator.services.queue)."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Sends that failed (the broker unreachable), and the last one's error.
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"

@@ -17,6 +17,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from annotator.choices import Decision, EvaluationStatus, VideoKind
 from annotator.llm import LLMNotConfigured, llm_configured
 from annotator.models import ClipSuggestion, Job, RejectReason, User, Video
+from annotator.services import queue
 from annotator.services.jobs import job_create, job_item_finished
 from annotator.services.judge_drafts import (
     ItemFailure,
@@ -193,7 +194,7 @@ def clip_drafts_start(*, videos: Iterable[Video], user: User | None, description
     video_ids = _clip_ids(videos)
     with transaction.atomic():
         job = _job(video_ids, user, description)
-        transaction.on_commit(lambda: [clip_draft_task.delay(v, job.pk) for v in video_ids])
+        queue.enqueue(clip_draft_task, [(v, job.pk) for v in video_ids])
     return job
 
 

@@ -22,6 +22,7 @@ from annotator.choices import EvaluationStatus, MediaStatus, VerdictSource, Vide
 from annotator.errors import InputError
 from annotator.llm import LLMFailed, LLMNotConfigured, LLMReply, chat_json, llm_configured
 from annotator.models import GeneratorModel, Job, JudgeEvaluation, Judgment, User, Video
+from annotator.services import queue
 from annotator.services.jobs import job_create, job_item_finished
 from annotator.services.judge_results import DraftResult, drafts_write
 from annotator.video_analysis import JUDGE_FRAMES
@@ -320,9 +321,7 @@ def _queue(pairs: list[tuple[int, str]], user: User, description: str) -> Job:
 
     with transaction.atomic():
         job = job_create(kind=JOB_KIND, total=len(pairs), user=user, description=description[:200])
-        transaction.on_commit(
-            lambda: [judge_draft_task.delay(v, d, job.pk) for v, d in pairs],
-        )
+        queue.enqueue(judge_draft_task, [(v, d, job.pk) for v, d in pairs])
     return job
 
 

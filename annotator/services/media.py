@@ -148,10 +148,11 @@ def video_mark_failed(*, video_id: int, reason: str) -> None:
 
 def videos_reprocess(*, videos: QuerySet[Video]) -> int:
     """Queues the pipeline again, for example for failed videos once the cause is
-    fixed (a raised limit, a repaired file)."""
+    fixed (a raised limit, a repaired file). A failure's reason stays until the new
+    run's outcome replaces it."""
     with transaction.atomic():
         ids = list(videos.exclude(file="").values_list("pk", flat=True))
-        Video.objects.filter(pk__in=ids).update(media_status=MediaStatus.QUEUED, media_error="")
+        Video.objects.filter(pk__in=ids).update(media_status=MediaStatus.QUEUED)
         queue_processing(ids)
     return len(ids)
 

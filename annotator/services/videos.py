@@ -18,6 +18,7 @@ from django.db import transaction
 from annotator.choices import MediaStatus, VideoKind
 from annotator.errors import InputError
 from annotator.models import GeneratorModel, ImportBatch, User, Video
+from annotator.services import queue
 from rubrics_app.models import Benchmark, Task
 
 VIDEO_EXTENSIONS = {".mp4", ".webm", ".avi", ".mov", ".mkv", ".m4v"}
@@ -48,13 +49,7 @@ def queue_processing(video_ids: Iterable[int]) -> None:
     """Queues the media pipeline for these videos once the transaction commits."""
     from annotator.tasks import video_process
 
-    ids = list(video_ids)
-
-    def enqueue() -> None:
-        for video_id in ids:
-            video_process.delay(video_id)
-
-    transaction.on_commit(enqueue)
+    queue.enqueue(video_process, [(video_id,) for video_id in video_ids])
 
 
 class Outcome(StrEnum):

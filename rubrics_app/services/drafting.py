@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from annotator.llm import LLMFailed, LLMNotConfigured, chat_json, llm_configured
 from annotator.models import Job, User
+from annotator.services import queue
 from annotator.services.jobs import job_create, job_item_finished
 from rubrics_app.choices import CriterionOrigin, Dimension, SuggestionStatus
 from rubrics_app.models import CriteriaDraft, Criterion, CriterionSuggestion, PromptTemplate, Task
@@ -118,9 +119,7 @@ def criteria_draft_start(*, tasks: QuerySet[Task], user: User) -> Job:
             user=user,
             description=f"draft criteria for {len(task_ids)} tasks",
         )
-        transaction.on_commit(
-            lambda: [criteria_draft_task.delay(task_id, job.pk) for task_id in task_ids]
-        )
+        queue.enqueue(criteria_draft_task, [(task_id, job.pk) for task_id in task_ids])
     return job
 
 

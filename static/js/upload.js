@@ -74,7 +74,8 @@
       bar.classList.add("bg-danger");
       result.className = "result small text-danger";
       result.textContent = answer.data.error;
-    } else if (answer.data.outcome === "duplicate") {
+    } else if (answer.data.outcome === "duplicate" || answer.data.waiting) {
+      // A duplicate, or saved while the job queue is unreachable: the message says which.
       bar.classList.add("bg-warning");
       result.textContent = answer.data.message;
     } else {

@@ -10,6 +10,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from annotator.llm import LLMNotConfigured, llm_configured
 from annotator.models import Job, JobStatus, User
 from annotator.permissions import reviewer_required
+from annotator.query_forms import cleaned_input
 from annotator.services import queue
 from annotator.visibility import visible_jobs
 from rubrics_app.choices import SuggestionStatus

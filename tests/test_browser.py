@@ -168,7 +168,7 @@ def test_an_admin_uploads_files_by_dropping_them(page, live_server, tmp_path):
     first = make_video(tmp_path / "a.mp4", shade=1)
     second = make_video(tmp_path / "b.webm", codec="libvpx-vp9", shade=2)
     page.set_input_files("#files", [str(first), str(second)])
-    page.wait_for_function("document.querySelectorAll('tr[data-outcome]').length == 2")
+    page.wait_for_function("() => document.querySelectorAll('tr[data-outcome]').length == 2")
     # The same file dropped again is reported as a duplicate, not stored again.
     page.evaluate(
         "bytes => { const dt = new DataTransfer();"
@@ -177,7 +177,7 @@ def test_an_admin_uploads_files_by_dropping_them(page, live_server, tmp_path):
         "new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true})); }",
         list(first.read_bytes()),
     )
-    page.wait_for_function("document.querySelectorAll('tr[data-outcome]').length == 3")
+    page.wait_for_function("() => document.querySelectorAll('tr[data-outcome]').length == 3")
     outcomes = page.eval_on_selector_all("tr[data-outcome]", "rs => rs.map(r => r.dataset.outcome)")
     assert sorted(outcomes) == ["created", "created", "duplicate"]
     assert "3 of 3 files uploaded (100% of bytes)" in page.text_content("#overall-text")
@@ -218,7 +218,7 @@ def test_an_expert_edits_a_criterion_in_place_and_sees_it_after_reload(page, liv
     page.wait_for_selector(f"tr[data-criterion='{criterion.pk}'] .badge.status-proposed")
     # The whole dimension block is swapped in: its max is waited for, not read at once.
     page.wait_for_function(
-        "document.querySelector('[data-max=scientific]').textContent === '3.5'", timeout=5000
+        "() => document.querySelector('[data-max=scientific]').textContent === '3.5'", timeout=5000
     )
     page.reload()
     assert page.text_content(f"tr[data-criterion='{criterion.pk}'] .criterion-text") == (
@@ -273,7 +273,7 @@ def test_four_videos_play_and_scrub_in_sync(
     log_in(page, live_server, role=Role.REVIEWER)
     page.goto(f"{live_server.url}/judging/tasks/{task.pk}/")
     page.wait_for_function(
-        "Array.from(document.querySelectorAll('video.synced')).every(v => v.readyState >= 2)"
+        "() => Array.from(document.querySelectorAll('video.synced')).every(v => v.readyState >= 2)"
     )
     page.click("#play")
     page.wait_for_timeout(1200)
@@ -282,7 +282,7 @@ def test_four_videos_play_and_scrub_in_sync(
     page.click("#play")  # pause
     page.eval_on_selector("#scrub", "s => { s.value = 750; s.dispatchEvent(new Event('input')); }")
     page.wait_for_function(
-        "Array.from(document.querySelectorAll('video.synced')).every(v => !v.seeking)"
+        "() => Array.from(document.querySelectorAll('video.synced')).every(v => !v.seeking)"
     )
     times = page.eval_on_selector_all("video.synced", "vs => vs.map(v => v.currentTime)")
     assert max(times) - min(times) < 0.1 and times[0] == pytest.approx(3.0, abs=0.1)
@@ -304,7 +304,7 @@ def test_a_verdict_given_from_the_keyboard_persists_and_looks_confirmed(
     page.goto(f"{live_server.url}/judging/tasks/{task.pk}/")
     # The progress count loads after the page; loading it is not a save.
     page.wait_for_function(
-        "document.getElementById('queue-progress').textContent === '0 of 1 tasks done'"
+        "() => document.getElementById('queue-progress').textContent === '0 of 1 tasks done'"
     )
     assert page.text_content("#save-state") == ""
     first = page.locator(".judging-card").nth(0).locator(".check")

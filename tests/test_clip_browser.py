@@ -52,7 +52,7 @@ def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(
         except Exception:
             errors = page.locator("#clip-error").all_inner_texts()
             raise AssertionError(f"clip {clip.pk} not shown; errors: {errors}") from None
-        page.wait_for_function("!document.querySelector('.htmx-settling, .htmx-request')")
+        page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
 
     def preloaded(clip: Video) -> None:
         """The next clip's player exists off-screen and has data before it is needed;

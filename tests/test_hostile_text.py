@@ -11,6 +11,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import models
 from django.test import Client
 from django.urls import reverse
@@ -318,3 +319,20 @@ def test_it_runs_no_hostile_script_and_every_page_still_works_in_a_browser(
     page.goto(f"{live_server.url}{reverse('api-docs')}")
     page.locator(".swagger-ui .info .title").wait_for()
     assert dialogs == [] and errors == []
+
+
+def test_it_finds_no_inline_script_handler_or_safe_filter_in_the_templates():
+    """What the policy would block (an inline script, an on...= handler) and what
+    would print data unescaped: a page's scripts are files, its data json_script."""
+    inline = re.compile(
+        r"<script(?![^>]*\bsrc=)(?![^>]*application/json)[^>]*>"  # a script without a file
+        r"|\son[a-z]+\s*=|\bhx-on\b|javascript:"  # event handlers, htmx's evaluated ones
+        r"|\|\s*safe\b|\{%\s*autoescape\s+off"  # data printed unescaped
+    )
+    found = [
+        f"{path.relative_to(settings.BASE_DIR)}:{n}: {line.strip()}"
+        for path in sorted((settings.BASE_DIR / "templates").rglob("*.html"))
+        for n, line in enumerate(path.read_text().splitlines(), 1)
+        if inline.search(line)
+    ]
+    assert found == []

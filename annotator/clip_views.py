@@ -2,6 +2,7 @@
 (keyboard first, next clip preloaded, undo), grid triage and the reviewers'
 adjudication queue. Batches and their dashboards are in work_views."""
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -14,6 +15,7 @@ from annotator.choices import VideoKind, WorkKind
 from annotator.errors import InputError
 from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
 from annotator.permissions import reviewer_required
+from annotator.query_forms import IdField, IdListField, cleaned_input
 from annotator.services import clip_drafts, clip_review
 from rubrics_app.choices import Level
 
@@ -24,6 +26,18 @@ LEVELS = [
     (Level.CELLULAR, Level.CELLULAR.label, "c"),
     (Level.SUBCELLULAR, Level.SUBCELLULAR.label, "s"),
 ]
+
+
+class ClipQuery(forms.Form):
+    clip = IdField(required=False)
+
+
+class ClipPosted(forms.Form):
+    video = IdField()
+
+
+class ClipsPosted(forms.Form):
+    video = IdListField(required=False)
 
 
 def _batch(request: HttpRequest, pk: int) -> WorkBatch:
@@ -116,21 +130,23 @@ def _workspace(
 @require_safe
 def clip_verify(request, pk: int):
     batch = _batch(request, pk)
-    clip = request.GET.get("clip")
+    clip = cleaned_input(ClipQuery(request.GET))["clip"]
     try:
-        return _workspace(request, batch, video_id=int(clip) if clip else None)
-    except (InputError, ValueError):
+        return _workspace(request, batch, video_id=clip)
+    except InputError:
         raise Http404("This clip is not assigned to you in this batch.") from None
 
 
 @require_POST
 def clip_decide_view(request, pk: int):
     batch = _batch(request, pk)
-    try:
-        video_id = int(request.POST.get("video", ""))
-    except ValueError:
-        raise Http404("No clip named.") from None
+    video_id = cleaned_input(ClipPosted(request.POST))["video"]
     answer = None  # a malformed answer keeps nothing but the error
+    try:
+        clip_review.assignment_of(batch, request.user, video_id)
+    except InputError as exc:
+        # Not theirs: the error over their own queue, as the clip cannot be shown.
+        return _workspace(request, batch, error=str(exc), status=422)
     try:
         answer = _answer(request.POST)
         clip_review.clip_decide(batch=batch, user=request.user, video_id=video_id, answer=answer)
@@ -171,12 +187,12 @@ def clip_grid(request, pk: int):
 def clip_grid_reject(request, pk: int):
     batch = _batch(request, pk)
     try:
-        ids = [int(v) for v in request.POST.getlist("video")]
+        ids = cleaned_input(ClipsPosted(request.POST))["video"]
         n = clip_review.clips_reject(
             batch=batch, user=request.user, video_ids=ids, reasons=request.POST.getlist("reasons")
         )
         messages.success(request, f"Rejected {n} clip{'s' if n != 1 else ''}.")
-    except (InputError, ValueError) as exc:
+    except InputError as exc:
         messages.error(request, str(exc))
     return redirect(f"{reverse('clip-grid', args=[batch.pk])}?page={request.POST.get('page', 1)}")
 

@@ -3,15 +3,17 @@ checklist, verdicts saved as they are given."""
 
 from uuid import UUID
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.models import Video
+from annotator.query_forms import cleaned_input
 from annotator.services import verdicts
 from annotator.visibility import names_shown
-from rubrics_app.models import Benchmark
+from rubrics_app.models import Benchmark, Task
 
 
 def _blind(request) -> bool:
@@ -44,12 +46,19 @@ def judging_progress(request, pk: int):
     return HttpResponse(f"{queue.done} of {queue.total} tasks done")
 
 
+class NextQuery(forms.Form):
+    after = forms.ModelChoiceField(queryset=Task.objects.none(), required=False)
+
+    def __init__(self, *args, benchmark: Benchmark, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["after"].queryset = benchmark.tasks.all()
+
+
 @require_safe
 def judging_next(request, pk: int):
     benchmark = get_object_or_404(Benchmark, pk=pk)
     # From a task's page: the next unfinished task after that one.
-    after_pk = request.GET.get("after", "")
-    after = benchmark.tasks.filter(pk=after_pk).first() if after_pk.isdigit() else None
+    after = cleaned_input(NextQuery(request.GET, benchmark=benchmark))["after"]
     queue = verdicts.judging_queue(benchmark=benchmark, user=request.user, after=after)
     if queue.next_task is None:
         return render(

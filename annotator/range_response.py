@@ -11,6 +11,14 @@ _SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 256 * 1024
 
 
+def _position(digits: str) -> int | None:
+    """A byte position of a Range header. Past 18 digits it lies beyond any file, and
+    int() would refuse the 4,300th digit with a ValueError."""
+    if not digits:
+        return None
+    return int(digits) if len(digits) <= 18 else 10**18
+
+
 def _read(fh, length: int):
     with fh:
         while length > 0:
@@ -33,13 +41,17 @@ def ranged_file_response(
         response = FileResponse(storage.open(name, "rb"), content_type=content_type)
         response["Content-Length"] = str(size)
     else:
-        first, last = match.groups()
-        if first:
-            start, end = int(first), min(int(last) if last else size - 1, size - 1)
+        first, last = (_position(group) for group in match.groups())
+        if first is not None:
+            start, end = first, min(size - 1 if last is None else last, size - 1)
         else:
-            start, end = max(0, size - int(last)), size - 1
+            start, end = max(0, size - last), size - 1
         if start >= size or start > end:
-            response = HttpResponse(status=416)
+            response = HttpResponse(
+                f"The range {match.group(0)[:40]!r} lies outside the file's {size} bytes.",
+                status=416,
+                content_type="text/plain; charset=utf-8",
+            )
             response["Content-Range"] = f"bytes */{size}"
             return response
         fh = storage.open(name, "rb")

@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "annotator.middleware.RejectNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -218,8 +219,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-# Background jobs. With REDIS_URL unset, Celery uses kombu's filesystem transport
-# under var/celery: a real worker process, and nothing extra to install.
 # Content-Security-Policy (django-csp): scripts only from this site's own files, so
 # markup that slips past escaping (a generator named "</script><script>...") cannot run.
 # Templates therefore hold no inline script nor on...= handler: data reaches scripts
@@ -250,6 +249,8 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Background jobs. With REDIS_URL unset, Celery uses kombu's filesystem transport
+# under var/celery: a real worker process, and nothing extra to install.
 REDIS_URL = env("REDIS_URL")
 CELERY_DATA_DIR = VAR_DIR / "celery"
 if REDIS_URL:
@@ -324,8 +325,12 @@ REST_FRAMEWORK = {
 }
 # Requests per token (or per user of a session), e.g. 1200/min, 50/s, 100000/day.
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", "1200/min")
-# Largest request body the API reads (a rubric file upload); larger ones get 413.
+# Largest request body the API reads (a rubric file upload, JSON or multipart); larger
+# ones get 413. The API's parsers read the body under this limit alone.
 API_UPLOAD_MAX_BYTES = envint("API_UPLOAD_MAX_BYTES", str(50 * 1024**2))
+# Largest HTML form, files aside (Django's default): the pages post short texts. It
+# does not apply to the API's bodies (annotator.api.parsers); over it a form gets 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024**2)
 # The throttle's counters: shared by every server process through Redis when there is
 # one, else per process.
 if REDIS_URL:

@@ -75,3 +75,9 @@ urlpatterns = [
         name="dataset-export",
     ),
 ]
+
+# JSON under /api/, pages elsewhere (annotator.error_views).
+handler400 = "annotator.error_views.bad_request"
+handler403 = "annotator.error_views.permission_denied"
+handler404 = "annotator.error_views.page_not_found"
+handler500 = "annotator.error_views.server_error"

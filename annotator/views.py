@@ -1,6 +1,7 @@
 import mimetypes
 from uuid import UUID
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import FileSystemStorage
@@ -14,6 +15,7 @@ from annotator.errors import InputError
 from annotator.filtersets import VideoFilter
 from annotator.models import GeneratorModel, ImportBatch, Video
 from annotator.permissions import admin_required, reviewer_required
+from annotator.query_forms import cleaned_input
 from annotator.range_response import ranged_file_response
 from annotator.selectors import media_progress
 from annotator.services import queue
@@ -53,11 +55,15 @@ def video_list(request):
     return render(request, template, context)
 
 
+class ReprocessForm(forms.Form):
+    video = forms.ModelChoiceField(queryset=Video.objects.all(), required=False)
+
+
 @admin_required
 @require_POST
 def videos_reprocess_view(request):
-    if request.POST.get("video"):
-        videos = Video.objects.filter(pk=request.POST["video"])
+    if video := cleaned_input(ReprocessForm(request.POST))["video"]:
+        videos = Video.objects.filter(pk=video.pk)
     else:
         videos = VideoFilter(request.POST, queryset=Video.objects.filter(media_status="failed")).qs
     with queue.watch_for_page(request):

@@ -54,6 +54,8 @@ def work_next(request, pk: int):
     mine = batch.assignments.filter(user=request.user)
     if not mine.exists():
         raise Http404("No such batch of yours.")
+    if batch.kind == WorkKind.VERIFY:  # clips, not tasks: their own workspace
+        return redirect("clip-verify", pk=batch.pk)
     verdicts.judging_done_refresh(mine)
     upcoming = mine.filter(done_at__isnull=True).select_related("task").order_by("position").first()
     if upcoming is None:

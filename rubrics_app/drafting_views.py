@@ -1,7 +1,9 @@
 """LLM-drafted criteria: start drafts, follow their job, accept or reject suggestions."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -61,12 +63,19 @@ def task_draft(request, pk: int):
     return suggestions_panel(request, task, job=job)
 
 
+class SuggestionsQuery(forms.Form):
+    job = forms.ModelChoiceField(queryset=Job.objects.none(), required=False)
+
+    def __init__(self, *args, jobs: QuerySet[Job], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["job"].queryset = jobs
+
+
 @require_safe
 def task_suggestions(request, pk: int):
     task = get_object_or_404(Task, pk=pk)
-    jobs = visible_jobs(request.user)
-    job = jobs.filter(pk=request.GET.get("job")).first() if request.GET.get("job") else None
-    return suggestions_panel(request, task, job=job)
+    query = SuggestionsQuery(request.GET, jobs=visible_jobs(request.user))
+    return suggestions_panel(request, task, job=cleaned_input(query)["job"])
 
 
 @require_POST

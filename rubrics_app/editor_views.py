@@ -1,11 +1,13 @@
 """The criteria editor: htmx requests that each answer with the dimension's block,
 re-rendered (criteria, maximum score, messages)."""
 
+from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from annotator.query_forms import IdField, cleaned_input
 from rubrics_app.history import history_rows
 from rubrics_app.models import Criterion, Task
 from rubrics_app.selectors import dimension_blocks, may_author
@@ -151,10 +153,14 @@ def criterion_action(request, pk: int, action: str):
     return _block(request, task, dimension)
 
 
+class HistoryQuery(forms.Form):
+    criterion = IdField(required=False)  # a retired criterion's history is kept too
+
+
 def task_history(request, pk: int):
     task = get_object_or_404(Task.objects.select_related("benchmark"), pk=pk)
     records = Criterion.history.filter(task_id=task.pk).select_related("history_user")
-    criterion = request.GET.get("criterion")
+    criterion = cleaned_input(HistoryQuery(request.GET))["criterion"]
     if criterion:
         records = records.filter(id=criterion)
     return render(

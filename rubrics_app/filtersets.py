@@ -31,6 +31,8 @@ class TaskFilter(django_filters.FilterSet):
             | Q(requirement__icontains=value)
             | Q(source_ref__icontains=value)
         )
-        if value.isdigit():
+        # An index too: ASCII digits that fit a number column. "²" is a digit to isdigit()
+        # but no number to int(), and int() refuses 5,000 digits.
+        if value.isascii() and value.isdigit() and len(value) <= 18:
             match |= Q(index=int(value))
         return queryset.filter(match)

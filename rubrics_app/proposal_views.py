@@ -142,7 +142,7 @@ def proposal_edit(request, pk: int):
         return _edit_page(request, task, proposal_set, items, focus=focus)
     if "remove" in request.POST:
         remove = request.POST["remove"]
-        if remove.isdigit() and int(remove) < len(items):
+        if remove in [str(index) for index in range(len(items))]:
             items.pop(int(remove))
         return _edit_page(request, task, proposal_set, items)
     try:

@@ -1,5 +1,6 @@
 import json
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -8,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from annotator.errors import InputError
+from annotator.query_forms import cleaned_input
 from rubrics_app.models import Benchmark, Release
 from rubrics_app.services.releases import release_compare, release_create, release_export
 
@@ -52,10 +54,22 @@ def release_download(request, pk: int):
     return response
 
 
+class CompareQuery(forms.Form):
+    old = forms.ModelChoiceField(queryset=Release.objects.select_related("benchmark"))
+    new = forms.ModelChoiceField(queryset=Release.objects.all())
+
+    def clean(self) -> dict:
+        data = super().clean()
+        old, new = data.get("old"), data.get("new")
+        if old and new and old.benchmark_id != new.benchmark_id:
+            raise forms.ValidationError("old and new are releases of different benchmarks.")
+        return data
+
+
 @require_safe
 def release_compare_view(request):
-    old = get_object_or_404(Release.objects.select_related("benchmark"), pk=request.GET.get("old"))
-    new = get_object_or_404(Release, pk=request.GET.get("new"), benchmark=old.benchmark)
+    query = cleaned_input(CompareQuery(request.GET))
+    old, new = query["old"], query["new"]
     return render(
         request,
         "rubrics_app/release_compare.html",

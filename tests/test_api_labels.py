@@ -232,7 +232,7 @@ def test_since_takes_a_date_or_a_time(labels, reviewer_client):
         ({"release": "v1"}, "release", "release names are per benchmark: give benchmark too"),
         ({"source": "robot"}, "source", '"robot" is not a valid choice.'),
         ({"status": "final"}, "status", '"final" is not a valid choice.'),
-        ({"since": "yesterday"}, "since", "expected an ISO-8601 date or time"),
+        ({"since": "yesterday"}, "since", "since 'yesterday' is not an ISO-8601 time"),
         ({"format": "xml"}, "format", '"xml" is not a valid choice.'),
     ],
 )

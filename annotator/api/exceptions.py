@@ -23,6 +23,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         )
     if isinstance(exc, RequestDataTooBig):
         return Response({"detail": str(exc)}, status=413)
+    if isinstance(exc, RecursionError):
+        # Input nested deeper than Python follows (the parser catches the usual case).
+        return Response({"detail": "The input is nested too deep."}, status=400)
     if isinstance(exc, DjangoValidationError):
         # The services' checks (text, weight...) answer like a serializer's.
         exc = exceptions.ValidationError(serializers.as_serializer_error(exc))

@@ -3,7 +3,6 @@ result file, and the training set (clips with their decisions, the manifest).
 Reviewers, admins and tokens: these are everyone's labels."""
 
 from collections.abc import Iterator
-from datetime import datetime
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
@@ -12,7 +11,6 @@ from drf_spectacular.utils import (
     OpenApiExample,
     OpenApiResponse,
     extend_schema,
-    extend_schema_field,
 )
 from rest_framework import serializers
 from rest_framework.decorators import (
@@ -30,6 +28,7 @@ from annotator.api.negotiation import ExportNegotiation
 from annotator.api.permissions import ReviewerOnly
 from annotator.choices import VerdictSource, VerdictStatus
 from annotator.errors import InputError
+from annotator.fields import MomentField
 from annotator.models import GeneratorModel
 from annotator.services.dataset_export import dataset_export, snapshot_parse
 from annotator.services.judge_results import results_export
@@ -64,24 +63,6 @@ def export_view(view):
     view = content_negotiation_class(ExportNegotiation)(view)
     view = renderer_classes([JSONRenderer])(view)
     return api_view(["GET"])(view)
-
-
-@extend_schema_field(OpenApiTypes.DATETIME)
-class MomentField(serializers.Field):
-    """An ISO-8601 date or time, UTC unless it says otherwise."""
-
-    def to_internal_value(self, data: str) -> datetime:
-        if isinstance(data, str) and data.strip():
-            try:
-                return snapshot_parse(data)
-            except InputError:
-                pass
-        raise serializers.ValidationError(
-            "expected an ISO-8601 date or time, such as 2025-06-01 or 2025-06-01T12:00:00Z"
-        )
-
-    def to_representation(self, value: datetime) -> str:
-        return value.isoformat()
 
 
 def _file(chunks: Iterator[bytes], content_type: str, filename: str) -> StreamingHttpResponse:

@@ -2,6 +2,7 @@
 flags a clip, with their caption and level; when a batch's k answers agree the clip's
 outcome is final, otherwise a reviewer adjudicates and their answer is final."""
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -73,7 +74,10 @@ def _checked(video: Video, answer: Answer) -> Answer:
             raise InputError("An accepted clip needs a caption.")
     seconds = answer.seconds
     if seconds is not None:
-        seconds = min(max(float(seconds), 0.0), MAX_SECONDS)
+        # nan passed max()/min() and showed as "nan" on the dashboards.
+        if not math.isfinite(seconds) or seconds < 0:
+            raise InputError(f"seconds {seconds!r} is not a time spent: give 0 or more seconds.")
+        seconds = min(float(seconds), MAX_SECONDS)
     return Answer(answer.decision, reasons, answer.caption.strip(), answer.level, seconds)
 
 
@@ -178,7 +182,7 @@ def clips_reject(
         raise InputError("Select at least one clip.")
     with transaction.atomic():
         for video_id in video_ids:
-            video = Video.objects.get(pk=video_id)
+            video = assignment_of(batch, user, video_id).video
             clip_decide(
                 batch=batch,
                 user=user,

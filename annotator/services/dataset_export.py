@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from annotator.choices import ClipStatus, VideoKind
 from annotator.errors import InputError
+from annotator.fields import moment_parse
 from annotator.models import ClipDecision, Video
 from annotator.templatetags.media_urls import media_url
 
@@ -70,15 +71,7 @@ def snapshot_parse(value: str | None) -> datetime:
     now to the second when not given."""
     if not value:
         return timezone.now().replace(microsecond=0)
-    # An unescaped "+" in a query string arrives as a space: 12:00+02:00 -> 12:00 02:00.
-    value = re.sub(r"(:\d\d(?:\.\d+)?) (\d\d(?::?\d\d)?)$", r"\1+\2", value.strip())
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise InputError(
-            f"as_of {value!r} is not an ISO-8601 time such as 2025-06-01T12:00:00Z"
-        ) from exc
-    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+    return moment_parse(value, name="as_of")
 
 
 def iso(moment: datetime | None) -> str:

@@ -1,0 +1,36 @@
+"""Parameters of the pages (query strings, and ids in posted forms) are read through
+forms, never int() on request.GET: a malformed value (abc, ², a 30-digit id, an id of
+another benchmark) is then a 400 that names the parameter, answered by
+annotator.error_views, instead of a ValueError or OverflowError deep in a query."""
+
+from typing import Any
+
+from django import forms
+from django.core.exceptions import NON_FIELD_ERRORS, BadRequest
+
+
+class IdField(forms.IntegerField):
+    """A row id: a positive whole number that fits the id columns (BigAutoField)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=2**63 - 1, **kwargs)
+
+
+class IdListField(forms.Field):
+    """Row ids posted under one name (checkboxes)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: list[str] | None) -> list[int]:
+        return [IdField().clean(item) for item in value or []]
+
+
+def cleaned_input(form: forms.Form) -> dict[str, Any]:
+    """The form's cleaned data, or BadRequest saying what is wrong with which field."""
+    if not form.is_valid():
+        problems = "; ".join(
+            " ".join(errors) if name == NON_FIELD_ERRORS else f"{name}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        )
+        raise BadRequest(f"Malformed input. {problems}")
+    return form.cleaned_data

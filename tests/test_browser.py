@@ -41,7 +41,7 @@ def test_a_task_video_plays_and_seeks(page, live_server, tmp_path):
     page.goto(f"{live_server.url}/tasks/{video.task.pk}/")
     assert page.get_by_text("Cells divide once").is_visible()
 
-    player = page.locator(f"video[data-video='{video.pk}']")
+    player = page.locator(f"video[data-video='{video.public_id}']")
     player.evaluate(
         "v => new Promise((ok, fail) => { if (v.readyState >= 2) ok();"
         " v.addEventListener('loadeddata', ok); v.addEventListener('error', () => fail("
@@ -130,7 +130,7 @@ def test_a_video_with_a_playable_copy_plays_and_seeks(
     assert video.playable
     log_in(page, live_server)
     page.goto(f"{live_server.url}/tasks/{video.task.pk}/")
-    duration, seeked_at = play_and_seek(page.locator(f"video[data-video='{video.pk}']"))
+    duration, seeked_at = play_and_seek(page.locator(f"video[data-video='{video.public_id}']"))
     assert duration == pytest.approx(3.0, abs=0.1)
     assert seeked_at == pytest.approx(duration / 2, abs=0.05)
 
@@ -148,7 +148,7 @@ def test_a_video_in_s3_plays_and_seeks_across_origins(
     statuses = []
     page.on("response", lambda r: s3_storage in r.url and statuses.append(r.status))
     page.goto(f"{live_server.url}/tasks/{video.task.pk}/")
-    player = page.locator(f"video[data-video='{video.pk}']")
+    player = page.locator(f"video[data-video='{video.public_id}']")
     assert s3_storage in player.get_attribute("src")
     duration, seeked_at = play_and_seek(player)
     assert seeked_at == pytest.approx(duration / 2, abs=0.05)

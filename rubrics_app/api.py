@@ -77,6 +77,11 @@ class CriterionSerializer(serializers.ModelSerializer):
 
 
 class TaskSerializer(serializers.ModelSerializer):
+    # Declared: DRF drops allow_blank from read-only model fields, so the schema's enum
+    # left out the "" of a task without a level.
+    level = serializers.ChoiceField(
+        Level.choices, allow_blank=True, read_only=True, help_text='"" when not set'
+    )
     criteria = CriterionSerializer(many=True, read_only=True, help_text="live criteria")
 
     class Meta:

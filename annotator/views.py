@@ -59,6 +59,10 @@ class ReprocessForm(forms.Form):
     video = forms.ModelChoiceField(queryset=Video.objects.all(), required=False)
 
 
+class UploadForm(forms.Form):
+    benchmark = forms.ModelChoiceField(queryset=Benchmark.objects.all(), required=False)
+
+
 @admin_required
 @require_POST
 def videos_reprocess_view(request):
@@ -104,9 +108,11 @@ def batch_upload_view(request, pk: int):
     upload = request.FILES.get("file")
     if upload is None:
         return JsonResponse({"error": "no file in the request"}, status=400)
-    benchmark = None
-    if request.POST.get("benchmark"):
-        benchmark = get_object_or_404(Benchmark, pk=request.POST["benchmark"])
+    form = UploadForm(request.POST)
+    if not form.is_valid():
+        problem = " ".join(form.errors["benchmark"])
+        return JsonResponse({"error": f"benchmark: {problem}"}, status=400)
+    benchmark = form.cleaned_data["benchmark"]
     try:
         with queue.watch() as delivery:
             added = video_upload(

@@ -249,3 +249,14 @@ def test_an_unrelated_task_id_does_not_count_as_after(task):
     url = reverse("judging-next", args=[task.benchmark.pk])
     response = admin_client().get(url, {"after": other.pk})
     assert response.status_code == 400 and "after" in text(response)
+
+
+def test_it_answers_an_upload_to_a_malformed_benchmark_with_400():
+    client = admin_client()
+    batch = client.post(reverse("batch-create"), {"name": "b"}).json()
+    upload = ContentFile(b"not read", name="1.mp4")
+    response = client.post(
+        reverse("batch-upload", args=[batch["id"]]), {"file": upload, "benchmark": "abc"}
+    )
+    assert response.status_code == 400
+    assert "benchmark" in response.json()["error"]

@@ -10,10 +10,30 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
 from django.urls.resolvers import RoutePattern
 
+from annotator.views import SERVABLE_FIELDS
+
 Chain = tuple[URLResolver | URLPattern, ...]
 # (parameter name, converter: "int", "slug", "uuid", "str", ..., "re" for a named
 # regex group, "positional" for an unnamed one) -> the values to try.
 Candidates = Callable[[str, str], list[str]]
+
+# Patterns no walk requests, and why.
+SKIPPED = {
+    "admin/(?P<url>.*)$": "the admin's catch-all; it answers as the admin URLs visited do",
+}
+HTMX = {"HX-Request": "true"}
+# Values of the path parameters that are not ids, which reach the views.
+WORDS = {
+    "field": list(SERVABLE_FIELDS),
+    "kind": ["rubrics", "jsonl", "csv"],
+    "app_label": ["annotator", "rubrics_app", "auth"],
+    "export_format": ["manifest", "csv", "jsonl"],
+    "action": ["approve", "retire"],
+    "decision": ["accept", "reject"],
+    "uidb64": ["MQ"],
+    "token": ["set-password"],
+    "url": ["nowhere"],
+}
 
 
 def patterns(found=None, namespaces: tuple[str, ...] = (), parents: Chain = ()):
@@ -61,3 +81,19 @@ def urls(chain: Chain, name: str | None, candidates: Candidates) -> Iterator[str
                 continue
         else:
             yield "/" + re.sub(r"<(?:\w+:)?(\w+)>", lambda m, k=kwargs: k[m.group(1)], route(chain))
+
+
+def walk(
+    candidates_for: Callable[[Chain], Candidates],
+) -> Iterator[tuple[str | None, str, str]]:
+    """(name, route, url) of every URL of every pattern but the SKIPPED ones, with path
+    values from candidates_for(the pattern's chain)."""
+    for name, chain in patterns():
+        if route(chain) not in SKIPPED:
+            for url in urls(chain, name, candidates_for(chain)):
+                yield name, route(chain), url
+
+
+def unvisited(visited: set[str]) -> set[str]:
+    """The routes a walk should have visited and did not."""
+    return {route(chain) for _, chain in patterns()} - visited - set(SKIPPED)

@@ -57,6 +57,36 @@ SECRET_KEY = env("SECRET_KEY") or _development_secret_key()
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 
+# HTTPS. Production defaults (DEBUG off) are the secure ones, so that `check --deploy`
+# is clean; development (DEBUG on) runs over plain http. Behind a proxy that ends TLS
+# (nginx, an ingress), SECURE_PROXY_SSL_HEADER names the header it sets, e.g.
+# HTTP_X_FORWARDED_PROTO,https; without it every request looks plain and the
+# redirect to https would loop.
+_secure_default = "false" if DEBUG else "true"
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _secure_default)
+# Probes talk to the server directly, over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz)$"]
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", _secure_default)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", _secure_default)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _secure_default)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", _secure_default)
+
+
+def _proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    if not value:
+        return None
+    header, _, secure_value = (part.strip() for part in value.partition(","))
+    if not header.startswith("HTTP_") or not secure_value or "," in secure_value:
+        raise ImproperlyConfigured(
+            "SECURE_PROXY_SSL_HEADER must be HTTP_<HEADER>,<value>, e.g. "
+            f"HTTP_X_FORWARDED_PROTO,https; got {value!r}"
+        )
+    return header, secure_value
+
+
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header(env("SECURE_PROXY_SSL_HEADER"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -79,6 +109,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "annotator.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (compressed, hashed names cached for a year) before any other work.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "annotator.api.middleware.ApiConditionalGetMiddleware",
@@ -214,9 +246,19 @@ else:
         # Derived files have fixed names, so re-processing overwrites them.
         "OPTIONS": {"location": MEDIA_ROOT, "allow_overwrite": True},
     }
+# Static files: whitenoise serves the output of `collectstatic` (bin/run migrate runs it)
+# from STATIC_ROOT. In production under content-hashed names, with gzip and brotli
+# copies, which it sends with a one-year cache; {% static %} then needs collectstatic's
+# manifest. STATIC_MANIFEST=false serves the files as they are (development, and the
+# tests, whose conftest sets the plain storage).
+STATIC_MANIFEST = envbool("STATIC_MANIFEST", "false" if DEBUG else "true")
 STORAGES = {
     "default": _default_storage,
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 
 # Content-Security-Policy (django-csp): scripts only from this site's own files, so
@@ -411,6 +453,10 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "MicroWorld Annotator <noreply@lo
 # Seconds an invitation link works (until used); Django's password-reset timeout.
 PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600))
 
+# /readyz answers within this many seconds, a check that has not finished by then
+# reported "timed out" (a probe's timeout must be longer).
+READYZ_TIMEOUT = envint("READYZ_TIMEOUT", "2")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -421,3 +467,6 @@ LOGGING = {
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+from whitenoise.compress import Compressor
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]

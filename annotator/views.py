@@ -17,6 +17,7 @@ from annotator.models import GeneratorModel, ImportBatch, Video
 from annotator.permissions import admin_required, reviewer_required
 from annotator.query_forms import cleaned_input
 from annotator.range_response import ranged_file_response
+from annotator.readiness import OK, readiness
 from annotator.selectors import media_progress
 from annotator.services import queue
 from annotator.services.media import videos_reprocess
@@ -142,3 +143,18 @@ def batch_upload_view(request, pk: int):
 def healthz(request):
     """Liveness for load balancers, and the trivial view benchmarks compare against."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@login_not_required
+@require_safe
+def readyz(request):
+    """Readiness for load balancers and Kubernetes: 200 when the database, migrations,
+    broker and storage are all usable, else 503 naming what is not."""
+    checks = readiness()
+    ready = all(result == OK for result in checks.values())
+    response = JsonResponse(checks, status=200 if ready else 503)
+    # Each failure is logged once as a warning by readiness(); without this Django
+    # would also log every failing probe (one every few seconds) as an ERROR, which
+    # error reporting (Sentry) would then report as an event each time.
+    response._has_been_logged = True
+    return response

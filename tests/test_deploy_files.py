@@ -3,10 +3,16 @@ docker/nginx.conf and the kustomize base docker/k8s. No Docker engine nor cluste
 needed; each file is read as the tool would read it and held to what the app expects
 (the entry point's roles, the health paths, the settings it reads)."""
 
+import http.server
 import os
 import re
 import shutil
+import socket
 import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import kubernetes_validate
@@ -224,6 +230,86 @@ def test_it_writes_a_configuration_nginx_accepts(tmp_path):
         timeout=30,
     )
     assert result.returncode == 0, result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed")
+def test_it_streams_what_the_app_names_in_x_accel_redirect_with_range(tmp_path):
+    """nginx.conf run for real on loopback ports, before a stand-in for the app that
+    answers every request with X-Accel-Redirect to a file in the media directory."""
+    prefix = app_services()["web"]["environment"]["MEDIA_ACCEL_REDIRECT"]
+    media = tmp_path / "media"
+    (media / "videos").mkdir(parents=True)
+    (media / "videos" / "clip.mp4").write_bytes(bytes(range(256)) * 4)
+
+    class App(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("X-Accel-Redirect", f"{prefix}videos/clip.mp4")
+            self.send_header("Content-Type", "video/mp4")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    app = http.server.ThreadingHTTPServer(("127.0.0.1", 0), App)
+    threading.Thread(target=app.serve_forever, daemon=True).start()
+    port, tls_port = _free_port(), _free_port()
+    conf = (
+        (DOCKER / "nginx.conf")
+        .read_text()
+        .replace("server web:8000;", f"server 127.0.0.1:{app.server_port};")
+        .replace("listen 80 default_server;", f"listen 127.0.0.1:{port} default_server;")
+        .replace("listen 443 ssl", f"listen 127.0.0.1:{tls_port} ssl")
+        .replace("alias /srv/media/;", f"alias {media}/;")
+    )
+    (tmp_path / "nginx.conf").write_text(conf)
+    # As root its workers would run as nobody, who may not read pytest's tmp_path.
+    user = "user root; " if os.geteuid() == 0 else ""
+    nginx = subprocess.Popen(
+        [
+            "nginx",
+            "-c",
+            str(tmp_path / "nginx.conf"),
+            "-p",
+            str(tmp_path),
+            "-e",
+            "stderr",
+            "-g",
+            f"{user}daemon off; pid {tmp_path}/nginx.pid;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        for _ in range(100):
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            assert nginx.poll() is None, nginx.stderr.read()
+            time.sleep(0.05)
+        partial = urllib.request.Request(
+            f"http://127.0.0.1:{port}/media/video/1/file", headers={"Range": "bytes=2-5"}
+        )
+        with urllib.request.urlopen(partial, timeout=10) as response:
+            assert response.status == 206
+            assert response.headers["Content-Range"] == "bytes 2-5/1024"
+            assert response.headers["Content-Type"] == "video/mp4"
+            assert response.read() == bytes([2, 3, 4, 5])
+        # The internal location answers only the app's redirects.
+        with pytest.raises(urllib.error.HTTPError) as direct:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{prefix}videos/clip.mp4", timeout=10)
+        assert direct.value.code == 404
+    finally:
+        nginx.terminate()
+        nginx.wait(timeout=10)
+        app.shutdown()
 
 
 def test_it_validates_every_kubernetes_resource():

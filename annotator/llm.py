@@ -1,6 +1,8 @@
 """Talking to the configured OpenAI-compatible chat-completions endpoint (hosted GPT
 models, or a vision-language model behind vLLM). Retries, back-off on 429 (honouring
-Retry-After) and timeouts are the openai client's own, bounded by LLM_MAX_RETRIES."""
+Retry-After) and timeouts are the openai client's own, bounded by LLM_MAX_RETRIES. Every
+request first takes its slot under the endpoint's global requests-per-minute limit
+(annotator.rate_limit)."""
 
 import functools
 import json
@@ -10,6 +12,8 @@ from typing import Any
 
 import openai
 from django.conf import settings
+
+from annotator.rate_limit import llm_request_slot
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
@@ -71,9 +75,11 @@ def _client(base_url: str, api_key: str, timeout: float, max_retries: int) -> op
 
 
 def chat_json(messages: list[dict[str, Any]]) -> LLMReply:
-    """Sends one chat request and returns the JSON it answers with."""
+    """Sends one chat request and returns the JSON it answers with. Raises
+    RateLimited when the endpoint's budget has no slot within JUDGE_RATE_MAX_WAIT."""
     if not llm_configured():
         raise LLMNotConfigured()
+    llm_request_slot()
     client = _client(
         settings.LLM_BASE_URL,
         settings.LLM_API_KEY or "none",

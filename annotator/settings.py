@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
+from whitenoise.compress import Compressor
 
 
 def env(name: str, default: str = "") -> str:
@@ -219,6 +221,18 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # login required); S3 through django-storages when a bucket is set, where the
 # browser gets presigned URLs straight from S3.
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Local media behind nginx: after its permission check the app answers with an empty
+# response carrying `X-Accel-Redirect: <this prefix><file name>`, and nginx streams the
+# file (with Range) from an internal location whose alias is MEDIA_ROOT. Empty: the app
+# streams the bytes itself.
+MEDIA_ACCEL_REDIRECT = env("MEDIA_ACCEL_REDIRECT")
+if MEDIA_ACCEL_REDIRECT and not (
+    MEDIA_ACCEL_REDIRECT.startswith("/") and MEDIA_ACCEL_REDIRECT.endswith("/")
+):
+    raise ImproperlyConfigured(
+        f"MEDIA_ACCEL_REDIRECT must be a path that starts and ends with /, such as "
+        f"/protected-media/; got {MEDIA_ACCEL_REDIRECT!r}"
+    )
 S3_BUCKET = env("S3_BUCKET")
 S3_ENDPOINT_URL = env("S3_ENDPOINT_URL")
 S3_ACCESS_KEY_ID = env("S3_ACCESS_KEY_ID")
@@ -260,6 +274,10 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Pages link the hashed names only; compressing the unhashed copies and the source
+# maps (for devtools) would triple collectstatic's time (brotli) for nothing.
+WHITENOISE_KEEP_ONLY_HASHED_FILES = True
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]
 
 # Content-Security-Policy (django-csp): scripts only from this site's own files, so
 # markup that slips past escaping (a generator named "</script><script>...") cannot run.
@@ -332,12 +350,16 @@ CELERY_BEAT_SCHEDULE = {
     "send-outbox": {"task": "annotator.tasks.outbox_flush", "schedule": float(SWEEP_SECONDS)},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-# Draft judgments (the GPT judge) go to a queue of their own, "judge", so that a round
-# of thousands of model requests neither waits behind media processing nor holds it up.
-# A worker must consume it: `celery -A annotator worker -Q judge --concurrency N`.
-# Both kinds of model requests share the judge queue, so its worker's concurrency
-# bounds them together.
+# Three queues, so that one kind of work neither waits behind another nor holds it up:
+# "media" (video processing: CPU-bound, minutes per video), "judge" (draft judgments
+# and clip captions from the GPT judge: thousands of model requests a round, bounded
+# together by that worker's concurrency) and "default" (the sweeps, criteria drafts).
+# In production each has its own worker (`bin/run worker <queue>`); a worker started
+# without -Q (bin/dev, the tests) consumes all three.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "media", "judge")]
 CELERY_TASK_ROUTES = {
+    "annotator.tasks.video_process": {"queue": "media"},
     "annotator.tasks.judge_draft_task": {"queue": "judge"},
     "annotator.tasks.clip_draft_task": {"queue": "judge"},
 }
@@ -418,13 +440,17 @@ LLM_MAX_RETRIES = envint("LLM_MAX_RETRIES", "4")
 # How hard the GPT judge drives the endpoint. JUDGE_CONCURRENCY is the number of
 # requests in flight at once: each judge task makes one request at a time, so it is the
 # --concurrency of the worker consuming the "judge" queue (Celery has no per-queue
-# setting; start that worker with `--concurrency $JUDGE_CONCURRENCY`; the judge page and
-# bench/judge_drafts.py read it). JUDGE_REQUESTS_PER_MINUTE (0: unlimited) becomes the
-# judge task's Celery rate_limit: enforced by each worker on its own, so with several
-# judge workers the endpoint sees up to their sum, and it counts tasks, not the
-# retries the openai client makes inside one (429, 5xx, timeouts) nor 413 re-sends.
+# setting; `bin/run worker judge` starts it so; the judge page and
+# bench/judge_drafts.py read it). JUDGE_REQUESTS_PER_MINUTE (0: unlimited) is one
+# budget for every process on every machine (a token bucket in Redis, per process
+# without Redis; annotator.rate_limit), taken by each model request, 413 re-sends
+# included (not the retries the openai client makes inside one: 429, 5xx, timeouts).
+# Requests are spread evenly over the minute. A request waits up to
+# JUDGE_RATE_MAX_WAIT seconds for its slot; a task whose slot is further away goes
+# back to the broker until then, freeing its worker.
 JUDGE_CONCURRENCY = envint("JUDGE_CONCURRENCY", "4")
 JUDGE_REQUESTS_PER_MINUTE = envint("JUDGE_REQUESTS_PER_MINUTE", "0")
+JUDGE_RATE_MAX_WAIT = envint("JUDGE_RATE_MAX_WAIT", "10")
 
 # The media pipeline refuses videos beyond these limits, with the reason shown.
 VIDEO_MAX_BYTES = envint("VIDEO_MAX_BYTES", str(2 * 1024**3))
@@ -467,6 +493,3 @@ LOGGING = {
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
-WHITENOISE_KEEP_ONLY_HASHED_FILES = True
-from whitenoise.compress import Compressor
-WHITENOISE_SKIP_COMPRESS_EXTENSIONS = [*Compressor.SKIP_COMPRESS_EXTENSIONS, "map"]

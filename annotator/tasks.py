@@ -1,10 +1,14 @@
-from celery import shared_task
+import time
+from typing import NoReturn
+
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import OperationalError
 
 from annotator.llm import LLMNotConfigured
 from annotator.models import Video
+from annotator.rate_limit import RateLimited
 from annotator.services import clip_drafts, judge_drafts, media, queue
 
 MAX_RETRIES = 3
@@ -48,28 +52,33 @@ def outbox_flush() -> int:
     return queue.outbox_flush()
 
 
-# Routed to the "judge" queue (CELERY_TASK_ROUTES). Its worker's --concurrency is how
-# many model requests are in flight (JUDGE_CONCURRENCY); rate_limit paces how many
-# start per minute on each worker (JUDGE_REQUESTS_PER_MINUTE, 0: no limit).
-JUDGE_RATE_LIMIT = (
-    f"{settings.JUDGE_REQUESTS_PER_MINUTE}/m" if settings.JUDGE_REQUESTS_PER_MINUTE else None
-)
+def retry_when_rate_limited(task: Task, exc: RateLimited) -> NoReturn:
+    """Hands the task back to the broker until the endpoint's global budget has a slot,
+    rather than holding a worker. Waiting is not failing: it never uses up the retries
+    kept for a failing database."""
+    if task.request.is_eager:
+        time.sleep(exc.retry_after)  # no broker to come back from: the retry runs now
+    raise task.retry(
+        exc=exc, countdown=exc.retry_after, max_retries=task.request.retries + 1
+    ) from exc
 
 
-# Requests to the judge's endpoint: paced, acknowledged after they ran (a lost worker's
-# task is delivered again; jobs count each item once), retried only when the database
-# fails.
+# Requests to the model endpoint, routed to the "judge" queue (CELERY_TASK_ROUTES): its
+# worker's --concurrency is how many are in flight (JUDGE_CONCURRENCY); how many start
+# per minute, across every worker, is JUDGE_REQUESTS_PER_MINUTE (annotator.rate_limit).
+# Acknowledged after they ran (a lost worker's task is delivered again; jobs count each
+# item once), retried when the database fails or the budget has no slot.
 JUDGE_ENDPOINT_TASK = {
+    "bind": True,
     "acks_late": True,
     "autoretry_for": (OperationalError,),
     "retry_backoff": True,
     "max_retries": 3,
-    "rate_limit": JUDGE_RATE_LIMIT,
 }
 
 
 @shared_task(**JUDGE_ENDPOINT_TASK)
-def judge_draft_task(video_id: int, dimension: str, job_id: int) -> None:
+def judge_draft_task(self, video_id: int, dimension: str, job_id: int) -> None:
     # 429, 5xx and timeouts retry inside the openai client, 413 inside the service; a
     # failed reply is recorded on the evaluation and the job, not retried here. Only
     # the database failing (OperationalError) retries the task.
@@ -77,13 +86,17 @@ def judge_draft_task(video_id: int, dimension: str, job_id: int) -> None:
         judge_drafts.judge_video_dimension(video_id=video_id, dimension=dimension, job_id=job_id)
     except (Video.DoesNotExist, LLMNotConfigured):
         return  # counted on the job as a failure, saying why
+    except RateLimited as exc:
+        retry_when_rate_limited(self, exc)
 
 
 # Caption drafts for dataset clips share the judge's endpoint, so they go the same way:
 # the "judge" queue (CELERY_TASK_ROUTES) and the judge task's pacing and retries.
 @shared_task(**JUDGE_ENDPOINT_TASK)
-def clip_draft_task(video_id: int, job_id: int) -> None:
+def clip_draft_task(self, video_id: int, job_id: int) -> None:
     try:
         clip_drafts.clip_draft(video_id=video_id, job_id=job_id)
     except (Video.DoesNotExist, LLMNotConfigured):
         return  # counted on the job as a failure, saying why
+    except RateLimited as exc:
+        retry_when_rate_limited(self, exc)

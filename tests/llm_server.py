@@ -48,6 +48,7 @@ class ChatServer:
                         "path": self.path,
                         "json": json.loads(body or b"{}"),
                         "authorization": self.headers.get("Authorization"),
+                        "at": time.monotonic(),
                     }
                 )
                 reply = server.replies.pop(0) if server.replies else Reply("{}")

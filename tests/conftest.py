@@ -25,6 +25,29 @@ def media_storage(settings, tmp_path):
     return media
 
 
+@pytest.fixture(scope="session", autouse=True)
+def served_as_in_development():
+    """Tests run with DEBUG off, hence production's defaults; two do not fit a test
+    server. Static files as they are, found by whitenoise in the apps' folders: the
+    hashed-name storage needs collectstatic's manifest (test_static_files.py and the
+    production smoke test run that one). Plain http: no redirect to https. For the
+    whole session, before the live server builds its middleware, which reads these
+    once."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        WHITENOISE_USE_FINDERS=True,
+        WHITENOISE_AUTOREFRESH=True,
+        SECURE_SSL_REDIRECT=False,
+    ):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def eager_celery():
     """Tasks run inline unless a test drives a real worker."""

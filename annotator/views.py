@@ -1,7 +1,9 @@
 import mimetypes
+from urllib.parse import quote
 from uuid import UUID
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import FileSystemStorage
@@ -39,7 +41,12 @@ def video_media(request, public_id: UUID, field: str):
     if not isinstance(fieldfile.storage, FileSystemStorage):
         return redirect(fieldfile.url)  # presigned: the browser fetches straight from S3
     content_type = mimetypes.guess_type(fieldfile.name)[0] or "application/octet-stream"
-    response = ranged_file_response(request, fieldfile.storage, fieldfile.name, content_type)
+    if settings.MEDIA_ACCEL_REDIRECT:
+        # nginx streams the file, Range and all, from its internal location.
+        response = HttpResponse(content_type=content_type)
+        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT + quote(fieldfile.name)
+    else:
+        response = ranged_file_response(request, fieldfile.storage, fieldfile.name, content_type)
     # Names are derived from the content, so a URL's file only changes on re-processing.
     response["Cache-Control"] = "private, max-age=3600"
     return response

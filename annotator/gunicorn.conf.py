@@ -1,0 +1,54 @@
+"""gunicorn's settings for `bin/run web`, from the environment (docker/.env.example).
+
+Processes and threads: each process runs Python one thread at a time (the interpreter
+lock), so CPU work scales with processes, and threads cover the time a request waits
+on PostgreSQL, Redis or S3. Two processes per core, four threads each, keeps the cores
+busy while requests wait, in a few hundred MB."""
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name) or str(default)
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be an integer, got {value!r}") from exc
+
+
+bind = [os.environ.get("BIND") or f"0.0.0.0:{_int('PORT', 8000)}"]
+worker_class = "gthread"
+# The cores this process may run on (a container's cpuset), not the machine's.
+workers = _int("WEB_CONCURRENCY", 2 * len(os.sched_getaffinity(0)))
+threads = _int("WEB_THREADS", 4)
+
+# A process that stops answering its master for this long is killed and replaced.
+# With threads a slow request does not count (the master hears from the process's
+# main loop), so it is no request deadline; nginx's proxy_read_timeout is.
+timeout = _int("WEB_TIMEOUT", 30)
+# Seconds a stopping process gets to finish its requests (a deploy, a restart).
+graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
+# Idle keep-alive connections from the proxy in front.
+keepalive = 5
+# Processes are replaced after a while, staggered, so that slow growth of memory (a
+# leak in a library) never accumulates.
+max_requests = _int("WEB_MAX_REQUESTS", 2000)
+max_requests_jitter = max_requests // 10
+# Request line and headers bounded (gunicorn's defaults, written out): a longer one is
+# refused with 400 before Django reads it.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# Logs on stdout and stderr, for the process manager (honcho, docker, kubelet).
+accesslog = "-"
+errorlog = "-"
+loglevel = (os.environ.get("LOG_LEVEL") or "info").lower()
+# The usual combined format, plus the time taken in microseconds.
+access_log_format = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(D)sus'
+# The heartbeat file in memory: a slow or full disk must not look like a hung process.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+proc_name = "annotator-web"
+# gunicorn 27's control socket sits at one path under $HOME, which several servers on
+# one machine (or a read-only home in a container) would fight over; nothing uses it.
+control_socket_disable = True

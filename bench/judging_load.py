@@ -35,7 +35,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -87,6 +87,64 @@ def timed(opener: urllib.request.OpenerDirector, request: urllib.request.Request
     raise AssertionError("unreachable")
 
 
+class Seeded(NamedTuple):
+    """Model instances (their classes exist only once Django is set up)."""
+
+    benchmark: Any
+    tasks: list[Any]
+    criteria_of: dict[int, list[Any]]  # task id -> its criteria
+    videos: list[Any]
+
+
+def benchmark_seed(n_tasks: int) -> Seeded:
+    """A benchmark of n_tasks tasks, each with 8 generated videos (one per model) x 15
+    criteria and the judge's draft verdict on each, in the migrated database Django is
+    set up on (bench/capacity.py seeds the same one)."""
+    from django.db import connection
+
+    from annotator.choices import VerdictSource, VerdictStatus, VideoKind
+    from annotator.models import GeneratorModel, Judgment, Video
+    from rubrics_app.choices import Dimension
+    from rubrics_app.models import Benchmark, Criterion, Task
+
+    benchmark = Benchmark.objects.create(name="load")
+    generators = [GeneratorModel.objects.create(name=f"m{m}") for m in range(8)]
+    tasks = Task.objects.bulk_create(
+        Task(benchmark=benchmark, index=i, prompt="p", requirement="r")
+        for i in range(1, n_tasks + 1)
+    )
+    all_criteria = Criterion.objects.bulk_create(
+        Criterion(task=t, dimension=d, number=n, position=n, text=f"{d} {n}", status="approved")
+        for t in tasks
+        for d in Dimension.values
+        for n in range(5)
+    )
+    videos = Video.objects.bulk_create(
+        Video(kind=VideoKind.GENERATED, task=t, generator=g) for t in tasks for g in generators
+    )
+    criteria_of: dict[int, list[Criterion]] = {}
+    for criterion in all_criteria:
+        criteria_of.setdefault(criterion.task_id, []).append(criterion)
+    Judgment.objects.bulk_create(
+        (
+            Judgment(
+                video=v,
+                criterion=c,
+                verdict=1,
+                source=VerdictSource.LLM,
+                judge_model="j",
+                status=VerdictStatus.DRAFT,
+            )
+            for v in videos
+            for c in criteria_of[v.task_id]
+        ),
+        batch_size=5000,
+    )
+    if connection.vendor == "postgresql":
+        connection.cursor().execute("ANALYZE")  # as autovacuum would after such a load
+    return Seeded(benchmark, tasks, criteria_of, videos)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=40, help="per client and view")
@@ -116,51 +174,15 @@ def main() -> None:
         from django.db import connection
         from django.test import Client
 
-        from annotator.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
-        from annotator.models import GeneratorModel, Judgment, User, Video
+        from annotator.choices import VerdictSource, VerdictStatus, WorkKind
+        from annotator.models import Judgment, User
         from annotator.services.assignments import work_batch_create
-        from rubrics_app.choices import Dimension
-        from rubrics_app.models import Benchmark, Criterion, Task
 
         call_command("migrate", verbosity=0)
-        benchmark = Benchmark.objects.create(name="load")
-        generators = [GeneratorModel.objects.create(name=f"m{m}") for m in range(8)]
-        tasks = Task.objects.bulk_create(
-            Task(benchmark=benchmark, index=i, prompt="p", requirement="r")
-            for i in range(1, args.tasks + 1)
-        )
-        all_criteria = Criterion.objects.bulk_create(
-            Criterion(task=t, dimension=d, number=n, position=n, text=f"{d} {n}", status="approved")
-            for t in tasks
-            for d in Dimension.values
-            for n in range(5)
-        )
-        all_videos = Video.objects.bulk_create(
-            Video(kind=VideoKind.GENERATED, task=t, generator=g) for t in tasks for g in generators
-        )
-        of_task: dict[int, list[Criterion]] = {}
-        for criterion in all_criteria:
-            of_task.setdefault(criterion.task_id, []).append(criterion)
-        Judgment.objects.bulk_create(
-            (
-                Judgment(
-                    video=v,
-                    criterion=c,
-                    verdict=1,
-                    source=VerdictSource.LLM,
-                    judge_model="j",
-                    status=VerdictStatus.DRAFT,
-                )
-                for v in all_videos
-                for c in of_task[v.task_id]
-            ),
-            batch_size=5000,
-        )
+        benchmark, tasks, of_task, all_videos = benchmark_seed(args.tasks)
         task = tasks[0]
         criteria = of_task[task.pk]
         videos = [v for v in all_videos if v.task_id == task.pk]
-        if connection.vendor == "postgresql":
-            connection.cursor().execute("ANALYZE")  # as autovacuum would after such a load
 
         def opener_for(user: User) -> tuple[urllib.request.OpenerDirector, str]:
             session = SessionStore()
@@ -252,7 +274,7 @@ def main() -> None:
                 criterion = criteria[k % len(criteria)]
                 data = f"criterion={criterion.pk}&verdict={k % 2}&blind=1".encode()
                 return urllib.request.Request(
-                    f"{base}/judging/videos/{video.pk}/verdict",
+                    f"{base}/judging/videos/{video.public_id}/verdict",
                     data=data,
                     headers={
                         "X-CSRFToken": csrf,

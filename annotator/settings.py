@@ -14,6 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 from whitenoise.compress import Compressor
 
+from annotator.observability import sentry_init
+
 
 def env(name: str, default: str = "") -> str:
     """The variable's value; unset and empty both mean the default."""
@@ -39,6 +41,14 @@ def envint(name: str, default: str) -> int:
         return int(value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
+
+
+def envfloat(name: str, default: str) -> float:
+    value = env(name, default)
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {value!r}") from exc
 
 
 def envlist(name: str, default: str) -> list[str]:
@@ -67,7 +77,7 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
 _secure_default = "false" if DEBUG else "true"
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _secure_default)
 # Probes talk to the server directly, over plain http.
-SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz)$"]
+SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", _secure_default)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", _secure_default)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600))
@@ -104,11 +114,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "axes",
+    "django_prometheus",
     "annotator",
     "rubrics_app",
 ]
 
 MIDDLEWARE = [
+    # Request counts and latencies (django-prometheus): first in, last out.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "annotator.middleware.RequestLogMiddleware",
     "annotator.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (compressed, hashed names cached for a year) before any other work.
@@ -127,6 +141,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Outside django-axes' middleware, so that a lockout counts as the 429 it is.
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -483,13 +499,53 @@ PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", str(3 * 24 * 3600))
 # reported "timed out" (a probe's timeout must be longer).
 READYZ_TIMEOUT = envint("READYZ_TIMEOUT", "2")
 
+# Logs on standard error: plain messages, or with LOG_FORMAT=json one JSON object a
+# line (time, level, logger, message, request_id, and for each request its method,
+# path, status, user_id and duration_ms) for a log collector. Every line written
+# while serving a request carries its id (the proxy's X-Request-ID, else a new one,
+# echoed in the response); a Celery task's lines carry the task id.
+LOG_FORMAT = env("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be text or json, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "annotator.observability.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     # django-axes says INFO on every login; failures and lockouts are WARNINGs.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+# Celery workers log through the same handler (else Celery installs its own format).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "text"
+
+# Prometheus metrics at /metrics (annotator.observability), for a scraper sending
+# `Authorization: Bearer $METRICS_TOKEN`; unset: /metrics answers 404.
+METRICS_TOKEN = env("METRICS_TOKEN")
+
+# Error reporting to Sentry (Django and Celery) when SENTRY_DSN is set; no personal
+# data is sent. SENTRY_TRACES_SAMPLE_RATE: share of requests and tasks traced (0..1).
+SENTRY_DSN = env("SENTRY_DSN")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT")
+SENTRY_TRACES_SAMPLE_RATE = envfloat("SENTRY_TRACES_SAMPLE_RATE", "0")
+sentry_init(
+    SENTRY_DSN,
+    environment=SENTRY_ENVIRONMENT,
+    traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
+)
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="benchmark-list"), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("api/v1/", include("annotator.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("account/", account_views.account_settings, name="account-settings"),

@@ -10,12 +10,15 @@ from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from annotator.errors import InputError
 from annotator.filtersets import VideoFilter
 from annotator.models import GeneratorModel, ImportBatch, Video
+from annotator.observability import metrics_page
 from annotator.permissions import admin_required, reviewer_required
 from annotator.query_forms import cleaned_input
 from annotator.range_response import ranged_file_response
@@ -165,3 +168,18 @@ def readyz(request):
     # error reporting (Sentry) would then report as an event each time.
     response._has_been_logged = True
     return response
+
+
+@login_not_required
+@require_safe
+def metrics(request):
+    """Prometheus metrics (annotator.observability) for a scraper that sends
+    `Authorization: Bearer <METRICS_TOKEN>`; not found while no token is set."""
+    if not settings.METRICS_TOKEN:
+        raise Http404("metrics are off: set METRICS_TOKEN")
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not constant_time_compare(token, settings.METRICS_TOKEN):
+        response = HttpResponse("metrics need the bearer token METRICS_TOKEN\n", status=401)
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(metrics_page(), content_type=CONTENT_TYPE_LATEST)

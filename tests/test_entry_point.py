@@ -1,0 +1,62 @@
+"""bin/run (and bin/serve through it) refuses to start a production process that would
+run on development defaults, saying what to set. The roles themselves run in
+test_production_smoke.py."""
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION = {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "annotator.example.org"}
+
+
+def run(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bin/run", *args],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+@pytest.mark.parametrize(
+    ("missing", "says"), [("SECRET_KEY", "long random"), ("ALLOWED_HOSTS", "host names")]
+)
+def test_it_refuses_to_start_without_a_production_setting(missing, says):
+    env = {name: value for name, value in PRODUCTION.items() if name != missing}
+    result = run("web", **env)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"bin/run: {missing} is not set") and says in result.stderr
+
+
+def test_it_refuses_to_start_with_debug_on():
+    result = run("web", DEBUG="True", **PRODUCTION)
+    assert result.returncode == 2 and "DEBUG is on" in result.stderr
+
+
+def test_bin_serve_refuses_before_starting_anything():
+    result = subprocess.run(
+        ["bin/serve"],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/tmp")},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2 and "SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["worker"], ["worker", "celery"], ["worker", "media", "x"], ["shell"]]
+)
+def test_it_refuses_an_unknown_role_or_queue(args):
+    result = run(*args, **PRODUCTION)
+    assert result.returncode == 2
+    assert (
+        "usage: bin/run" in result.stderr
+        or "the queues are media, judge and default" in result.stderr
+    )

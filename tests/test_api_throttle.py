@@ -2,7 +2,6 @@
 still answers when its cache is unreachable."""
 
 import logging
-import socket
 import threading
 import uuid
 from types import SimpleNamespace
@@ -15,6 +14,7 @@ from django.urls import reverse
 from annotator.api.throttling import TokenRateThrottle
 from annotator.models import ApiToken
 from tests.api_callers import client_for
+from tests.services import free_port
 
 REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 
@@ -26,13 +26,6 @@ def redis_answers() -> bool:
         return bool(redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping())
     except redis.RedisError:
         return False
-
-
-def free_port() -> int:
-    """A loopback port where nothing listens."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.mark.services

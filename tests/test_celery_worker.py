@@ -21,15 +21,10 @@ from annotator.models import OutboxMessage
 from annotator.services.media import videos_requeue_stale
 from annotator.services.queue import outbox_flush
 from annotator.services.videos import dataset_clip_create
+from tests.services import NEEDS_POSTGRES_AND_REDIS
 from tests.videos import make_video
 
-pytestmark = [
-    pytest.mark.services,
-    pytest.mark.skipif(
-        not settings.REDIS_URL or connection.vendor != "postgresql",
-        reason="needs REDIS_URL and PostgreSQL (bin/test sets both when they answer)",
-    ),
-]
+pytestmark = NEEDS_POSTGRES_AND_REDIS
 
 
 @pytest.fixture

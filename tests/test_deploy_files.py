@@ -19,6 +19,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from tests.services import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 DOCKER = ROOT / "docker"
 K8S = DOCKER / "k8s"
@@ -232,12 +234,6 @@ def test_it_writes_a_configuration_nginx_accepts(tmp_path):
     assert result.returncode == 0, result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed")
 def test_it_streams_what_the_app_names_in_x_accel_redirect_with_range(tmp_path):
     """nginx.conf run for real on loopback ports, before a stand-in for the app that
@@ -260,7 +256,7 @@ def test_it_streams_what_the_app_names_in_x_accel_redirect_with_range(tmp_path):
 
     app = http.server.ThreadingHTTPServer(("127.0.0.1", 0), App)
     threading.Thread(target=app.serve_forever, daemon=True).start()
-    port, tls_port = _free_port(), _free_port()
+    port, tls_port = free_port(), free_port()
     conf = (
         (DOCKER / "nginx.conf")
         .read_text()

@@ -30,6 +30,7 @@ from django.conf import settings
 from django.db import connection
 
 from tests.production_seed import PASSWORD, USERNAME
+from tests.services import NEEDS_POSTGRES_AND_REDIS, free_port
 from tests.videos import make_video
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,21 +42,7 @@ ROLES = {
     "beat": ["beat"],
 }
 
-pytestmark = [
-    pytest.mark.services,
-    pytest.mark.skipif(
-        not settings.REDIS_URL or connection.vendor != "postgresql",
-        reason="needs REDIS_URL and PostgreSQL (bin/test sets both when they answer)",
-    ),
-]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = NEEDS_POSTGRES_AND_REDIS
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ what users see: a session made on one is good on the other, a lockout made on on
 holds on the other, and a token's API throttle counts requests to both."""
 
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -17,23 +16,12 @@ from django.db import connection
 from annotator.models import ApiToken
 from annotator.models.tokens import TokenScope
 from tests.factories import UserFactory
+from tests.services import NEEDS_POSTGRES_AND_REDIS, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "secret-pass-1"
 
-pytestmark = [
-    pytest.mark.services,
-    pytest.mark.skipif(
-        not settings.REDIS_URL or connection.vendor != "postgresql",
-        reason="needs REDIS_URL and PostgreSQL (bin/test sets both when they answer)",
-    ),
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+pytestmark = NEEDS_POSTGRES_AND_REDIS
 
 
 @pytest.fixture

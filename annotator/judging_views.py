@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import reswap, retarget
 
 from annotator.models import Video
 from annotator.query_forms import cleaned_input
@@ -68,8 +69,9 @@ def judging_next(request, pk: int):
 
 
 def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> HttpResponse:
+    """The video's whole checklist, labelled as on the page."""
     blind = not names_shown(request.user, asked=request.POST.get("blind", "1") == "0")
-    (checklist,) = verdicts.workspace(task=video.task, user=request.user, blind=blind, only=video)
+    checklist = verdicts.video_checklist(video, request.user, blind=blind)
     return render(
         request,
         "annotator/_checklist.html",
@@ -87,18 +89,27 @@ def _video(request, public_id: UUID) -> Video:
 
 @require_POST
 def verdict_save(request, public_id: UUID):
+    """Answered with the saved row and the video's score (out of band): a save is most
+    of the load an expert puts on the server. A refused one shows the whole checklist
+    with the reason in place of the row."""
     video = _video(request, public_id)
     try:
-        verdicts.verdict_set(
+        criterion_id = int(request.POST.get("criterion", 0))
+        checklist = verdicts.verdict_set(
             video=video,
-            criterion_id=int(request.POST.get("criterion", 0)),
+            criterion_id=criterion_id,
             user=request.user,
             verdict=int(request.POST.get("verdict", -1)),
         )
     except (ValueError, ValidationError) as exc:
         message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        return _checklist(request, video, status=422, error=message)
-    return _checklist(request, video)
+        response = _checklist(request, video, status=422, error=message)
+        return reswap(retarget(response, f"#checklist-{video.public_id}"), "outerHTML")
+    return render(
+        request,
+        "annotator/_check_saved.html",
+        {"checklist": checklist, "checks": [checklist.check_of(criterion_id)]},
+    )
 
 
 @require_POST

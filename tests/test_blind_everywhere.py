@@ -225,13 +225,14 @@ def test_it_keeps_htmx_answers_blind_whatever_the_annotator_posts(client, annota
     client.force_login(annotator_user)
     video = world["videos"][0]
     criterion = world["task"].criteria.first()
-    for url, data in (
-        (reverse("verdict-save", args=[video.public_id]), {"criterion": criterion.pk}),
-        (reverse("drafts-confirm", args=[video.public_id]), {"dimension": "visual"}),
+    # A save answers with its row and score, no label; confirming, with the checklist.
+    for url, data, label in (
+        (reverse("verdict-save", args=[video.public_id]), {"criterion": criterion.pk}, ""),
+        (reverse("drafts-confirm", args=[video.public_id]), {"dimension": "visual"}, "Video "),
     ):
         response = client.post(url, {**data, "verdict": 1, "blind": "0"}, HTTP_HX_REQUEST="true")
         assert response.status_code == 200
-        assert "Video " in response.content.decode() and not _leaks(response)
+        assert label in response.content.decode() and not _leaks(response)
     html = client.get(reverse("judging-task", args=[world["task"].pk]), {"reveal": "1"})
     assert not _leaks(html)
 

@@ -310,9 +310,20 @@ def test_a_verdict_given_from_the_keyboard_persists_and_looks_confirmed(
     first = page.locator(".judging-card").nth(0).locator(".check")
     draft_style = first.evaluate("b => getComputedStyle(b).borderTopStyle")
     assert first.get_attribute("data-state") == "draft" and draft_style == "dashed"
+    score = page.locator(".judging-card").nth(0).locator(".live-score")
+    before = score.text_content()
     page.keyboard.press("Space")  # toggles the focused criterion of the first video
     page.wait_for_selector("#save-state.text-success")
     assert page.text_content("#save-state") == "saved"
+    # The save answers with its row and the score, both replaced in place; the new row
+    # keeps the focus and takes the next key.
+    assert first.first.get_attribute("data-state") == "confirmed"
+    assert "focused" in first.first.get_attribute("class") and score.text_content() != before
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('.check').ariaPressed === 'true'")
+    assert score.text_content() == before
+    page.keyboard.press("Space")
+    page.wait_for_function("() => document.querySelector('.check').ariaPressed === 'false'")
     page.reload()
     first = page.locator(".judging-card").nth(0).locator(".check")
     assert first.get_attribute("data-state") == "confirmed"

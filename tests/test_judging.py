@@ -105,7 +105,50 @@ def test_bad_verdicts_are_refused(client):
     response = client.post(url, {"criterion": other.pk, "verdict": 1})
     assert response.status_code == 422
     assert "not a live criterion of the video" in response.content.decode()
+    # The reason shows in the whole checklist, which takes the place of the one row.
+    assert response["HX-Retarget"] == f"#checklist-{video.public_id}"
+    assert response["HX-Reswap"] == "outerHTML"
+    assert f'id="checklist-{video.public_id}"' in response.content.decode()
     assert not Judgment.objects.filter(source=VerdictSource.HUMAN).exists()
+
+
+def test_a_save_is_answered_with_its_row_and_the_score(client):
+    task, criteria, (video,) = judged_task(videos=1)
+    expert = judge_of(task)
+    client.force_login(expert)
+    url = reverse("verdict-save", args=[video.public_id])
+    penalty = next(c for c in criteria if c.polarity == Polarity.PENALTY)
+    html = client.post(url, {"criterion": penalty.pk, "verdict": 0}).content.decode()
+    # One row, the saved one, confirmed at 0; drafts elsewhere: 3 of 3 points earned,
+    # 2 of 3 penalties charged per dimension.
+    assert html.count('class="check ') == 1 and f'data-criterion="{penalty.pk}"' in html
+    assert 'data-state="confirmed"' in html and 'aria-pressed="false"' in html
+    assert f'id="score-{video.public_id}" hx-swap-oob="true"' in html
+    (checklist,) = verdicts.workspace(task=task, user=expert, blind=True)
+    assert f">{checklist.score:.2f}<" in html
+    # Flipped, saved again and saved unchanged: one verdict, one history row per change.
+    client.post(url, {"criterion": penalty.pk, "verdict": 1})
+    client.post(url, {"criterion": penalty.pk, "verdict": 1})
+    mine = Judgment.objects.get(user=expert, criterion=penalty)
+    assert mine.verdict == 1 and mine.history.count() == 2
+
+
+def test_a_save_runs_the_same_queries_whatever_the_size(client):
+    expert = UserFactory()
+    client.force_login(expert)
+    counts = []
+    for videos, per_dimension in ((1, 1), (8, 5)):
+        task, criteria, clips = judged_task(videos=videos, per_dimension=per_dimension)
+        judge_of(task, user=expert)
+        url = reverse("verdict-save", args=[clips[-1].public_id])
+        for verdict in (0, 1):  # a first verdict, then a change
+            with CaptureQueriesContext(connection) as queries:
+                assert (
+                    client.post(url, {"criterion": criteria[-1].pk, "verdict": verdict}).status_code
+                    == 200
+                )
+            counts.append(len(queries))
+    assert counts[:2] == counts[2:]
 
 
 def test_annotators_see_neither_model_names_nor_others_verdicts(client):

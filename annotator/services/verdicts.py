@@ -1,10 +1,13 @@
 """Experts' verdicts on generated videos: each expert keeps one verdict per video and
 criterion, starting from the judge's drafts, which they confirm or override."""
 
+from __future__ import annotations
+
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from simple_history.utils import bulk_create_with_history
 
@@ -21,28 +24,41 @@ MAX_VIDEOS = 8
 PLAYER_FIELDS = ("kind", "public_id", "file", "playable", "poster", "fps")
 
 
-def _criterion_of(video: Video, criterion_id: int) -> Criterion:
-    criterion = live_criteria().filter(pk=criterion_id, task_id=video.task_id).first()
-    if criterion is None:
-        raise ValidationError("This criterion is not a live criterion of the video's task.")
-    return criterion
-
-
-def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) -> Judgment:
+def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) -> VideoChecklist:
     """The expert's verdict on one criterion: saved at once, replacing their earlier
-    one (one current human verdict per video, criterion and expert)."""
+    one (one current human verdict per video, criterion and expert). Returns the
+    video's checklist with it (unlabelled), which the save is answered with: its two
+    reads also check the criterion and tell a first verdict (most saves: one INSERT
+    and its history row) from a change."""
     if verdict not in (0, 1):
         raise ValidationError("A verdict is 0 or 1.")
-    criterion = _criterion_of(video, criterion_id)
-    # update_or_create is atomic itself (and the unique constraint settles races).
-    judgment, _ = Judgment.objects.update_or_create(
-        video=video,
-        criterion=criterion,
-        user=user,
-        source=VerdictSource.HUMAN,
-        defaults={"verdict": verdict, "status": VerdictStatus.CONFIRMED},
-    )
-    return judgment
+    checklist = video_checklist(video, user)
+    check = checklist.check_of(criterion_id)
+    if check is None:
+        raise ValidationError("This criterion is not a live criterion of the video's task.")
+    fields = {"video": video, "criterion": check.criterion, "user": user}
+    if check.mine is None:
+        try:
+            with transaction.atomic():
+                Judgment.objects.create(
+                    **fields,
+                    source=VerdictSource.HUMAN,
+                    verdict=verdict,
+                    status=VerdictStatus.CONFIRMED,
+                )
+            check.mine = verdict
+            return checklist
+        except IntegrityError:  # given meanwhile (another tab): replaced below
+            pass
+    if check.mine != verdict:
+        # update_or_create is atomic itself (and the unique constraint settles races).
+        Judgment.objects.update_or_create(
+            **fields,
+            source=VerdictSource.HUMAN,
+            defaults={"verdict": verdict, "status": VerdictStatus.CONFIRMED},
+        )
+    check.mine = verdict
+    return checklist
 
 
 def _with_needed(tasks: QuerySet[Task]) -> QuerySet[Task]:
@@ -193,6 +209,34 @@ class VideoChecklist:
     def done(self) -> bool:
         return all(c.mine is not None for checks in self.dimensions.values() for c in checks)
 
+    def check_of(self, criterion_id: int) -> Check | None:
+        return next(
+            (
+                c
+                for checks in self.dimensions.values()
+                for c in checks
+                if c.criterion.pk == criterion_id
+            ),
+            None,
+        )
+
+
+def _checklist(
+    video: Video,
+    label: str,
+    criteria: list[Criterion],
+    drafts: dict[tuple[int, int], Draft],
+    mine: dict[tuple[int, int], int],
+) -> VideoChecklist:
+    checklist = VideoChecklist(video, label)
+    for dimension in Dimension.values:
+        checklist.dimensions[dimension] = [
+            Check(c, drafts.get((video.pk, c.pk)), mine.get((video.pk, c.pk)))
+            for c in criteria
+            if c.dimension == dimension
+        ]
+    return checklist
+
 
 def workspace(
     *, task: Task, user: User, blind: bool, only: Video | None = None
@@ -211,19 +255,22 @@ def workspace(
     )[:MAX_VIDEOS]
     criteria = list(live_criteria().filter(task=task))
     drafts, mine = verdicts_shown([v for v, _ in videos if only in (None, v)], user)
-    checklists = []
-    for video, label in videos:
-        if only not in (None, video):
-            continue
-        checklist = VideoChecklist(video, label)
-        for dimension in Dimension.values:
-            checklist.dimensions[dimension] = [
-                Check(c, drafts.get((video.pk, c.pk)), mine.get((video.pk, c.pk)))
-                for c in criteria
-                if c.dimension == dimension
-            ]
-        checklists.append(checklist)
-    return checklists
+    return [
+        _checklist(video, label, criteria, drafts, mine)
+        for video, label in videos
+        if only in (None, video)
+    ]
+
+
+def video_checklist(video: Video, user: User, *, blind: bool | None = None) -> VideoChecklist:
+    """One video's checklist: two queries. Labelled as on the task page when `blind`
+    is given (a third query: the task's videos), else unlabelled."""
+    if blind is not None:
+        (checklist,) = workspace(task=video.task, user=user, blind=blind, only=video)
+        return checklist
+    criteria = list(live_criteria().filter(task_id=video.task_id))
+    drafts, mine = verdicts_shown([video], user)
+    return _checklist(video, "", criteria, drafts, mine)
 
 
 @dataclass

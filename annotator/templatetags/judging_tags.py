@@ -11,8 +11,11 @@ from annotator.services.verdicts import Check
 
 register = template.Library()
 
+# A saved row replaces itself, settled at once: htmx makes new content live when it
+# settles (20 ms by default), and a key pressed before that would be lost.
 _ROW = (
     '<button type="button" class="check state-{state}{penalty}{value_class}" hx-post="{url}" '
+    'hx-target="this" hx-swap="outerHTML settle:0ms" '
     'hx-vals=\'{{"criterion": "{criterion}", "verdict": "{next}"}}\' data-criterion="{criterion}" '
     'data-state="{state}" aria-pressed="{pressed}" title="{title}"><span class="mark">{mark}'
     '</span><span class="text">{text}</span><span class="meta">{sign}{weight}{draft}</span>'

@@ -81,9 +81,10 @@ def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> 
 
 
 def _video(request, public_id: UUID) -> Video:
-    """A generated video the user may judge; others are not found."""
+    """A generated video the user may judge; others are not found. Only what a save
+    needs is read (a save is most of the load experts put on the server)."""
     return get_object_or_404(
-        verdicts.judgeable_videos(request.user).select_related("task"), public_id=public_id
+        verdicts.judgeable_videos(request.user).only("public_id", "task_id"), public_id=public_id
     )
 
 

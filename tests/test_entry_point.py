@@ -60,3 +60,20 @@ def test_it_refuses_an_unknown_role_or_queue(args):
         "usage: bin/run" in result.stderr
         or "the queues are media, judge and default" in result.stderr
     )
+
+
+def test_gunicorn_forks_its_processes_from_a_loaded_master(monkeypatch):
+    """A process replaced after WEB_MAX_REQUESTS serves at once: the app and its URL
+    modules are imported in the master (preload, when_ready), not on each process's
+    first request."""
+    import runpy
+
+    from django.urls import clear_url_caches, get_resolver
+
+    monkeypatch.delenv("WEB_MAX_REQUESTS", raising=False)
+    conf = runpy.run_path(str(ROOT / "annotator/gunicorn.conf.py"))
+    assert conf["preload_app"] is True and conf["max_requests"] == 20000
+    clear_url_caches()
+    assert "url_patterns" not in get_resolver().__dict__
+    conf["when_ready"](None)
+    assert "url_patterns" in get_resolver().__dict__  # imported, cached

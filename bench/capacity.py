@@ -28,6 +28,7 @@ cProfile of each view.
 import argparse
 import cProfile
 import json
+import logging
 import os
 import pstats
 import random
@@ -483,6 +484,7 @@ def in_process(seeded) -> None:
     from annotator.models import Judgment
     from annotator.services.assignments import work_batch_create
 
+    logging.getLogger("annotator.requests").setLevel(logging.WARNING)  # a line a request
     (user,) = users_create("profiled", 1)
     task = seeded.tasks[-1]
     work_batch_create(

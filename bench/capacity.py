@@ -23,7 +23,7 @@ queries, their time, template rendering and history rows per request; and the to
 cProfile of each view.
 
     .venv/bin/python bench/capacity.py [--steps 50,100,200,300,400] [--seconds 60]
-        [--workers 2xcores] [--threads 4] [--tasks 459]"""
+        [--workers 2xcores] [--threads 1] [--tasks 459]"""
 
 import argparse
 import cProfile
@@ -572,7 +572,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60, help="measured per step")
     parser.add_argument("--warmup", type=float, default=15, help="after a step's users start")
     parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tasks", type=int, default=459)
     parser.add_argument("--generate", type=Path, help=argparse.SUPPRESS)  # the child
     args = parser.parse_args()

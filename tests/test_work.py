@@ -102,8 +102,9 @@ def test_judging_assignments_are_done_when_every_verdict_is_given():
         verdicts.verdict_set(video=clips[0], criterion_id=c.pk, user=me, verdict=1)
     verdicts.judging_done_refresh(Assignment.objects.all())
     assert Assignment.objects.get().done_at is None
-    last = verdicts.verdict_set(video=clips[0], criterion_id=criteria[-1].pk, user=me, verdict=0)
+    verdicts.verdict_set(video=clips[0], criterion_id=criteria[-1].pk, user=me, verdict=0)
     verdicts.judging_done_refresh(Assignment.objects.all())
+    last = Judgment.objects.get(user=me, criterion=criteria[-1])
     assert Assignment.objects.get().done_at == last.updated_at
 
 

@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
 from annotator.choices import VideoKind
-from annotator.llm import LLMNotConfigured
+from annotator.core.llm import LLMNotConfigured
 from annotator.models import (
     ClipDecision,
     ClipSuggestion,

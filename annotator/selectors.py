@@ -4,7 +4,7 @@ from enum import StrEnum
 from django.db.models import Count, QuerySet
 
 from annotator.choices import MediaStatus, VerdictSource, VerdictStatus
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import Judgment, Video
 
 UNFINISHED = (MediaStatus.QUEUED, MediaStatus.PROCESSING)

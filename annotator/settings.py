@@ -14,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from kombu import Queue
 from whitenoise.compress import Compressor
 
-from annotator.observability import sentry_init
+from annotator.core.observability import sentry_init
 
 
 def env(name: str, default: str = "") -> str:
@@ -122,8 +122,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Request counts and latencies (django-prometheus): first in, last out.
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    "annotator.middleware.RequestLogMiddleware",
-    "annotator.middleware.ServerTimingMiddleware",
+    "annotator.core.middleware.RequestLogMiddleware",
+    "annotator.core.middleware.ServerTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Static files (compressed, hashed names cached for a year) before any other work.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -137,7 +137,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "annotator.middleware.RejectNulMiddleware",
+    "annotator.core.middleware.RejectNulMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -459,7 +459,7 @@ LLM_MAX_RETRIES = envint("LLM_MAX_RETRIES", "4")
 # setting; `bin/run worker judge` starts it so; the judge page and
 # bench/judge_drafts.py read it). JUDGE_REQUESTS_PER_MINUTE (0: unlimited) is one
 # budget for every process on every machine (a token bucket in Redis, per process
-# without Redis; annotator.rate_limit), taken by each model request, 413 re-sends
+# without Redis; annotator.core.rate_limit), taken by each model request, 413 re-sends
 # included (not the retries the openai client makes inside one: 429, 5xx, timeouts).
 # Requests are spread evenly over the minute. A request waits up to
 # JUDGE_RATE_MAX_WAIT seconds for its slot; a task whose slot is further away goes
@@ -510,7 +510,7 @@ if LOG_FORMAT not in {"text", "json"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "annotator.observability.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "annotator.core.observability.RequestIdFilter"}},
     "formatters": {
         "text": {"format": "%(message)s"},
         "json": {
@@ -533,7 +533,7 @@ LOGGING = {
 # Celery workers log through the same handler (else Celery installs its own format).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT == "text"
 
-# Prometheus metrics at /metrics (annotator.observability), for a scraper sending
+# Prometheus metrics at /metrics (annotator.core.observability), for a scraper sending
 # `Authorization: Bearer $METRICS_TOKEN`; unset: /metrics answers 404.
 METRICS_TOKEN = env("METRICS_TOKEN")
 

@@ -6,9 +6,9 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import OperationalError
 
-from annotator.llm import LLMNotConfigured
+from annotator.core.llm import LLMNotConfigured
+from annotator.core.rate_limit import RateLimited
 from annotator.models import Video
-from annotator.rate_limit import RateLimited
 from annotator.services import clip_drafts, judge_drafts, media, queue
 
 MAX_RETRIES = 3
@@ -65,7 +65,7 @@ def retry_when_rate_limited(task: Task, exc: RateLimited) -> NoReturn:
 
 # Requests to the model endpoint, routed to the "judge" queue (CELERY_TASK_ROUTES): its
 # worker's --concurrency is how many are in flight (JUDGE_CONCURRENCY); how many start
-# per minute, across every worker, is JUDGE_REQUESTS_PER_MINUTE (annotator.rate_limit).
+# per minute, across every worker, is JUDGE_REQUESTS_PER_MINUTE (annotator.core.rate_limit).
 # Acknowledged after they ran (a lost worker's task is delivered again; jobs count each
 # item once), retried when the database fails or the budget has no slot.
 JUDGE_ENDPOINT_TASK = {

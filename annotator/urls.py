@@ -2,84 +2,115 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from annotator import (
-    account_views,
-    dataset_export_views,
-    judging_views,
-    leaderboard_views,
-    views,
+from annotator.views import (
+    accounts,
+    audit,
+    clips,
+    dataset_export,
+    health,
+    invitations,
+    judge_drafts,
+    judging,
+    leaderboard,
+    videos,
+    work,
 )
-from rubrics_app import drafting_views, editor_views, release_views
-from rubrics_app import views as rubric_views
+from rubrics_app.views import benchmarks, drafting, editor, proposals, releases
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="benchmark-list"), name="home"),
-    path("healthz", views.healthz, name="healthz"),
-    path("readyz", views.readyz, name="readyz"),
-    path("metrics", views.metrics, name="metrics"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("metrics", health.metrics, name="metrics"),
     path("api/v1/", include("annotator.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("account/", account_views.account_settings, name="account-settings"),
-    path("account/tokens/<int:pk>/revoke", account_views.token_revoke, name="token-revoke"),
+    path("account/", accounts.account_settings, name="account-settings"),
+    path("account/tokens/<int:pk>/revoke", accounts.token_revoke, name="token-revoke"),
     path("admin/", admin.site.urls),
-    path("benchmarks/", rubric_views.benchmark_list, name="benchmark-list"),
-    path("benchmarks/<int:pk>/", rubric_views.benchmark_detail, name="benchmark-detail"),
+    path("benchmarks/", benchmarks.benchmark_list, name="benchmark-list"),
+    path("benchmarks/<int:pk>/", benchmarks.benchmark_detail, name="benchmark-detail"),
+    path("benchmarks/<int:pk>/leaderboard/", leaderboard.leaderboard_page, name="leaderboard"),
+    path("tasks/<int:pk>/", benchmarks.task_detail, name="task-detail"),
+    path("tasks/<int:pk>/history/", editor.task_history, name="task-history"),
+    # proposals
+    path("tasks/<int:pk>/proposal/", proposals.proposal_edit, name="proposal-edit"),
+    path("tasks/<int:pk>/proposal/submit", proposals.proposal_submit, name="proposal-submit"),
+    path("tasks/<int:pk>/proposals/", proposals.proposal_review, name="proposal-review"),
+    path("tasks/<int:pk>/proposals/merge", proposals.proposal_merge, name="proposal-merge"),
+    # judge
+    path("judge/", judge_drafts.judge_drafts_page, name="judge-drafts"),
+    path("judge/start", judge_drafts.judge_drafts_start_view, name="judge-drafts-start"),
+    path("judge/jobs/<int:pk>/rerun", judge_drafts.judge_drafts_rerun_view, name="judge-rerun"),
+    # clip
+    path("clips/", clips.batch_list, name="clip-batches"),
+    path("clips/batches/<int:pk>/", clips.clip_verify, name="clip-verify"),
+    path("clips/batches/<int:pk>/decide", clips.clip_decide_view, name="clip-decide"),
+    path("clips/batches/<int:pk>/undo", clips.clip_undo_view, name="clip-undo"),
+    path("clips/batches/<int:pk>/grid/", clips.clip_grid, name="clip-grid"),
+    path("clips/batches/<int:pk>/grid/reject", clips.clip_grid_reject, name="clip-grid-reject"),
+    path("clips/adjudication/", clips.adjudication_list, name="adjudication-list"),
+    path("clips/adjudication/<int:pk>/", clips.adjudication_clip, name="adjudication-clip"),
+    # work
+    path("work/", work.my_work, name="my-work"),
+    path("work/batches/new", work.batch_new, name="batch-new"),
+    path("work/batches/<int:pk>/", work.batch_dashboard, name="batch-dashboard"),
+    path("work/batches/<int:pk>/progress.csv", work.batch_dashboard_csv, name="batch-csv"),
+    path("work/batches/<int:pk>/next", work.work_next, name="work-next"),
+    path("work/batches/<int:pk>/reassign", work.batch_reassign_view, name="batch-reassign"),
+    path("work/assignments/<int:pk>/done", work.authoring_done, name="authoring-done"),
+    # audit
+    path("audit/", audit.audit_log, name="audit-log"),
+    path("audit/log.csv", audit.audit_csv, name="audit-csv"),
+    path("users/invite", invitations.users_invite, name="users-invite"),
     path(
-        "benchmarks/<int:pk>/leaderboard/", leaderboard_views.leaderboard_page, name="leaderboard"
+        "invitations/<uidb64>/<token>/",
+        invitations.invitation_accept,
+        name="invitation-accept",
     ),
-    path("tasks/<int:pk>/", rubric_views.task_detail, name="task-detail"),
-    path("tasks/<int:pk>/history/", editor_views.task_history, name="task-history"),
-    path("", include("rubrics_app.proposal_urls")),
-    path("", include("annotator.judge_urls")),
-    path("", include("annotator.clip_urls")),
-    path("", include("annotator.work_urls")),
-    path("", include("annotator.audit_urls")),
-    path("tasks/<int:pk>/criteria/", editor_views.criterion_add, name="criterion-add"),
-    path("criteria/<int:pk>/edit", editor_views.criterion_edit, name="criterion-edit"),
-    path("criteria/<int:pk>/row", editor_views.criterion_row, name="criterion-row"),
-    path("criteria/<int:pk>/<slug:action>", editor_views.criterion_action, name="criterion-action"),
-    path("tasks/<int:pk>/draft", drafting_views.task_draft, name="task-draft"),
-    path("tasks/<int:pk>/suggestions", drafting_views.task_suggestions, name="task-suggestions"),
+    path("tasks/<int:pk>/criteria/", editor.criterion_add, name="criterion-add"),
+    path("criteria/<int:pk>/edit", editor.criterion_edit, name="criterion-edit"),
+    path("criteria/<int:pk>/row", editor.criterion_row, name="criterion-row"),
+    path("criteria/<int:pk>/<slug:action>", editor.criterion_action, name="criterion-action"),
+    path("tasks/<int:pk>/draft", drafting.task_draft, name="task-draft"),
+    path("tasks/<int:pk>/suggestions", drafting.task_suggestions, name="task-suggestions"),
     path(
         "suggestions/<int:pk>/<slug:decision>",
-        drafting_views.suggestion_decide,
+        drafting.suggestion_decide,
         name="suggestion-decide",
     ),
-    path("benchmarks/<int:pk>/draft", drafting_views.benchmark_draft, name="benchmark-draft"),
-    path("jobs/<int:pk>/", drafting_views.job_detail, name="job-detail"),
-    path("benchmarks/<int:pk>/releases/", release_views.release_list, name="release-list"),
-    path("releases/<int:pk>/export.json", release_views.release_download, name="release-export"),
-    path("releases/compare/", release_views.release_compare_view, name="release-compare"),
-    path("media/videos/<uuid:public_id>/<slug:field>", views.video_media, name="video-media"),
-    path("judging/tasks/<int:pk>/", judging_views.judging_task, name="judging-task"),
-    path("judging/benchmarks/<int:pk>/next", judging_views.judging_next, name="judging-next"),
+    path("benchmarks/<int:pk>/draft", drafting.benchmark_draft, name="benchmark-draft"),
+    path("jobs/<int:pk>/", drafting.job_detail, name="job-detail"),
+    path("benchmarks/<int:pk>/releases/", releases.release_list, name="release-list"),
+    path("releases/<int:pk>/export.json", releases.release_download, name="release-export"),
+    path("releases/compare/", releases.release_compare_view, name="release-compare"),
+    path("media/videos/<uuid:public_id>/<slug:field>", videos.video_media, name="video-media"),
+    path("judging/tasks/<int:pk>/", judging.judging_task, name="judging-task"),
+    path("judging/benchmarks/<int:pk>/next", judging.judging_next, name="judging-next"),
     path(
         "judging/benchmarks/<int:pk>/progress",
-        judging_views.judging_progress,
+        judging.judging_progress,
         name="judging-progress",
     ),
-    path(
-        "judging/videos/<uuid:public_id>/verdict", judging_views.verdict_save, name="verdict-save"
-    ),
+    path("judging/videos/<uuid:public_id>/verdict", judging.verdict_save, name="verdict-save"),
     path(
         "judging/videos/<uuid:public_id>/confirm",
-        judging_views.drafts_confirm_view,
+        judging.drafts_confirm_view,
         name="drafts-confirm",
     ),
-    path("videos/", views.video_list, name="video-list"),
-    path("videos/reprocess", views.videos_reprocess_view, name="videos-reprocess"),
-    path("videos/upload/", views.video_upload_page, name="video-upload"),
-    path("videos/batches/", views.batch_create_view, name="batch-create"),
-    path("videos/batches/<int:pk>/files", views.batch_upload_view, name="batch-upload"),
+    path("videos/", videos.video_list, name="video-list"),
+    path("videos/reprocess", videos.videos_reprocess_view, name="videos-reprocess"),
+    path("videos/upload/", videos.video_upload_page, name="video-upload"),
+    path("videos/batches/", videos.batch_create_view, name="batch-create"),
+    path("videos/batches/<int:pk>/files", videos.batch_upload_view, name="batch-upload"),
     path(
         "dataset/export/<slug:export_format>",
-        dataset_export_views.dataset_export_view,
+        dataset_export.dataset_export_view,
         name="dataset-export",
     ),
 ]
 
-# JSON under /api/, pages elsewhere (annotator.error_views).
-handler400 = "annotator.error_views.bad_request"
-handler403 = "annotator.error_views.permission_denied"
-handler404 = "annotator.error_views.page_not_found"
-handler500 = "annotator.error_views.server_error"
+# JSON under /api/, pages elsewhere (annotator.core.error_views).
+handler400 = "annotator.core.error_views.bad_request"
+handler403 = "annotator.core.error_views.permission_denied"
+handler404 = "annotator.core.error_views.page_not_found"
+handler500 = "annotator.core.error_views.server_error"

@@ -682,7 +682,7 @@ def _criterion_rows(release: Release) -> Iterator[tuple]:
 
 def _export_pieces(release: Release, kind: str) -> Iterable[str]:
     if kind == "rubrics":
-        # Exactly what `export_rubrics --release` writes (annotator.commands.write_json).
+        # Exactly what `export_rubrics --release` writes (annotator.core.commands.write_json).
         encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
         return itertools.chain(encoder.iterencode(release_export(release=release)), ["\n"])
     if kind == "jsonl":

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from annotator.fields import user_reference
+from annotator.core.fields import user_reference
 
 from .choices import (
     CriterionOrigin,

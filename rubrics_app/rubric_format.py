@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 
 from .choices import Dimension, Level, Polarity
 

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from annotator.rate_limit import RateLimited
+from annotator.core.rate_limit import RateLimited
 from annotator.tasks import JUDGE_ENDPOINT_TASK, retry_when_rate_limited
 from rubrics_app.services import drafting
 

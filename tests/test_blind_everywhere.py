@@ -31,7 +31,7 @@ from annotator.services.assignments import work_batch_create
 from annotator.services.s3 import s3_client
 from annotator.services.verdicts import verdict_set
 from annotator.services.videos import videos_import_generated
-from annotator.views import SERVABLE_FIELDS
+from annotator.views.videos import SERVABLE_FIELDS
 from annotator.visibility import may_see_generator
 from rubrics_app.choices import Dimension
 from rubrics_app.models import CriteriaDraft, CriterionSuggestion

@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from annotator.choices import ClipStatus, Decision, EvaluationStatus, MediaStatus, Role, WorkKind
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import Assignment, ClipDecision, ClipSuggestion, GoldAnswer
 from annotator.services.assignments import distribute, work_batch_create
 from annotator.services.clip_review import (

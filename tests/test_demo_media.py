@@ -6,7 +6,7 @@ import av
 import numpy as np
 import pytest
 
-from annotator.demo_media import SCENES, iter_frames, render_video
+from annotator.demo.media import SCENES, iter_frames, render_video
 
 WIDTH, HEIGHT, FPS, SECONDS = 96, 64, 12, 0.5
 N_FRAMES = int(SECONDS * FPS)

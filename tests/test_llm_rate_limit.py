@@ -1,4 +1,4 @@
-"""JUDGE_REQUESTS_PER_MINUTE is one budget for every process (annotator.rate_limit):
+"""JUDGE_REQUESTS_PER_MINUTE is one budget for every process (annotator.core.rate_limit):
 a request waits for its slot or, beyond JUDGE_RATE_MAX_WAIT, its task comes back later."""
 
 import os
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from annotator import rate_limit
-from annotator.llm import chat_json
+from annotator.core import rate_limit
+from annotator.core.llm import chat_json
 from annotator.models import Job
 from rubrics_app.models import CriteriaDraft, Task
 from rubrics_app.services.drafting import criteria_draft_start
@@ -89,7 +89,7 @@ CALLER = """
 import sys
 import django
 django.setup()
-from annotator.llm import chat_json
+from annotator.core.llm import chat_json
 chat_json([{"role": "user", "content": "warm-up"}])
 print("ready", flush=True)
 sys.stdin.readline()

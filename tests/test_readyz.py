@@ -10,8 +10,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.migration import Migration
 
-from annotator import readiness
 from annotator.celery import app as celery_app
+from annotator.core import readiness
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotator.choices import Role, VerdictSource, WorkKind
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import Assignment, GoldAnswer, Judgment
 from annotator.services import verdicts
 from annotator.services.assignments import batch_reassign, work_batch_create

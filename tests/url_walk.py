@@ -10,7 +10,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.urls.exceptions import NoReverseMatch
 from django.urls.resolvers import RoutePattern
 
-from annotator.views import SERVABLE_FIELDS
+from annotator.views.videos import SERVABLE_FIELDS
 
 Chain = tuple[URLResolver | URLPattern, ...]
 # (parameter name, converter: "int", "slug", "uuid", "str", ..., "re" for a named

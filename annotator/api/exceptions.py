@@ -9,7 +9,7 @@ from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from rubrics_app.services.authoring import EditConflict
 
 

@@ -27,8 +27,8 @@ from rest_framework.settings import api_settings
 from annotator.api.negotiation import ExportNegotiation
 from annotator.api.permissions import ReviewerOnly
 from annotator.choices import VerdictSource, VerdictStatus
-from annotator.errors import InputError
-from annotator.fields import MomentField
+from annotator.core.errors import InputError
+from annotator.core.fields import MomentField
 from annotator.models import GeneratorModel
 from annotator.services.dataset_export import dataset_export, snapshot_parse
 from annotator.services.judge_results import results_export

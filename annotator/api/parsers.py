@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from rest_framework import parsers, renderers
 from rest_framework.exceptions import ParseError
 
-from annotator.middleware import first_with_nul, nul_message
+from annotator.core.middleware import first_with_nul, nul_message
 
 
 def check_size(parser_context: dict[str, Any] | None) -> None:

@@ -29,7 +29,7 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
 
 ERROR_SCHEMA = {
     "type": "object",
-    "description": "Every API error (annotator.api.exceptions, annotator.error_views).",
+    "description": "Every API error (annotator.api.exceptions, annotator.core.error_views).",
     "properties": {
         "detail": {"type": "string", "description": "what is wrong, in a sentence"},
         "errors": {

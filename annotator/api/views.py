@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from annotator.api.permissions import SeesGenerators
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.selectors import Source
 from annotator.services.leaderboard import leaderboard_compute
 from rubrics_app.models import Benchmark

@@ -17,7 +17,7 @@ from rest_framework.settings import api_settings
 from annotator.api.parsers import JSONParser
 from annotator.api.permissions import AdminWrites
 from annotator.choices import VideoKind
-from annotator.llm import LLMNotConfigured
+from annotator.core.llm import LLMNotConfigured
 from annotator.models import GeneratorModel, Job, Video
 from annotator.services.judge_drafts import judge_drafts_start, videos_chosen
 from annotator.services.video_registration import (

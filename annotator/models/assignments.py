@@ -4,7 +4,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from annotator.choices import Decision, WorkKind
-from annotator.fields import user_reference
+from annotator.core.fields import user_reference
 
 
 class WorkBatch(models.Model):

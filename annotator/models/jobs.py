@@ -1,6 +1,6 @@
 from django.db import models
 
-from annotator.fields import user_reference
+from annotator.core.fields import user_reference
 
 
 class JobStatus(models.TextChoices):

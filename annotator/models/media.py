@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from annotator.choices import ClipStatus, MediaStatus, VideoKind
-from annotator.fields import user_reference
+from annotator.core.fields import user_reference
 from rubrics_app.choices import Level
 
 

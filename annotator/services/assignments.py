@@ -9,7 +9,7 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from annotator.choices import WorkKind
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import Assignment, User, Video, WorkBatch
 from rubrics_app.models import Task
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from annotator.choices import Decision, EvaluationStatus, VideoKind
-from annotator.llm import LLMNotConfigured, llm_configured
+from annotator.core.llm import LLMNotConfigured, llm_configured
 from annotator.models import ClipSuggestion, Job, RejectReason, User, Video
 from annotator.services import queue
 from annotator.services.jobs import job_create, job_item_finished

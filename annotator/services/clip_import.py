@@ -18,7 +18,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.db import transaction
 
 from annotator.choices import VideoKind
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import User, Video
 from annotator.services.s3 import s3_client, s3_files
 from annotator.services.videos import (

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rapidfuzz import fuzz
 
 from annotator.choices import ClipStatus, Decision, MediaStatus, VideoKind
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import (
     Assignment,
     ClipDecision,

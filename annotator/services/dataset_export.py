@@ -22,8 +22,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from annotator.choices import ClipStatus, VideoKind
-from annotator.errors import InputError
-from annotator.fields import moment_parse
+from annotator.core.errors import InputError
+from annotator.core.fields import moment_parse
 from annotator.models import ClipDecision, Video
 from annotator.templatetags.media_urls import media_url
 

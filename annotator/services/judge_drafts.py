@@ -19,8 +19,8 @@ from django.db.models import QuerySet
 from PIL import Image
 
 from annotator.choices import EvaluationStatus, MediaStatus, VerdictSource, VideoKind
-from annotator.errors import InputError
-from annotator.llm import LLMFailed, LLMNotConfigured, LLMReply, chat_json, llm_configured
+from annotator.core.errors import InputError
+from annotator.core.llm import LLMFailed, LLMNotConfigured, LLMReply, chat_json, llm_configured
 from annotator.models import GeneratorModel, Job, JudgeEvaluation, Judgment, User, Video
 from annotator.services import queue
 from annotator.services.jobs import job_create, job_item_finished

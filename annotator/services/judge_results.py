@@ -16,7 +16,7 @@ from annotator.choices import (
     VerdictStatus,
     VideoKind,
 )
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import GeneratorModel, JudgeEvaluation, Judgment, Video
 from annotator.selectors import Source, judge_choose, verdicts_of
 from rubrics_app.choices import Dimension

@@ -10,7 +10,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
 
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 
 
 def s3_client() -> Any:

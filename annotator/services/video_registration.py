@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
 from annotator.choices import VideoKind
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import GeneratorModel
 from annotator.services.s3 import s3_client
 from annotator.services.videos import VIDEO_EXTENSIONS, Added, uploaded_path, video_add

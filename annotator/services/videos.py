@@ -16,7 +16,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from annotator.choices import MediaStatus, VideoKind
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import GeneratorModel, ImportBatch, User, Video
 from annotator.services import queue
 from rubrics_app.models import Benchmark, Task

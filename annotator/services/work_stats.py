@@ -13,7 +13,7 @@ import numpy as np
 from django.db.models import Count, Max, Min, Q
 
 from annotator.choices import VerdictSource, WorkKind
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, User, WorkBatch
 from annotator.selectors import judge_choose
 from annotator.services.agreement import JudgeAgreement, judge_agreement

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from annotator.llm import LLMFailed, LLMNotConfigured, chat_json, llm_configured
+from annotator.core.llm import LLMFailed, LLMNotConfigured, chat_json, llm_configured
 from annotator.models import Job, User
 from annotator.services import queue
 from annotator.services.jobs import job_create, job_item_finished

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import User
 from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import (

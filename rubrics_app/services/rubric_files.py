@@ -6,7 +6,7 @@ from typing import Any
 from django.db import transaction
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from rubrics_app.choices import CriterionOrigin, CriterionStatus
 from rubrics_app.models import Benchmark, Criterion, Task
 from rubrics_app.rubric_format import (

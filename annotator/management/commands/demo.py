@@ -24,7 +24,7 @@ from rubrics_app.services.rubric_files import rubrics_import
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "demo"
 BENCHMARK = "MicroWorld demo"
-# Generator model -> rendering variant of annotator.demo_media (0 is the plausible one).
+# Generator model -> rendering variant of annotator.demo.media (0 is the plausible one).
 GENERATORS = {"CellSora-1": 0, "MicroGen-XL": 1, "BioDiff-2": 2}
 USERS = [("admin", Role.ADMIN), ("reviewer", Role.REVIEWER), ("annotator", Role.ANNOTATOR)]
 CLIPS = [
@@ -119,7 +119,7 @@ class Command(BaseCommand):
         if Benchmark.objects.filter(name=BENCHMARK).exists():
             self.stdout.write(f"demo benchmark {BENCHMARK!r} already loaded")
             return
-        from annotator.demo_media import render_video  # numpy and PyAV: only when needed
+        from annotator.demo.media import render_video  # numpy and PyAV: only when needed
 
         tasks = json.loads((DEMO_DIR / "tasks.json").read_text())
         with transaction.atomic(), tempfile.TemporaryDirectory() as tmp:

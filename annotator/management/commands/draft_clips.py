@@ -3,9 +3,9 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 from annotator.choices import ClipStatus, EvaluationStatus, VideoKind
-from annotator.commands import reports_input_errors
-from annotator.errors import InputError
-from annotator.llm import LLMNotConfigured
+from annotator.core.commands import reports_input_errors
+from annotator.core.errors import InputError
+from annotator.core.llm import LLMNotConfigured
 from annotator.models import ClipSuggestion, Video, WorkBatch
 from annotator.services.clip_drafts import clip_drafts_run, clip_drafts_start
 

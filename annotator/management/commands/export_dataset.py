@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from annotator.commands import reports_input_errors
+from annotator.core.commands import reports_input_errors
 from annotator.services.dataset_export import ExportFormat, dataset_export, iso, snapshot_parse
 
 

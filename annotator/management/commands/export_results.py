@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
-from annotator.commands import reports_input_errors, write_json
-from annotator.errors import InputError
+from annotator.core.commands import reports_input_errors, write_json
+from annotator.core.errors import InputError
 from annotator.models import GeneratorModel
 from annotator.services.judge_results import results_export
 from rubrics_app.services.rubric_files import benchmark_get

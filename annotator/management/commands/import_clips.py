@@ -3,8 +3,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from annotator.commands import reports_input_errors
-from annotator.errors import InputError
+from annotator.core.commands import reports_input_errors
+from annotator.core.errors import InputError
 from annotator.services.clip_import import (
     clips_import_folder,
     clips_import_manifest,

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from annotator.commands import reports_input_errors
+from annotator.core.commands import reports_input_errors
 from annotator.services.judge_results import IMPORTED_JUDGE, results_import
 from rubrics_app.rubric_format import load_json
 from rubrics_app.services.rubric_files import benchmark_get

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from annotator.commands import reports_input_errors
-from annotator.errors import InputError
+from annotator.core.commands import reports_input_errors
+from annotator.core.errors import InputError
 from annotator.services.s3 import s3_files
 from annotator.services.videos import batch_create, videos_import_clips, videos_import_generated
 from rubrics_app.services.rubric_files import benchmark_get

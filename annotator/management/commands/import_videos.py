@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from annotator.commands import reports_input_errors
+from annotator.core.commands import reports_input_errors
 from annotator.services.videos import batch_create, directory_files, videos_import_generated
 from rubrics_app.services.rubric_files import benchmark_get
 

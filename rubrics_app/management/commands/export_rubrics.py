@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from annotator.commands import reports_input_errors, write_json
+from annotator.core.commands import reports_input_errors, write_json
 from rubrics_app.models import ReleaseCriterion
 from rubrics_app.selectors import live_criteria
 from rubrics_app.services.releases import release_export, release_get

@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import reswap, retarget
 
+from annotator.core.query_forms import cleaned_input
 from annotator.models import Video
-from annotator.query_forms import cleaned_input
 from annotator.services import verdicts
 from annotator.visibility import names_shown
 from rubrics_app.models import Benchmark, Task

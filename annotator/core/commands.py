@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import CommandError
 
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 
 
 def reports_input_errors(handle: Callable[..., None]) -> Callable[..., None]:

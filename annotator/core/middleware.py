@@ -13,7 +13,7 @@ from django.core.exceptions import BadRequest, MiddlewareNotUsed
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.functional import SimpleLazyObject, empty
 
-from annotator.observability import request_id
+from annotator.core.observability import request_id
 
 request_log = logging.getLogger("annotator.requests")
 

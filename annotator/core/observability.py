@@ -23,7 +23,7 @@ from prometheus_client.registry import Collector
 
 log = logging.getLogger(__name__)
 
-# The request being served by this thread (annotator.middleware.RequestLogMiddleware).
+# The request being served by this thread (annotator.core.middleware.RequestLogMiddleware).
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 
 

@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import Judgment
 from annotator.permissions import generator_names_required
 from annotator.selectors import judges_of

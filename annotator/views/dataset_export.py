@@ -1,7 +1,7 @@
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.permissions import reviewer_required
 from annotator.services.dataset_export import dataset_export, snapshot_parse
 

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from annotator.choices import Role
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import User
 from annotator.permissions import admin_required
 from annotator.services import invitations

@@ -10,7 +10,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 
 MOMENT_EXAMPLE = "2025-06-01T12:00:00Z"
 

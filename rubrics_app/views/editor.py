@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotator.query_forms import IdField, cleaned_input
+from annotator.core.query_forms import IdField, cleaned_input
 from rubrics_app.history import history_rows
 from rubrics_app.models import Criterion, Task
 from rubrics_app.selectors import dimension_blocks, may_author

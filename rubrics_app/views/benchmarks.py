@@ -5,18 +5,17 @@ from django.shortcuts import get_object_or_404, render
 from annotator.choices import WorkKind
 from annotator.models import Assignment
 from annotator.visibility import labelled, may_see_generator
-
-from .choices import Dimension
-from .drafting_views import suggestions_context
-from .filtersets import TaskFilter
-from .models import Task
-from .selectors import (
+from rubrics_app.choices import Dimension
+from rubrics_app.filtersets import TaskFilter
+from rubrics_app.models import Task
+from rubrics_app.selectors import (
     LEVEL_KEYS,
     benchmarks_with_counts,
     dimension_blocks,
     tasks_with_counts,
     tasks_with_review_state,
 )
+from rubrics_app.views.drafting import suggestions_context
 
 TASKS_PER_PAGE = 50
 

@@ -8,8 +8,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from annotator.errors import InputError
-from annotator.query_forms import cleaned_input
+from annotator.core.errors import InputError
+from annotator.core.query_forms import cleaned_input
 from rubrics_app.models import Benchmark, Release
 from rubrics_app.services.releases import release_compare, release_create, release_export
 

@@ -5,24 +5,19 @@ from uuid import UUID
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_not_required
 from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
-from prometheus_client import CONTENT_TYPE_LATEST
 
-from annotator.errors import InputError
+from annotator.core.errors import InputError
+from annotator.core.http import ranged_file_response
+from annotator.core.query_forms import cleaned_input
 from annotator.filtersets import VideoFilter
 from annotator.models import GeneratorModel, ImportBatch, Video
-from annotator.observability import metrics_page
 from annotator.permissions import admin_required, reviewer_required
-from annotator.query_forms import cleaned_input
-from annotator.range_response import ranged_file_response
-from annotator.readiness import OK, readiness
 from annotator.selectors import media_progress
 from annotator.services import queue
 from annotator.services.media import videos_reprocess
@@ -146,40 +141,3 @@ def batch_upload_view(request, pk: int):
         },
         status=201 if added.outcome == "created" else 200,
     )
-
-
-@login_not_required
-@require_safe
-def healthz(request):
-    """Liveness for load balancers, and the trivial view benchmarks compare against."""
-    return HttpResponse("ok", content_type="text/plain")
-
-
-@login_not_required
-@require_safe
-def readyz(request):
-    """Readiness for load balancers and Kubernetes: 200 when the database, migrations,
-    broker and storage are all usable, else 503 naming what is not."""
-    checks = readiness()
-    ready = all(result == OK for result in checks.values())
-    response = JsonResponse(checks, status=200 if ready else 503)
-    # Each failure is logged once as a warning by readiness(); without this Django
-    # would also log every failing probe (one every few seconds) as an ERROR, which
-    # error reporting (Sentry) would then report as an event each time.
-    response._has_been_logged = True
-    return response
-
-
-@login_not_required
-@require_safe
-def metrics(request):
-    """Prometheus metrics (annotator.observability) for a scraper that sends
-    `Authorization: Bearer <METRICS_TOKEN>`; not found while no token is set."""
-    if not settings.METRICS_TOKEN:
-        raise Http404("metrics are off: set METRICS_TOKEN")
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not constant_time_compare(token, settings.METRICS_TOKEN):
-        response = HttpResponse("metrics need the bearer token METRICS_TOKEN\n", status=401)
-        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
-        return response
-    return HttpResponse(metrics_page(), content_type=CONTENT_TYPE_LATEST)

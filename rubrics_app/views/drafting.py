@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
-from annotator.llm import LLMNotConfigured, llm_configured
+from annotator.core.llm import LLMNotConfigured, llm_configured
+from annotator.core.query_forms import cleaned_input
 from annotator.models import Job, JobStatus, User
 from annotator.permissions import reviewer_required
-from annotator.query_forms import cleaned_input
 from annotator.services import queue
 from annotator.visibility import visible_jobs
 from rubrics_app.choices import SuggestionStatus

@@ -1,7 +1,7 @@
 """Parameters of the pages (query strings, and ids in posted forms) are read through
 forms, never int() on request.GET: a malformed value (abc, ², a 30-digit id, an id of
 another benchmark) is then a 400 that names the parameter, answered by
-annotator.error_views, instead of a ValueError or OverflowError deep in a query."""
+annotator.core.error_views, instead of a ValueError or OverflowError deep in a query."""
 
 from typing import Any
 

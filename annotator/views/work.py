@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.choices import ClipStatus, VideoKind, WorkKind
-from annotator.errors import InputError
+from annotator.core.errors import InputError
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
 from annotator.permissions import admin_required, reviewer_required
 from annotator.services import assignments, clip_stats, verdicts, work_stats

@@ -2,7 +2,7 @@
 models, or a vision-language model behind vLLM). Retries, back-off on 429 (honouring
 Retry-After) and timeouts are the openai client's own, bounded by LLM_MAX_RETRIES. Every
 request first takes its slot under the endpoint's global requests-per-minute limit
-(annotator.rate_limit)."""
+(annotator.core.rate_limit)."""
 
 import functools
 import json
@@ -13,7 +13,7 @@ from typing import Any
 import openai
 from django.conf import settings
 
-from annotator.rate_limit import llm_request_slot
+from annotator.core.rate_limit import llm_request_slot
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 

@@ -1,6 +1,6 @@
 """Clip verification: an annotator's batches and queue, the single-clip workspace
 (keyboard first, next clip preloaded, undo), grid triage and the reviewers'
-adjudication queue. Batches and their dashboards are in work_views."""
+adjudication queue. Batches and their dashboards are in annotator.views.work."""
 
 from django import forms
 from django.contrib import messages
@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.choices import VideoKind, WorkKind
-from annotator.errors import InputError
+from annotator.core.errors import InputError
+from annotator.core.query_forms import IdField, IdListField, cleaned_input
 from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
 from annotator.permissions import reviewer_required
-from annotator.query_forms import IdField, IdListField, cleaned_input
 from annotator.services import clip_drafts, clip_review
 from rubrics_app.choices import Level
 

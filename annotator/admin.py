@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.core.exceptions import PermissionDenied
 from simple_history.admin import SimpleHistoryAdmin
 
-from annotator.choices import VideoKind
+from annotator.core import queue
 from annotator.core.llm import LLMNotConfigured
 from annotator.models import (
     ClipDecision,
@@ -19,7 +19,7 @@ from annotator.models import (
     Video,
     WorkBatch,
 )
-from annotator.services import queue
+from annotator.models.choices import VideoKind
 from annotator.services.clip_drafts import clip_drafts_start
 from annotator.services.media import PIPELINE_FIELDS, videos_reprocess
 from annotator.services.users import user_set_role

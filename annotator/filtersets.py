@@ -1,8 +1,8 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
-from annotator.choices import MediaStatus, VideoKind
 from annotator.models import GeneratorModel, ImportBatch, Video
+from annotator.models.choices import MediaStatus, VideoKind
 
 
 class VideoFilter(django_filters.FilterSet):

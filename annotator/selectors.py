@@ -3,9 +3,9 @@ from enum import StrEnum
 
 from django.db.models import Count, QuerySet
 
-from annotator.choices import MediaStatus, VerdictSource, VerdictStatus
 from annotator.core.errors import InputError
 from annotator.models import Judgment, Video
+from annotator.models.choices import MediaStatus, VerdictSource, VerdictStatus
 
 UNFINISHED = (MediaStatus.QUEUED, MediaStatus.PROCESSING)
 

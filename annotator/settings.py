@@ -354,7 +354,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", "false")
 # The sweeps, which celery beat must run (`celery -A annotator beat`, or a worker with
 # --beat as in Procfile.dev): tasks the broker did not take when their work was saved
-# (annotator.services.queue), and videos a killed worker left "processing" for longer
+# (annotator.core.queue), and videos a killed worker left "processing" for longer
 # than VIDEO_PROCESSING_TIMEOUT. SWEEP_SECONDS is their interval and the age a task
 # must reach in the outbox before the sweep sends it.
 SWEEP_SECONDS = envint("SWEEP_SECONDS", "60")
@@ -387,7 +387,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",
-        "annotator.api.permissions.TokenScopeAllows",
+        "annotator.core.api_permissions.TokenScopeAllows",
     ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",

@@ -1,15 +1,12 @@
-import time
-from typing import NoReturn
-
-from celery import Task, shared_task
+from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import OperationalError
 
+from annotator.core import queue
 from annotator.core.llm import LLMNotConfigured
-from annotator.core.rate_limit import RateLimited
+from annotator.core.rate_limit import JUDGE_ENDPOINT_TASK, RateLimited, retry_when_rate_limited
 from annotator.models import Video
-from annotator.services import clip_drafts, judge_drafts, media, queue
+from annotator.services import clip_drafts, judge_drafts, media
 
 MAX_RETRIES = 3
 
@@ -50,31 +47,6 @@ def videos_requeue_stale() -> int:
 @shared_task
 def outbox_flush() -> int:
     return queue.outbox_flush()
-
-
-def retry_when_rate_limited(task: Task, exc: RateLimited) -> NoReturn:
-    """Hands the task back to the broker until the endpoint's global budget has a slot,
-    rather than holding a worker. Waiting is not failing: it never uses up the retries
-    kept for a failing database."""
-    if task.request.is_eager:
-        time.sleep(exc.retry_after)  # no broker to come back from: the retry runs now
-    raise task.retry(
-        exc=exc, countdown=exc.retry_after, max_retries=task.request.retries + 1
-    ) from exc
-
-
-# Requests to the model endpoint, routed to the "judge" queue (CELERY_TASK_ROUTES): its
-# worker's --concurrency is how many are in flight (JUDGE_CONCURRENCY); how many start
-# per minute, across every worker, is JUDGE_REQUESTS_PER_MINUTE (annotator.core.rate_limit).
-# Acknowledged after they ran (a lost worker's task is delivered again; jobs count each
-# item once), retried when the database fails or the budget has no slot.
-JUDGE_ENDPOINT_TASK = {
-    "bind": True,
-    "acks_late": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "max_retries": 3,
-}
 
 
 @shared_task(**JUDGE_ENDPOINT_TASK)

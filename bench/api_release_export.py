@@ -48,8 +48,8 @@ def run_one(database_url: str) -> dict:
     from django.test import Client
     from django.urls import reverse
 
-    from annotator.choices import Role
     from annotator.models import ApiToken, User
+    from annotator.models.choices import Role
     from annotator.models.tokens import TokenScope
     from rubrics_app.models import Release, ReleaseCriterion
 

@@ -46,8 +46,8 @@ def populate() -> int:
     from django.utils import timezone
     from rubrics_io import TASKS, rubric_file
 
-    from annotator.choices import VerdictSource, VerdictStatus, VideoKind
     from annotator.models import GeneratorModel, Judgment, User, Video
+    from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind
     from rubrics_app.models import Benchmark
 
     with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as null:
@@ -117,8 +117,8 @@ def run_one(database_url: str) -> dict:
     django_on(database_url, API_THROTTLE_RATE="100000/min")
     from django.test import Client
 
-    from annotator.choices import Role
     from annotator.models import User
+    from annotator.models.choices import Role
 
     verdicts = populate()
     client = Client()

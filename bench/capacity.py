@@ -273,8 +273,8 @@ def sessions_create(users: list) -> dict[int, str]:
 
 def plan_make(n_experts: int, seeded, base: str) -> dict:
     """The users (with sessions and assignments) and the ids the clients need."""
-    from annotator.choices import VideoKind, WorkKind
     from annotator.models import Assignment, Video
+    from annotator.models.choices import VideoKind, WorkKind
     from annotator.services.assignments import work_batch_create
     from rubrics_app.choices import Level
 
@@ -455,8 +455,8 @@ def verdicts_check(saved: dict[str, int], pending: set[str]) -> None:
     """Every verdict the clients saw saved, looked up in the database. A save still in
     flight when the generator stopped may be stored without its answer read: such rows
     are counted apart, not as unexpected."""
-    from annotator.choices import VerdictSource
     from annotator.models import Judgment
+    from annotator.models.choices import VerdictSource
 
     stored = list(
         Judgment.objects.filter(

@@ -51,8 +51,8 @@ def main() -> None:
         from django.test.utils import CaptureQueriesContext
         from django.urls import reverse
 
-        from annotator.choices import EvaluationStatus, MediaStatus, VideoKind, WorkKind
         from annotator.models import ClipSuggestion, User, Video
+        from annotator.models.choices import EvaluationStatus, MediaStatus, VideoKind, WorkKind
         from annotator.services.assignments import work_batch_create
 
         call_command("migrate", verbosity=0)

@@ -24,8 +24,8 @@ REPEATS = 3
 
 
 def populate(clips: int, as_of: datetime) -> None:
-    from annotator.choices import ClipStatus, Decision, VideoKind
     from annotator.models import ClipDecision, User, Video
+    from annotator.models.choices import ClipStatus, Decision, VideoKind
     from rubrics_app.choices import Level
 
     users = [User.objects.create(username=f"expert{n}") for n in range(4)]

@@ -86,9 +86,9 @@ def main() -> None:
         from PIL import Image
         from rubrics_io import rubric_file
 
-        from annotator.choices import EvaluationStatus, MediaStatus, VideoKind
+        from annotator.core.jobs import job_create
         from annotator.models import GeneratorModel, Job, JudgeEvaluation, Judgment, Video
-        from annotator.services.jobs import job_create
+        from annotator.models.choices import EvaluationStatus, MediaStatus, VideoKind
         from annotator.services.judge_drafts import judge_video_dimension
         from rubrics_app.choices import Dimension
         from rubrics_app.models import Task

@@ -102,8 +102,8 @@ def benchmark_seed(n_tasks: int) -> Seeded:
     set up on (bench/capacity.py seeds the same one)."""
     from django.db import connection
 
-    from annotator.choices import VerdictSource, VerdictStatus, VideoKind
     from annotator.models import GeneratorModel, Judgment, Video
+    from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind
     from rubrics_app.choices import Dimension
     from rubrics_app.models import Benchmark, Criterion, Task
 
@@ -174,8 +174,8 @@ def main() -> None:
         from django.db import connection
         from django.test import Client
 
-        from annotator.choices import VerdictSource, VerdictStatus, WorkKind
         from annotator.models import Judgment, User
+        from annotator.models.choices import VerdictSource, VerdictStatus, WorkKind
         from annotator.services.assignments import work_batch_create
 
         call_command("migrate", verbosity=0)

@@ -23,8 +23,8 @@ def run_one(database_url: str) -> dict:
     from django.core.management import call_command
     from rubrics_io import TASKS, rubric_file
 
-    from annotator.choices import VerdictSource, VerdictStatus, VideoKind
     from annotator.models import GeneratorModel, Judgment, Video
+    from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind
     from annotator.services.leaderboard import leaderboard_compute
     from rubrics_app.models import Benchmark, Criterion
 

@@ -54,8 +54,8 @@ def main() -> None:
         django.setup()
         from django.core.management import call_command
 
-        from annotator.choices import MediaStatus
         from annotator.models import Video
+        from annotator.models.choices import MediaStatus
         from annotator.services.videos import dataset_clip_create
 
         call_command("migrate", verbosity=0)

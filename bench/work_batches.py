@@ -30,8 +30,8 @@ def run(url: str, clips: int) -> dict:
     from django.urls import reverse
     from django.utils import timezone
 
-    from annotator.choices import MediaStatus, Role, VideoKind, WorkKind
     from annotator.models import Assignment, ClipDecision, User, Video
+    from annotator.models.choices import MediaStatus, Role, VideoKind, WorkKind
     from annotator.services.assignments import work_batch_create
 
     videos = Video.objects.bulk_create(

@@ -28,8 +28,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.settings import api_settings
 
-from annotator.api.negotiation import ExportNegotiation
-from annotator.api.permissions import AdminWrites
+from annotator.core.api_permissions import AdminWrites
+from annotator.core.negotiation import ExportNegotiation
 from rubrics_app.choices import CriterionStatus, Dimension, Level, Polarity
 from rubrics_app.filtersets import TaskFilter
 from rubrics_app.models import (

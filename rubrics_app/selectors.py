@@ -4,8 +4,8 @@ from decimal import Decimal
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from annotator.choices import VideoKind, WorkKind
 from annotator.models import Assignment, User, Video
+from annotator.models.choices import VideoKind, WorkKind
 
 from .choices import CriterionStatus, Dimension, Level
 from .models import LIVE_CRITERIA, Benchmark, Criterion, Task

@@ -1,7 +1,6 @@
 from celery import shared_task
 
-from annotator.core.rate_limit import RateLimited
-from annotator.tasks import JUDGE_ENDPOINT_TASK, retry_when_rate_limited
+from annotator.core.rate_limit import JUDGE_ENDPOINT_TASK, RateLimited, retry_when_rate_limited
 from rubrics_app.services import drafting
 
 

@@ -4,8 +4,8 @@ import json
 
 from django.test import Client
 
-from annotator.choices import Role
 from annotator.models import ApiToken
+from annotator.models.choices import Role
 from annotator.models.tokens import TokenScope
 from tests.factories import UserFactory
 

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from annotator.celery import app as celery_app
-from annotator.choices import Role
+from annotator.models.choices import Role
 from tests.factories import UserFactory
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs a loop

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import factory
 
-from annotator.choices import MediaStatus, Role, VideoKind, WorkKind
 from annotator.models import GeneratorModel, User, Video
+from annotator.models.choices import MediaStatus, Role, VideoKind, WorkKind
 from annotator.services.assignments import work_batch_create
 from rubrics_app.choices import CriterionStatus, Dimension, Level, Polarity
 from rubrics_app.models import Benchmark, Criterion, Task

@@ -12,8 +12,8 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 django.setup()
 
-from annotator.choices import Role, VerdictSource, VerdictStatus  # noqa: E402
 from annotator.models import Judgment  # noqa: E402
+from annotator.models.choices import Role, VerdictSource, VerdictStatus  # noqa: E402
 from annotator.services.videos import video_add  # noqa: E402
 from tests.factories import (  # noqa: E402
     CriterionFactory,

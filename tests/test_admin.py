@@ -2,8 +2,8 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from annotator.choices import Role
 from annotator.models import User
+from annotator.models.choices import Role
 from tests.factories import CriterionFactory, VideoFactory
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,7 @@ def test_admins_rerun_processing_from_the_django_admin(
 ):
     from unittest import mock
 
-    from annotator.choices import MediaStatus
+    from annotator.models.choices import MediaStatus
 
     failed = VideoFactory(media_status=MediaStatus.FAILED, file="videos/x.mp4")
     client.force_login(admin_user)

@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from annotator.choices import ClipStatus, Decision, VerdictSource, VerdictStatus
 from annotator.models import ClipDecision, GeneratorModel, Judgment, Video
+from annotator.models.choices import ClipStatus, Decision, VerdictSource, VerdictStatus
 from annotator.services.dataset_export import dataset_export
 from annotator.services.judge_results import results_export, results_import
 from rubrics_app.choices import CriterionStatus, Dimension

@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from annotator.choices import Role
 from annotator.models import ApiToken
+from annotator.models.choices import Role
 from annotator.models.tokens import TokenScope
 from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Benchmark, Criterion, Release, ReleaseCriterion, Task

@@ -7,8 +7,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from annotator.choices import MediaStatus, VideoKind
 from annotator.models import Job, JobStatus, Video
+from annotator.models.choices import MediaStatus, VideoKind
 from annotator.services.s3 import s3_client
 from tests.api_callers import CALLERS, call, client_for
 from tests.factories import BenchmarkFactory, GeneratorModelFactory, TaskFactory, VideoFactory

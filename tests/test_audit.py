@@ -12,8 +12,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from annotator.audit import AuditFilter, audit_entries, audit_page
-from annotator.choices import Decision, Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.models import GoldAnswer, Judgment, User
+from annotator.models.choices import Decision, Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.services.assignments import work_batch_create
 from annotator.services.clip_review import Answer, clip_decide, decision_undo
 from annotator.services.users import user_set_role

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from annotator.choices import Role
+from annotator.models.choices import Role
 from rubrics_app.choices import CriterionStatus, Dimension, Polarity
 from rubrics_app.models import Criterion
 from rubrics_app.selectors import tasks_with_review_state

@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 
-from annotator.choices import Role, WorkKind
+from annotator.models.choices import Role, WorkKind
 from annotator.services.assignments import work_batch_create
 from rubrics_app.choices import CriterionStatus, SuggestionStatus
 from rubrics_app.models import (

@@ -27,7 +27,7 @@ pytestmark = [
 # Run by `manage.py shell -c` in the seeded database: tasks with criteria, experts'
 # verdicts through the service (with their history rows), clips and their decisions.
 SEED = """
-from annotator.choices import Decision, Role, VerdictSource, WorkKind
+from annotator.models.choices import Decision, Role, VerdictSource, WorkKind
 from annotator.services.assignments import work_batch_create
 from annotator.services.clip_review import Answer, clip_decide
 from annotator.services.verdicts import verdict_set
@@ -51,7 +51,7 @@ for clip in clips[:3]:
 # Prints what the app reads, as JSON: the figures compared before and after.
 COUNTS = """
 import json
-from annotator.choices import VerdictSource, VideoKind
+from annotator.models.choices import VerdictSource, VideoKind
 from annotator.models import ClipDecision, Judgment, User, Video
 from rubrics_app.models import Criterion, Task
 

@@ -8,8 +8,8 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
-from annotator.choices import Decision, Role, WorkKind
 from annotator.models import ClipDecision
+from annotator.models.choices import Decision, Role, WorkKind
 from annotator.services.assignments import work_batch_create
 from rubrics_app.models import Release
 from tests.api_callers import client_for

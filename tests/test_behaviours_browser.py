@@ -4,8 +4,8 @@ in Chromium: they replaced inline handlers, which the Content-Security-Policy bl
 import pytest
 from django.urls import reverse
 
-from annotator.choices import Role
 from annotator.models import ApiToken
+from annotator.models.choices import Role
 from annotator.models.tokens import TokenScope
 from rubrics_app.services.releases import release_create
 from tests.factories import BenchmarkFactory, UserFactory

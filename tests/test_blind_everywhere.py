@@ -12,7 +12,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
 
-from annotator.choices import EvaluationStatus, VerdictSource, VerdictStatus, WorkKind
+from annotator.core.visibility import may_see_generator
 from annotator.models import (
     ApiToken,
     Assignment,
@@ -25,6 +25,7 @@ from annotator.models import (
     Video,
     WorkBatch,
 )
+from annotator.models.choices import EvaluationStatus, VerdictSource, VerdictStatus, WorkKind
 from annotator.models.tokens import TokenScope
 from annotator.services import judge_drafts
 from annotator.services.assignments import work_batch_create
@@ -32,7 +33,6 @@ from annotator.services.s3 import s3_client
 from annotator.services.verdicts import verdict_set
 from annotator.services.videos import videos_import_generated
 from annotator.views.videos import SERVABLE_FIELDS
-from annotator.visibility import may_see_generator
 from rubrics_app.choices import Dimension
 from rubrics_app.models import CriteriaDraft, CriterionSuggestion
 from rubrics_app.services.releases import release_create

@@ -1,5 +1,5 @@
 """A broker outage loses nothing: work saved while Redis is unreachable waits in the
-outbox (annotator.services.queue), the user is told so instead of a 500, and the sweep
+outbox (annotator.core.queue), the user is told so instead of a 500, and the sweep
 sends it once the broker is back. (With a real worker: tests/test_celery_worker.py.)"""
 
 from datetime import timedelta
@@ -9,9 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from annotator.celery import app as celery_app
-from annotator.choices import MediaStatus, VideoKind
+from annotator.core import queue
 from annotator.models import ImportBatch, Job, OutboxMessage, Video
-from annotator.services import queue
+from annotator.models.choices import MediaStatus, VideoKind
 from annotator.services.clip_drafts import clip_drafts_start
 from annotator.services.judge_drafts import judge_drafts_start
 from annotator.tasks import video_process

@@ -5,8 +5,8 @@ from unittest import mock
 import pytest
 from django.core.files import File
 
-from annotator.choices import MediaStatus, Role, WorkKind
 from annotator.models import User, Video
+from annotator.models.choices import MediaStatus, Role, WorkKind
 from annotator.services.assignments import work_batch_create
 from tests.factories import (
     CriterionFactory,
@@ -236,8 +236,8 @@ def test_an_expert_edits_a_criterion_in_place_and_sees_it_after_reload(page, liv
 
 
 def judging_task_with_videos(tmp_path, count, django_capture_on_commit_callbacks):
-    from annotator.choices import VerdictSource, VerdictStatus
     from annotator.models import Judgment
+    from annotator.models.choices import VerdictSource, VerdictStatus
     from annotator.services.videos import video_add
 
     task = TaskFactory()

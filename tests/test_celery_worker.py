@@ -16,10 +16,10 @@ from django.conf import settings
 from django.db import connection
 
 from annotator.celery import app as celery_app
-from annotator.choices import MediaStatus
+from annotator.core.queue import outbox_flush
 from annotator.models import OutboxMessage
+from annotator.models.choices import MediaStatus
 from annotator.services.media import videos_requeue_stale
-from annotator.services.queue import outbox_flush
 from annotator.services.videos import dataset_clip_create
 from tests.services import NEEDS_POSTGRES_AND_REDIS
 from tests.videos import make_video

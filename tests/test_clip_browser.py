@@ -6,8 +6,8 @@ import pytest
 from django.apps import apps
 from django.core.files import File
 
-from annotator.choices import ClipStatus, Decision, WorkKind
 from annotator.models import ClipDecision, User, Video
+from annotator.models.choices import ClipStatus, Decision, WorkKind
 from annotator.services.assignments import work_batch_create
 from tests.factories import ClipFactory
 from tests.test_browser import log_in

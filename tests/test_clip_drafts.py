@@ -7,9 +7,9 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from annotator.celery import app as celery_app
-from annotator.choices import ClipStatus, EvaluationStatus, MediaStatus, Role, VideoKind
 from annotator.core.llm import LLMNotConfigured
 from annotator.models import Assignment, ClipDecision, ClipSuggestion, Job, JobStatus, WorkBatch
+from annotator.models.choices import ClipStatus, EvaluationStatus, MediaStatus, Role, VideoKind
 from annotator.services.clip_drafts import clip_draft, clip_drafts_start, latest_suggestions
 from tests.factories import UserFactory, VideoFactory
 from tests.llm_server import Reply

@@ -4,8 +4,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotator.choices import ClipStatus, VideoKind
 from annotator.models import ImportBatch, Video
+from annotator.models.choices import ClipStatus, VideoKind
 from annotator.services.s3 import s3_client
 from tests.videos import make_video
 

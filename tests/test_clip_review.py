@@ -5,9 +5,16 @@ from django.urls import reverse
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotator.choices import ClipStatus, Decision, EvaluationStatus, MediaStatus, Role, WorkKind
 from annotator.core.errors import InputError
 from annotator.models import Assignment, ClipDecision, ClipSuggestion, GoldAnswer
+from annotator.models.choices import (
+    ClipStatus,
+    Decision,
+    EvaluationStatus,
+    MediaStatus,
+    Role,
+    WorkKind,
+)
 from annotator.services.assignments import distribute, work_batch_create
 from annotator.services.clip_review import (
     Answer,

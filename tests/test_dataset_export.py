@@ -12,8 +12,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotator.choices import ClipStatus, Decision, VideoKind
 from annotator.models import ClipDecision, User, Video
+from annotator.models.choices import ClipStatus, Decision, VideoKind
 from annotator.services.dataset_export import dataset_export, snapshot_parse
 from rubrics_app.choices import Level
 

@@ -3,8 +3,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from annotator.choices import MediaStatus, Role, VerdictSource, VideoKind
 from annotator.models import GeneratorModel, Judgment, User, Video
+from annotator.models.choices import MediaStatus, Role, VerdictSource, VideoKind
 from annotator.services.leaderboard import leaderboard_compute
 from rubrics_app.models import Benchmark, Criterion
 

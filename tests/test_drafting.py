@@ -3,8 +3,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from annotator.choices import Role
 from annotator.models import Job, JobStatus
+from annotator.models.choices import Role
 from rubrics_app.choices import CriterionOrigin, CriterionStatus, SuggestionStatus
 from rubrics_app.models import CriteriaDraft, Criterion, CriterionSuggestion, PromptTemplate
 from rubrics_app.services import drafting

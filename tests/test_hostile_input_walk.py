@@ -13,8 +13,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.test import Client
 
-from annotator.choices import Role, WorkKind
 from annotator.models import ApiToken, ImportBatch, Job
+from annotator.models.choices import Role, WorkKind
 from annotator.models.tokens import TokenScope
 from annotator.services.assignments import work_batch_create
 from rubrics_app.models import CriteriaDraft, CriterionSuggestion

@@ -16,7 +16,6 @@ from django.db import models
 from django.test import Client
 from django.urls import reverse
 
-from annotator.choices import EvaluationStatus, Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.models import (
     ApiToken,
     ClipDecision,
@@ -27,6 +26,7 @@ from annotator.models import (
     Judgment,
     RejectReason,
 )
+from annotator.models.choices import EvaluationStatus, Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.models.tokens import TokenScope
 from annotator.services.assignments import work_batch_create
 from rubrics_app.choices import Dimension

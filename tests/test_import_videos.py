@@ -3,8 +3,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from annotator.choices import MediaStatus
 from annotator.models import GeneratorModel, Video
+from annotator.models.choices import MediaStatus
 from annotator.services.videos import Outcome, dataset_clip_create
 from tests.factories import TaskFactory
 from tests.videos import make_video

@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth import get_user
 from django.urls import reverse
 
-from annotator.choices import Role
 from annotator.models import User
+from annotator.models.choices import Role
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

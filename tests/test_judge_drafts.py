@@ -12,9 +12,15 @@ from django.urls import reverse
 from PIL import Image
 
 from annotator.celery import app as celery_app
-from annotator.choices import EvaluationStatus, MediaStatus, Role, VerdictSource, VerdictStatus
 from annotator.core.llm import LLMNotConfigured
 from annotator.models import GeneratorModel, Job, JobStatus, JudgeEvaluation, Judgment
+from annotator.models.choices import (
+    EvaluationStatus,
+    MediaStatus,
+    Role,
+    VerdictSource,
+    VerdictStatus,
+)
 from annotator.services import judge_drafts
 from annotator.services.judge_drafts import JUDGE_PROMPT_VERSION, judge_video_dimension
 from rubrics_app.choices import CriterionStatus, Polarity

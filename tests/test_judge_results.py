@@ -4,8 +4,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from annotator.choices import VerdictSource, VerdictStatus
 from annotator.models import GeneratorModel, JudgeEvaluation, Judgment, Video
+from annotator.models.choices import VerdictSource, VerdictStatus
 from rubrics_app.models import Criterion
 from tests.factories import UserFactory
 from tests.rubric_files import import_variants

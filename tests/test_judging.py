@@ -3,8 +3,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotator.choices import Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.models import Judgment
+from annotator.models.choices import Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.services import verdicts
 from annotator.services.assignments import work_batch_create
 from rubrics_app.choices import Dimension, Polarity

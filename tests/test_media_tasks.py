@@ -4,7 +4,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from annotator.choices import MediaStatus
+from annotator.models.choices import MediaStatus
 from annotator.services.media import videos_requeue_stale
 from annotator.services.videos import dataset_clip_create
 from annotator.tasks import MAX_RETRIES, video_process

@@ -17,7 +17,7 @@ import pytest
 from django.test import Client
 
 from annotator.celery import app as celery_app
-from annotator.services.jobs import job_create, job_item_finished
+from annotator.core.jobs import job_create, job_item_finished
 from tests.conftest import use_broker
 from tests.factories import VideoFactory
 

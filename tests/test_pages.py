@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotator.choices import MediaStatus
+from annotator.models.choices import MediaStatus
 from rubrics_app.choices import CriterionStatus, Dimension, Level, Polarity
 from tests.factories import (
     BenchmarkFactory,

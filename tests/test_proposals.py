@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotator.choices import Role
+from annotator.models.choices import Role
 from rubrics_app.choices import CriterionStatus, Dimension, Polarity, ProposalStatus
 from rubrics_app.models import Criterion, ProposalSet
 from rubrics_app.services import proposals

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotator.choices import Role
+from annotator.models.choices import Role
 from annotator.services.leaderboard import leaderboard_compute
 from rubrics_app.choices import CriterionStatus
 from rubrics_app.models import Benchmark, Criterion, Release

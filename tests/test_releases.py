@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from annotator.choices import Role
+from annotator.models.choices import Role
 from rubrics_app.choices import CriterionStatus
 from rubrics_app.models import Criterion, Release
 from rubrics_app.services import authoring

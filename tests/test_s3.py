@@ -8,8 +8,8 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.urls import reverse
 
-from annotator.choices import MediaStatus
 from annotator.models import Video
+from annotator.models.choices import MediaStatus
 from annotator.services.s3 import s3_client, s3_configure_cors
 from annotator.services.videos import dataset_clip_create
 from tests.factories import TaskFactory

@@ -135,8 +135,8 @@ def test_scores_from_imported_judge_result_files_equal_the_published_formula(tmp
 def test_the_leaderboard_page_sets_the_judge_beside_the_experts(client, tmp_path):
     from django.urls import reverse
 
-    from annotator.choices import VerdictSource, VerdictStatus
     from annotator.models import Judgment
+    from annotator.models.choices import VerdictSource, VerdictStatus
     from annotator.services.agreement import judge_agreement
     from tests.factories import UserFactory
 

@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from annotator.choices import MediaStatus, Role, VideoKind
 from annotator.models import ImportBatch, Video
+from annotator.models.choices import MediaStatus, Role, VideoKind
 from tests.factories import TaskFactory, UserFactory, VideoFactory
 from tests.videos import make_video
 

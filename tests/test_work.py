@@ -4,9 +4,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from annotator.choices import Role, VerdictSource, WorkKind
 from annotator.core.errors import InputError
 from annotator.models import Assignment, GoldAnswer, Judgment
+from annotator.models.choices import Role, VerdictSource, WorkKind
 from annotator.services import verdicts
 from annotator.services.assignments import batch_reassign, work_batch_create
 from annotator.services.work_stats import (

@@ -24,12 +24,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from annotator.api.negotiation import ExportNegotiation
-from annotator.api.permissions import ReviewerOnly
-from annotator.choices import VerdictSource, VerdictStatus
+from annotator.core.api_permissions import ReviewerOnly
 from annotator.core.errors import InputError
 from annotator.core.fields import MomentField
+from annotator.core.negotiation import ExportNegotiation
 from annotator.models import GeneratorModel
+from annotator.models.choices import VerdictSource, VerdictStatus
 from annotator.services.dataset_export import dataset_export, snapshot_parse
 from annotator.services.judge_results import results_export
 from annotator.services.verdict_export import (

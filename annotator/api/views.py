@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from annotator.api.permissions import SeesGenerators
+from annotator.core.api_permissions import SeesGenerators
 from annotator.core.errors import InputError
 from annotator.selectors import Source
 from annotator.services.leaderboard import leaderboard_compute

@@ -15,10 +15,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from annotator.api.parsers import JSONParser
-from annotator.api.permissions import AdminWrites
-from annotator.choices import VideoKind
+from annotator.core.api_permissions import AdminWrites
 from annotator.core.llm import LLMNotConfigured
+from annotator.core.visibility import visible_jobs
 from annotator.models import GeneratorModel, Job, Video
+from annotator.models.choices import VideoKind
 from annotator.services.judge_drafts import judge_drafts_start, videos_chosen
 from annotator.services.video_registration import (
     VideoTooLarge,
@@ -26,7 +27,6 @@ from annotator.services.video_registration import (
     video_register_upload,
 )
 from annotator.services.videos import Outcome
-from annotator.visibility import visible_jobs
 from rubrics_app.models import Benchmark
 
 ADMINS = [*api_settings.DEFAULT_PERMISSION_CLASSES, AdminWrites]

@@ -12,9 +12,12 @@ import functools
 import logging
 import threading
 import time
+from typing import NoReturn
 
 import redis
+from celery import Task
 from django.conf import settings
+from django.db import OperationalError
 
 log = logging.getLogger(__name__)
 
@@ -100,3 +103,28 @@ def llm_request_slot(max_wait: float | None = None) -> None:
     if wait < 0:
         raise RateLimited(-wait)
     time.sleep(wait)
+
+
+def retry_when_rate_limited(task: Task, exc: RateLimited) -> NoReturn:
+    """Hands the task back to the broker until the endpoint's global budget has a slot,
+    rather than holding a worker. Waiting is not failing: it never uses up the retries
+    kept for a failing database."""
+    if task.request.is_eager:
+        time.sleep(exc.retry_after)  # no broker to come back from: the retry runs now
+    raise task.retry(
+        exc=exc, countdown=exc.retry_after, max_retries=task.request.retries + 1
+    ) from exc
+
+
+# Requests to the model endpoint, routed to the "judge" queue (CELERY_TASK_ROUTES): its
+# worker's --concurrency is how many are in flight (JUDGE_CONCURRENCY); how many start
+# per minute, across every worker, is JUDGE_REQUESTS_PER_MINUTE (annotator.core.rate_limit).
+# Acknowledged after they ran (a lost worker's task is delivered again; jobs count each
+# item once), retried when the database fails or the budget has no slot.
+JUDGE_ENDPOINT_TASK = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "max_retries": 3,
+}

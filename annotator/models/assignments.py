@@ -3,8 +3,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from annotator.choices import Decision, WorkKind
 from annotator.core.fields import user_reference
+from annotator.models.choices import Decision, WorkKind
 
 
 class WorkBatch(models.Model):

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from annotator.choices import Decision, EvaluationStatus
+from annotator.models.choices import Decision, EvaluationStatus
 from rubrics_app.choices import Level
 
 

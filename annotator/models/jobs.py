@@ -61,7 +61,7 @@ class JobItem(models.Model):
 class OutboxMessage(models.Model):
     """A Celery task call written in the same transaction as the work it starts, so
     that committed work is never lost to an unreachable broker: sent and deleted once
-    the transaction commits, or sent later by the sweep (annotator.services.queue)."""
+    the transaction commits, or sent later by the sweep (annotator.core.queue)."""
 
     task = models.CharField(max_length=200)
     args = models.JSONField(default=list)

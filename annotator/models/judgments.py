@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from annotator.choices import EvaluationStatus, VerdictSource, VerdictStatus
+from annotator.models.choices import EvaluationStatus, VerdictSource, VerdictStatus
 from rubrics_app.choices import Dimension
 
 

@@ -3,8 +3,8 @@ import uuid
 from django.db import models
 from django.db.models import Q
 
-from annotator.choices import ClipStatus, MediaStatus, VideoKind
 from annotator.core.fields import user_reference
+from annotator.models.choices import ClipStatus, MediaStatus, VideoKind
 from rubrics_app.choices import Level
 
 
@@ -40,7 +40,7 @@ class ImportBatch(models.Model):
 
 class Video(models.Model):
     kind = models.CharField(max_length=10, choices=VideoKind.choices)
-    # How pages and media URLs address the video (annotator.visibility): database ids
+    # How pages and media URLs address the video (annotator.core.visibility): database ids
     # follow the import order, <Model>/ folder by folder, so they would give models away.
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Empty when only a judge result names the video (its file not imported yet).

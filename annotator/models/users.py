@@ -2,7 +2,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from annotator.choices import Role
+from annotator.models.choices import Role
 
 
 class User(AbstractUser):

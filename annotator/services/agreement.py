@@ -9,8 +9,8 @@ import numpy as np
 from django.db.models import QuerySet
 from statsmodels.stats.inter_rater import cohens_kappa
 
-from annotator.choices import VerdictSource, VerdictStatus
 from annotator.models import Judgment, User
+from annotator.models.choices import VerdictSource, VerdictStatus
 from rubrics_app.models import Benchmark, Task
 
 

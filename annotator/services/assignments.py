@@ -8,9 +8,9 @@ from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from annotator.choices import WorkKind
 from annotator.core.errors import InputError
 from annotator.models import Assignment, User, Video, WorkBatch
+from annotator.models.choices import WorkKind
 from rubrics_app.models import Task
 
 

@@ -14,11 +14,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
 
-from annotator.choices import Decision, EvaluationStatus, VideoKind
+from annotator.core import queue
+from annotator.core.jobs import job_create, job_item_finished
 from annotator.core.llm import LLMNotConfigured, llm_configured
 from annotator.models import ClipSuggestion, Job, RejectReason, User, Video
-from annotator.services import queue
-from annotator.services.jobs import job_create, job_item_finished
+from annotator.models.choices import Decision, EvaluationStatus, VideoKind
 from annotator.services.judge_drafts import (
     ItemFailure,
     Outcome,

@@ -17,9 +17,9 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from django.db import transaction
 
-from annotator.choices import VideoKind
 from annotator.core.errors import InputError
 from annotator.models import User, Video
+from annotator.models.choices import VideoKind
 from annotator.services.s3 import s3_client, s3_files
 from annotator.services.videos import (
     VIDEO_EXTENSIONS,

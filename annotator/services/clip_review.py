@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from rapidfuzz import fuzz
 
-from annotator.choices import ClipStatus, Decision, MediaStatus, VideoKind
 from annotator.core.errors import InputError
 from annotator.models import (
     Assignment,
@@ -22,6 +21,7 @@ from annotator.models import (
     Video,
     WorkBatch,
 )
+from annotator.models.choices import ClipStatus, Decision, MediaStatus, VideoKind
 from rubrics_app.choices import Level
 
 # Captions this similar (rapidfuzz ratio, 0-100, after normalising whitespace) count

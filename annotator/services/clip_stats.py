@@ -9,8 +9,8 @@ import numpy
 from django.db.models import Count
 from statsmodels.stats.inter_rater import fleiss_kappa
 
-from annotator.choices import ClipStatus, Decision
 from annotator.models import Assignment, ClipDecision, RejectReason, Video, WorkBatch
+from annotator.models.choices import ClipStatus, Decision
 from annotator.services.work_stats import clip_answers, krippendorff_alpha
 
 

@@ -21,10 +21,10 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from annotator.choices import ClipStatus, VideoKind
 from annotator.core.errors import InputError
 from annotator.core.fields import moment_parse
 from annotator.models import ClipDecision, Video
+from annotator.models.choices import ClipStatus, VideoKind
 from annotator.templatetags.media_urls import media_url
 
 _CHUNK = 1024 * 1024

@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from annotator.choices import Role
 from annotator.core.errors import InputError
 from annotator.models import User
+from annotator.models.choices import Role
 from annotator.services.users import user_set_role
 
 

@@ -18,12 +18,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from PIL import Image
 
-from annotator.choices import EvaluationStatus, MediaStatus, VerdictSource, VideoKind
+from annotator.core import queue
 from annotator.core.errors import InputError
+from annotator.core.jobs import job_create, job_item_finished
 from annotator.core.llm import LLMFailed, LLMNotConfigured, LLMReply, chat_json, llm_configured
 from annotator.models import GeneratorModel, Job, JudgeEvaluation, Judgment, User, Video
-from annotator.services import queue
-from annotator.services.jobs import job_create, job_item_finished
+from annotator.models.choices import EvaluationStatus, MediaStatus, VerdictSource, VideoKind
 from annotator.services.judge_results import DraftResult, drafts_write
 from annotator.video_analysis import JUDGE_FRAMES
 from rubrics_app.choices import Dimension, Polarity

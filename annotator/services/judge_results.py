@@ -9,15 +9,15 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from annotator.choices import (
+from annotator.core.errors import InputError
+from annotator.models import GeneratorModel, JudgeEvaluation, Judgment, Video
+from annotator.models.choices import (
     EvaluationStatus,
     MediaStatus,
     VerdictSource,
     VerdictStatus,
     VideoKind,
 )
-from annotator.core.errors import InputError
-from annotator.models import GeneratorModel, JudgeEvaluation, Judgment, Video
 from annotator.selectors import Source, judge_choose, verdicts_of
 from rubrics_app.choices import Dimension
 from rubrics_app.models import Benchmark, Criterion

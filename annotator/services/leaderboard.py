@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
 
-from annotator.choices import VideoKind
 from annotator.models import Judgment, Video
+from annotator.models.choices import VideoKind
 from annotator.selectors import Source, judge_choose, verdicts_of
 from rubrics_app.choices import CriterionStatus, Dimension, Level
 from rubrics_app.models import Benchmark, Release, ReleaseCriterion

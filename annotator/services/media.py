@@ -17,8 +17,8 @@ from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from annotator.choices import MediaStatus
 from annotator.models import Video
+from annotator.models.choices import MediaStatus
 from annotator.services.videos import queue_processing
 from annotator.video_analysis import (
     Analysis,

@@ -1,5 +1,5 @@
-from annotator.choices import Role
 from annotator.models import User
+from annotator.models.choices import Role
 
 
 def user_set_role(*, user: User, role: str) -> User:

@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from simple_history.utils import bulk_create_with_history
 
-from annotator.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
+from annotator.core.visibility import labelled
 from annotator.models import Assignment, Judgment, User, Video
-from annotator.visibility import labelled
+from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
 from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Benchmark, Criterion, Task
 from rubrics_app.scoring import dimension_points, task_percent

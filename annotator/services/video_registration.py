@@ -11,9 +11,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 
-from annotator.choices import VideoKind
 from annotator.core.errors import InputError
 from annotator.models import GeneratorModel
+from annotator.models.choices import VideoKind
 from annotator.services.s3 import s3_client
 from annotator.services.videos import VIDEO_EXTENSIONS, Added, uploaded_path, video_add
 from rubrics_app.models import Benchmark, Task

@@ -15,10 +15,10 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from annotator.choices import MediaStatus, VideoKind
+from annotator.core import queue
 from annotator.core.errors import InputError
 from annotator.models import GeneratorModel, ImportBatch, User, Video
-from annotator.services import queue
+from annotator.models.choices import MediaStatus, VideoKind
 from rubrics_app.models import Benchmark, Task
 
 VIDEO_EXTENSIONS = {".mp4", ".webm", ".avi", ".mov", ".mkv", ".m4v"}

@@ -12,9 +12,9 @@ import krippendorff
 import numpy as np
 from django.db.models import Count, Max, Min, Q
 
-from annotator.choices import VerdictSource, WorkKind
 from annotator.core.errors import InputError
 from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, User, WorkBatch
+from annotator.models.choices import VerdictSource, WorkKind
 from annotator.selectors import judge_choose
 from annotator.services.agreement import JudgeAgreement, judge_agreement
 from annotator.services.verdicts import judging_done_refresh

@@ -1,9 +1,9 @@
-"""annotator.visibility for templates: whether the user may see generator models, and
+"""annotator.core.visibility for templates: whether the user may see generator models, and
 a video's model as they may see it."""
 
 from django import template
 
-from annotator import visibility
+from annotator.core import visibility
 from annotator.models import Video
 
 register = template.Library()

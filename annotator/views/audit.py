@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from annotator import audit
+from annotator.core.permissions import admin_required
 from annotator.models import User
-from annotator.permissions import admin_required
 
 
 class AuditFilterForm(forms.Form):

@@ -11,11 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from annotator.choices import VideoKind, WorkKind
 from annotator.core.errors import InputError
+from annotator.core.permissions import reviewer_required
 from annotator.core.query_forms import IdField, IdListField, cleaned_input
 from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
-from annotator.permissions import reviewer_required
+from annotator.models.choices import VideoKind, WorkKind
 from annotator.services import clip_drafts, clip_review
 from rubrics_app.choices import Level
 

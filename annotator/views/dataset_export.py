@@ -2,7 +2,7 @@ from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpRespo
 from django.views.decorators.http import require_safe
 
 from annotator.core.errors import InputError
-from annotator.permissions import reviewer_required
+from annotator.core.permissions import reviewer_required
 from annotator.services.dataset_export import dataset_export, snapshot_parse
 
 

@@ -10,10 +10,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from annotator.choices import Role
 from annotator.core.errors import InputError
+from annotator.core.permissions import admin_required
 from annotator.models import User
-from annotator.permissions import admin_required
+from annotator.models.choices import Role
 from annotator.services import invitations
 
 

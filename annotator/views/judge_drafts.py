@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from annotator.core import queue
 from annotator.core.errors import InputError
 from annotator.core.llm import LLMNotConfigured, llm_configured
+from annotator.core.permissions import admin_required
 from annotator.models import GeneratorModel, Job, JobStatus
-from annotator.permissions import admin_required
-from annotator.services import judge_drafts, queue
+from annotator.services import judge_drafts
 from rubrics_app.models import Benchmark
 
 RECENT_JOBS = 20

@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import reswap, retarget
 
 from annotator.core.query_forms import cleaned_input
+from annotator.core.visibility import names_shown
 from annotator.models import Video
 from annotator.services import verdicts
-from annotator.visibility import names_shown
 from rubrics_app.models import Benchmark, Task
 
 

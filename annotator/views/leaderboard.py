@@ -2,8 +2,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from annotator.core.errors import InputError
+from annotator.core.permissions import generator_names_required
 from annotator.models import Judgment
-from annotator.permissions import generator_names_required
 from annotator.selectors import judges_of
 from annotator.services.agreement import judge_agreement
 from annotator.services.leaderboard import Source, leaderboard_compute

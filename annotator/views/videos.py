@@ -12,14 +12,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from annotator.core import queue
 from annotator.core.errors import InputError
 from annotator.core.http import ranged_file_response
+from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import cleaned_input
 from annotator.filtersets import VideoFilter
 from annotator.models import GeneratorModel, ImportBatch, Video
-from annotator.permissions import admin_required, reviewer_required
 from annotator.selectors import media_progress
-from annotator.services import queue
 from annotator.services.media import videos_reprocess
 from annotator.services.videos import VIDEO_EXTENSIONS, batch_create, video_upload
 from rubrics_app.models import Benchmark

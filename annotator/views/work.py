@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from annotator.choices import ClipStatus, VideoKind, WorkKind
 from annotator.core.errors import InputError
+from annotator.core.permissions import admin_required, reviewer_required
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
-from annotator.permissions import admin_required, reviewer_required
+from annotator.models.choices import ClipStatus, VideoKind, WorkKind
 from annotator.services import assignments, clip_stats, verdicts, work_stats
 from rubrics_app.choices import Level
 from rubrics_app.models import Benchmark, Task

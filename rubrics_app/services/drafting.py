@@ -10,10 +10,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from annotator.core import queue
+from annotator.core.jobs import job_create, job_item_finished
 from annotator.core.llm import LLMFailed, LLMNotConfigured, chat_json, llm_configured
 from annotator.models import Job, User
-from annotator.services import queue
-from annotator.services.jobs import job_create, job_item_finished
 from rubrics_app.choices import CriterionOrigin, Dimension, SuggestionStatus
 from rubrics_app.models import CriteriaDraft, Criterion, CriterionSuggestion, PromptTemplate, Task
 from rubrics_app.rubric_format import parse_polarity

@@ -2,9 +2,9 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from annotator.choices import WorkKind
+from annotator.core.visibility import labelled, may_see_generator
 from annotator.models import Assignment
-from annotator.visibility import labelled, may_see_generator
+from annotator.models.choices import WorkKind
 from rubrics_app.choices import Dimension
 from rubrics_app.filtersets import TaskFilter
 from rubrics_app.models import Task

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
+from annotator.core import queue
 from annotator.core.llm import LLMNotConfigured, llm_configured
+from annotator.core.permissions import reviewer_required
 from annotator.core.query_forms import cleaned_input
+from annotator.core.visibility import visible_jobs
 from annotator.models import Job, JobStatus, User
-from annotator.permissions import reviewer_required
-from annotator.services import queue
-from annotator.visibility import visible_jobs
 from rubrics_app.choices import SuggestionStatus
 from rubrics_app.filtersets import TaskFilter
 from rubrics_app.models import Benchmark, CriterionSuggestion, Task

@@ -13,7 +13,7 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotator.permissions import reviewer_required
+from annotator.core.permissions import reviewer_required
 from rubrics_app.choices import Dimension, ProposalStatus
 from rubrics_app.models import ProposalSet, ProposedCriterion, Task
 from rubrics_app.rubric_format import format_weight

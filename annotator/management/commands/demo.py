@@ -6,8 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from annotator.choices import Role, WorkKind
 from annotator.models import User
+from annotator.models.choices import Role, WorkKind
 from annotator.services.assignments import work_batch_create
 from annotator.services.judge_results import results_import
 from annotator.services.users import user_set_role

@@ -2,11 +2,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from annotator.choices import ClipStatus, EvaluationStatus, VideoKind
 from annotator.core.commands import reports_input_errors
 from annotator.core.errors import InputError
 from annotator.core.llm import LLMNotConfigured
 from annotator.models import ClipSuggestion, Video, WorkBatch
+from annotator.models.choices import ClipStatus, EvaluationStatus, VideoKind
 from annotator.services.clip_drafts import clip_drafts_run, clip_drafts_start
 
 

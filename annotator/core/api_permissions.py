@@ -3,9 +3,9 @@ writes need the role the endpoint names (reviewer or admin)."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
+from annotator.core.visibility import may_see_generator
 from annotator.models import ApiToken
 from annotator.models.tokens import TokenScope
-from annotator.visibility import may_see_generator
 
 
 class TokenScopeAllows(BasePermission):
@@ -48,7 +48,7 @@ class ReviewerOnly(BasePermission):
 
 
 class SeesGenerators(BasePermission):
-    """Only those who may see generator models (annotator.visibility), reads included:
+    """Only those who may see generator models (annotator.core.visibility), reads included:
     annotators judge blind."""
 
     message = "Only reviewers and admins can see generator models."

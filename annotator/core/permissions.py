@@ -6,7 +6,7 @@ from functools import wraps
 
 from django.core.exceptions import PermissionDenied
 
-from annotator.visibility import may_see_generator
+from annotator.core.visibility import may_see_generator
 
 
 def _role_required(check: Callable, what: str) -> Callable:

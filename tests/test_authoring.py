@@ -79,6 +79,19 @@ def test_invalid_edits_are_refused_with_a_message(client, criterion, fields, mes
     assert criterion.version == 1 and criterion.text == "Cells divide once"
 
 
+def test_a_criterion_in_an_unknown_dimension_is_refused_naming_the_dimensions(client, criterion):
+    client.force_login(author_of(criterion.task))
+    response = client.post(
+        reverse("criterion-add", args=[criterion.task_id]),
+        {"dimension": "physics", "text": "Nuclei visible", "polarity": "1", "weight": "1"},
+    )
+    assert response.status_code == 400
+    assert response.content.decode() == (
+        "unknown dimension 'physics': one of scientific, visual, instruction"
+    )
+    assert not Criterion.objects.filter(text="Nuclei visible").exists()
+
+
 def test_adding_moving_flipping_and_retiring(client, criterion):
     client.force_login(author_of(criterion.task))
     task = criterion.task

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotator.core.query_forms import IdField, cleaned_input
+from rubrics_app.choices import Dimension
 from rubrics_app.history import history_rows
 from rubrics_app.models import Criterion, Task
 from rubrics_app.selectors import dimension_blocks, may_author
@@ -41,8 +42,12 @@ def _version(request) -> int:
 def criterion_add(request, pk: int):
     task = get_object_or_404(Task, pk=pk)
     dimension = request.POST.get("dimension", "")
-    if dimension not in {"scientific", "visual", "instruction"}:
-        return HttpResponse("unknown dimension", status=400)
+    if dimension not in Dimension.values:
+        return HttpResponse(
+            f"unknown dimension {dimension!r}: one of {', '.join(Dimension.values)}",
+            status=400,
+            content_type="text/plain; charset=utf-8",  # it repeats what was posted
+        )
     try:
         authoring.criterion_create(
             task=task,

@@ -98,7 +98,7 @@ def timed_api(client, fmt: str) -> tuple[float, int, int]:
 def timed_raw_sql() -> tuple[float, int]:
     from django.db import connection
 
-    from annotator.services.verdict_export import COLUMNS
+    from annotator.selectors.verdict_export import COLUMNS
 
     keys = list(COLUMNS)
     start = time.perf_counter()

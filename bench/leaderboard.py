@@ -25,7 +25,7 @@ def run_one(database_url: str) -> dict:
 
     from annotator.models import GeneratorModel, Judgment, Video
     from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind
-    from annotator.services.leaderboard import leaderboard_compute
+    from annotator.selectors.leaderboard import leaderboard_compute
     from rubrics_app.models import Benchmark, Criterion
 
     with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as null:

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from annotator.models import ClipDecision, GeneratorModel, Judgment, Video
 from annotator.models.choices import ClipStatus, Decision, VerdictSource, VerdictStatus
-from annotator.services.dataset_export import dataset_export
+from annotator.selectors.dataset_export import dataset_export
 from annotator.services.judge_results import results_export, results_import
 from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Criterion

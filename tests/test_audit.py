@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from annotator.audit import AuditFilter, audit_entries, audit_page
 from annotator.models import GoldAnswer, Judgment, User
 from annotator.models.choices import Decision, Role, VerdictSource, VerdictStatus, WorkKind
+from annotator.selectors.audit import AuditFilter, audit_entries, audit_page
 from annotator.services.assignments import work_batch_create
 from annotator.services.clip_review import Answer, clip_decide, decision_undo
 from annotator.services.users import user_set_role

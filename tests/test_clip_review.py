@@ -15,6 +15,8 @@ from annotator.models.choices import (
     Role,
     WorkKind,
 )
+from annotator.selectors.clip_stats import clip_stats, fleiss
+from annotator.selectors.work_stats import annotator_progress
 from annotator.services.assignments import distribute, work_batch_create
 from annotator.services.clip_review import (
     Answer,
@@ -24,8 +26,6 @@ from annotator.services.clip_review import (
     decision_undo,
     queue,
 )
-from annotator.services.clip_stats import clip_stats, fleiss
-from annotator.services.work_stats import annotator_progress
 from rubrics_app.choices import Level
 from tests.factories import ClipFactory, UserFactory
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from annotator.models import ClipDecision, User, Video
 from annotator.models.choices import ClipStatus, Decision, VideoKind
-from annotator.services.dataset_export import dataset_export, snapshot_parse
+from annotator.selectors.dataset_export import dataset_export, snapshot_parse
 from rubrics_app.choices import Level
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from annotator.models import GeneratorModel, Judgment, User, Video
 from annotator.models.choices import MediaStatus, Role, VerdictSource, VideoKind
-from annotator.services.leaderboard import leaderboard_compute
+from annotator.selectors.leaderboard import leaderboard_compute
 from rubrics_app.models import Benchmark, Criterion
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from annotator.models.choices import Role
-from annotator.services.leaderboard import leaderboard_compute
+from annotator.selectors.leaderboard import leaderboard_compute
 from rubrics_app.choices import CriterionStatus
 from rubrics_app.models import Benchmark, Criterion, Release
 from rubrics_app.services import authoring

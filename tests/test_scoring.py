@@ -6,7 +6,7 @@ from django.core.management import call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
-from annotator.services.leaderboard import Source, leaderboard_compute
+from annotator.selectors.leaderboard import Source, leaderboard_compute
 from rubrics_app.models import Benchmark
 from rubrics_app.scoring import dimension_points, task_percent
 from tests.rubric_files import import_variants, load
@@ -137,7 +137,7 @@ def test_the_leaderboard_page_sets_the_judge_beside_the_experts(client, tmp_path
 
     from annotator.models import Judgment
     from annotator.models.choices import VerdictSource, VerdictStatus
-    from annotator.services.agreement import judge_agreement
+    from annotator.selectors.agreement import judge_agreement
     from tests.factories import UserFactory
 
     import_variants()

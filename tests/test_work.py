@@ -7,14 +7,14 @@ from django.utils import timezone
 from annotator.core.errors import InputError
 from annotator.models import Assignment, GoldAnswer, Judgment
 from annotator.models.choices import Role, VerdictSource, WorkKind
-from annotator.services import verdicts
-from annotator.services.assignments import batch_reassign, work_batch_create
-from annotator.services.work_stats import (
+from annotator.selectors.work_stats import (
     annotator_progress,
     done_over_time,
     judging_agreement,
     krippendorff_alpha,
 )
+from annotator.services import verdicts
+from annotator.services.assignments import batch_reassign, work_batch_create
 from rubrics_app.choices import Dimension
 from tests.factories import (
     BenchmarkFactory,

@@ -30,15 +30,15 @@ from annotator.core.fields import MomentField
 from annotator.core.negotiation import ExportNegotiation
 from annotator.models import GeneratorModel
 from annotator.models.choices import VerdictSource, VerdictStatus
-from annotator.services.dataset_export import dataset_export, snapshot_parse
-from annotator.services.judge_results import results_export
-from annotator.services.verdict_export import (
+from annotator.selectors.dataset_export import dataset_export, snapshot_parse
+from annotator.selectors.verdict_export import (
     VerdictFilters,
     verdict_rows,
     verdicts_csv,
     verdicts_filtered,
     verdicts_jsonl,
 )
+from annotator.services.judge_results import results_export
 from rubrics_app.models import Benchmark
 
 REVIEWERS = [*api_settings.DEFAULT_PERMISSION_CLASSES, ReviewerOnly]

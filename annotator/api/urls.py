@@ -8,6 +8,6 @@ urlpatterns = [
     path("schema/", schema.schema_view, name="api-schema"),
     path("docs/", schema.docs_view, name="api-docs"),
     path("benchmarks/<int:pk>/leaderboard", views.leaderboard, name="api-leaderboard"),
-    path("", include("rubrics_app.api_urls")),
+    path("", include("rubrics_app.api.urls")),
     path("", include("annotator.api.label_urls")),
 ]

@@ -12,8 +12,8 @@ from rest_framework.settings import api_settings
 
 from annotator.core.api_permissions import SeesGenerators
 from annotator.core.errors import InputError
-from annotator.selectors import Source
-from annotator.services.leaderboard import leaderboard_compute
+from annotator.selectors.leaderboard import leaderboard_compute
+from annotator.selectors.verdicts import Source
 from rubrics_app.models import Benchmark
 
 

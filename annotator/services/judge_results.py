@@ -18,7 +18,7 @@ from annotator.models.choices import (
     VerdictStatus,
     VideoKind,
 )
-from annotator.selectors import Source, judge_choose, verdicts_of
+from annotator.selectors.verdicts import Source, judge_choose, verdicts_of
 from rubrics_app.choices import Dimension
 from rubrics_app.models import Benchmark, Criterion
 from rubrics_app.selectors import live_criteria

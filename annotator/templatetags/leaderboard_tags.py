@@ -1,7 +1,7 @@
 from django import template
 
-from annotator.services.agreement import Agreement, JudgeAgreement
-from annotator.services.leaderboard import Leaderboard, ModelScores
+from annotator.selectors.agreement import Agreement, JudgeAgreement
+from annotator.selectors.leaderboard import Leaderboard, ModelScores
 
 register = template.Library()
 MISSING = "\N{EN DASH}"

@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from annotator import audit
 from annotator.core.permissions import admin_required
 from annotator.models import User
+from annotator.selectors import audit
 
 
 class AuditFilterForm(forms.Form):

@@ -3,7 +3,7 @@ from django.views.decorators.http import require_safe
 
 from annotator.core.errors import InputError
 from annotator.core.permissions import reviewer_required
-from annotator.services.dataset_export import dataset_export, snapshot_parse
+from annotator.selectors.dataset_export import dataset_export, snapshot_parse
 
 
 @reviewer_required

@@ -4,9 +4,9 @@ from django.views.decorators.http import require_safe
 from annotator.core.errors import InputError
 from annotator.core.permissions import generator_names_required
 from annotator.models import Judgment
-from annotator.selectors import judges_of
-from annotator.services.agreement import judge_agreement
-from annotator.services.leaderboard import Source, leaderboard_compute
+from annotator.selectors.agreement import judge_agreement
+from annotator.selectors.leaderboard import Source, leaderboard_compute
+from annotator.selectors.verdicts import judges_of
 from rubrics_app.choices import Dimension, Level
 from rubrics_app.models import Benchmark
 

@@ -19,7 +19,7 @@ from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import cleaned_input
 from annotator.filtersets import VideoFilter
 from annotator.models import GeneratorModel, ImportBatch, Video
-from annotator.selectors import media_progress
+from annotator.selectors.media import media_progress
 from annotator.services.media import videos_reprocess
 from annotator.services.videos import VIDEO_EXTENSIONS, batch_create, video_upload
 from rubrics_app.models import Benchmark

@@ -15,7 +15,8 @@ from annotator.core.errors import InputError
 from annotator.core.permissions import admin_required, reviewer_required
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
 from annotator.models.choices import ClipStatus, VideoKind, WorkKind
-from annotator.services import assignments, clip_stats, verdicts, work_stats
+from annotator.selectors import clip_stats, work_stats
+from annotator.services import assignments, verdicts
 from rubrics_app.choices import Level
 from rubrics_app.models import Benchmark, Task
 

@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand
 
 from annotator.core.commands import reports_input_errors
-from annotator.services.dataset_export import ExportFormat, dataset_export, iso, snapshot_parse
+from annotator.selectors.dataset_export import ExportFormat, dataset_export, iso, snapshot_parse
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import json
 from django.core.management.base import BaseCommand
 
 from annotator.core.commands import reports_input_errors
-from annotator.services.leaderboard import Source, leaderboard_compute
+from annotator.selectors.leaderboard import Source, leaderboard_compute
 from rubrics_app.choices import Dimension, Level
 from rubrics_app.services.releases import release_get
 from rubrics_app.services.rubric_files import benchmark_get

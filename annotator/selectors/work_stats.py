@@ -15,8 +15,8 @@ from django.db.models import Count, Max, Min, Q
 from annotator.core.errors import InputError
 from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, User, WorkBatch
 from annotator.models.choices import VerdictSource, WorkKind
-from annotator.selectors import judge_choose
-from annotator.services.agreement import JudgeAgreement, judge_agreement
+from annotator.selectors.agreement import JudgeAgreement, judge_agreement
+from annotator.selectors.verdicts import judge_choose
 from annotator.services.verdicts import judging_done_refresh
 from rubrics_app.choices import Dimension
 from rubrics_app.models import Criterion, Task

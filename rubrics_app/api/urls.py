@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from rubrics_app import api
+from rubrics_app.api import views as api
 
 router = SimpleRouter(trailing_slash=False)
 router.register("benchmarks", api.BenchmarkViewSet, basename="api-benchmark")

@@ -11,7 +11,7 @@ from statsmodels.stats.inter_rater import fleiss_kappa
 
 from annotator.models import Assignment, ClipDecision, RejectReason, Video, WorkBatch
 from annotator.models.choices import ClipStatus, Decision
-from annotator.services.work_stats import clip_answers, krippendorff_alpha
+from annotator.selectors.work_stats import clip_answers, krippendorff_alpha
 
 
 @dataclass

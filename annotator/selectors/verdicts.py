@@ -1,43 +1,12 @@
-from dataclasses import dataclass
+"""Which verdicts count (the judge's drafts, the experts', or both) and which judge."""
+
 from enum import StrEnum
 
-from django.db.models import Count, QuerySet
+from django.db.models import QuerySet
 
 from annotator.core.errors import InputError
-from annotator.models import Judgment, Video
-from annotator.models.choices import MediaStatus, VerdictSource, VerdictStatus
-
-UNFINISHED = (MediaStatus.QUEUED, MediaStatus.PROCESSING)
-
-
-@dataclass
-class Progress:
-    """How far the media pipeline is with a set of videos."""
-
-    counts: dict[str, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.counts.values())
-
-    @property
-    def done(self) -> int:
-        return self.counts[MediaStatus.READY] + self.counts[MediaStatus.FAILED]
-
-    @property
-    def unfinished(self) -> int:
-        return sum(self.counts[status] for status in UNFINISHED)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.done / self.total) if self.total else 100
-
-
-def media_progress(videos: QuerySet[Video]) -> Progress:
-    counts = dict.fromkeys(MediaStatus.values, 0)
-    for row in videos.order_by().values("media_status").annotate(n=Count("pk")):
-        counts[row["media_status"]] = row["n"]
-    return Progress(counts)
+from annotator.models import Judgment
+from annotator.models.choices import VerdictSource, VerdictStatus
 
 
 class Source(StrEnum):

@@ -9,7 +9,7 @@ from typing import Any
 
 from annotator.models import Judgment, Video
 from annotator.models.choices import VideoKind
-from annotator.selectors import Source, judge_choose, verdicts_of
+from annotator.selectors.verdicts import Source, judge_choose, verdicts_of
 from rubrics_app.choices import CriterionStatus, Dimension, Level
 from rubrics_app.models import Benchmark, Release, ReleaseCriterion
 from rubrics_app.scoring import Points, dimension_points, task_percent

@@ -1,6 +1,10 @@
+import io
 from decimal import Decimal
 
 import factory
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image
 
 from annotator.models import GeneratorModel, User, Video
 from annotator.models.choices import MediaStatus, Role, VideoKind, WorkKind
@@ -99,3 +103,66 @@ def author_of(*tasks: Task, **user_fields) -> User:
         created_by=None,
     )
     return user
+
+
+# A task with criteria in every dimension and videos with judge frames: what the judge
+# and the API's draft endpoints work on.
+# One solid colour per judge frame, so the order they are sent in can be checked.
+COLOURS = [
+    (255, 0, 0),
+    (0, 255, 0),
+    (0, 0, 255),
+    (255, 255, 0),
+    (255, 0, 255),
+    (0, 255, 255),
+    (255, 255, 255),
+    (0, 0, 0),
+]
+FRAME_SIZE = (1280, 720)
+
+
+def jpeg(colour, size=FRAME_SIZE) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+def give_frames(video):
+    video.judge_frames = [
+        default_storage.save(f"derived/{video.pk}/judge_{k}.jpg", ContentFile(jpeg(colour)))
+        for k, colour in enumerate(COLOURS)
+    ]
+    video.media_status = MediaStatus.READY
+    video.save()
+
+
+def make_video(task, generator=None, ready=True):
+    generator = generator or GeneratorModel.objects.get_or_create(name="Sora")[0]
+    video = VideoFactory(task=task, generator=generator, media_status=MediaStatus.MISSING)
+    if ready:
+        give_frames(video)
+    return video
+
+
+def make_task(benchmark=None):
+    task = TaskFactory(
+        prompt="Neutrophils chase a bacterium",
+        requirement="Show chemotaxis along a gradient.",
+        **({"benchmark": benchmark} if benchmark else {}),
+    )
+    for position, (text, polarity) in enumerate(
+        [
+            ("The neutrophil moves toward the bacterium", Polarity.POSITIVE),
+            ("Red blood cells carry nuclei", Polarity.PENALTY),
+            ("The bacterium is engulfed", Polarity.POSITIVE),
+        ]
+    ):
+        CriterionFactory(
+            task=task, dimension="scientific", position=position, text=text, polarity=polarity
+        )
+    # Retired criteria do not count: they are not sent and get no score.
+    CriterionFactory(task=task, dimension="scientific", position=9, status=CriterionStatus.RETIRED)
+    for dimension in ("visual", "instruction"):
+        for position in range(2):
+            CriterionFactory(task=task, dimension=dimension, position=position)
+    return task

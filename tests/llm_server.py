@@ -1,12 +1,16 @@
 """A local HTTP server that speaks the OpenAI chat-completions protocol, answering
 from a script of replies, so the LLM features are tested over real HTTP."""
 
+import base64
+import io
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from PIL import Image
 
 
 @dataclass
@@ -80,3 +84,34 @@ class ChatServer:
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+FAST = {"retry-after-ms": "20"}  # the openai client's back-off honours it
+
+
+def judge_reply(scores, reasoning="The cell crawls toward the bacterium."):
+    return Reply(json.dumps({"scores": scores, "reasoning": reasoning}))
+
+
+def images_of(request) -> list[Image.Image]:
+    parts = request["json"]["messages"][0]["content"][1:]
+    assert all(p["type"] == "image_url" for p in parts)
+    prefix = "data:image/jpeg;base64,"
+    assert all(p["image_url"]["url"].startswith(prefix) for p in parts)
+    return [
+        Image.open(io.BytesIO(base64.b64decode(p["image_url"]["url"][len(prefix) :])))
+        for p in parts
+    ]
+
+
+# A good criteria draft: three dimensions, polarities and weights written several ways.
+CRITERIA_DRAFT = json.dumps(
+    {
+        "scientific": [
+            {"text": "Chromosomes separate before the cell splits", "polarity": 1, "weight": 2},
+            {"text": "The cell splits into three", "polarity": -1, "weight": "1.5"},
+        ],
+        "visual": [{"text": "The membrane stays smooth", "polarity": "+1", "weight": 1}],
+        "instruction": [{"text": "A dividing cell is shown", "polarity": 1, "weight": 1}],
+    }
+)

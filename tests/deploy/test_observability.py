@@ -18,10 +18,10 @@ from django.test import Client
 
 from annotator.celery import app as celery_app
 from annotator.core.jobs import job_create, job_item_finished
+from tests import ROOT
 from tests.conftest import use_broker
 from tests.factories import VideoFactory
 
-ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "metrics-secret"
 
 

@@ -21,6 +21,7 @@ from annotator.models import OutboxMessage
 from annotator.models.choices import MediaStatus
 from annotator.services.media import videos_requeue_stale
 from annotator.services.videos import dataset_clip_create
+from tests import ROOT
 from tests.services import NEEDS_POSTGRES_AND_REDIS
 from tests.videos import make_video
 
@@ -57,7 +58,7 @@ def start_worker(media_storage, tmp_path):
                     "--loglevel",
                     "INFO",
                 ],
-                cwd=Path(__file__).resolve().parents[1],
+                cwd=ROOT,
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,

@@ -9,8 +9,8 @@ from django.core.files import File
 from annotator.models import ClipDecision, User, Video
 from annotator.models.choices import ClipStatus, Decision, WorkKind
 from annotator.services.assignments import work_batch_create
+from tests.browser import log_in
 from tests.factories import ClipFactory
-from tests.test_browser import log_in
 from tests.videos import make_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -9,20 +9,9 @@ from rubrics_app.choices import CriterionOrigin, CriterionStatus, SuggestionStat
 from rubrics_app.models import CriteriaDraft, Criterion, CriterionSuggestion, PromptTemplate
 from rubrics_app.services import drafting
 from tests.factories import CriterionFactory, TaskFactory, UserFactory, author_of
-from tests.llm_server import Reply
+from tests.llm_server import CRITERIA_DRAFT, Reply
 
 pytestmark = pytest.mark.django_db
-
-GOOD = json.dumps(
-    {
-        "scientific": [
-            {"text": "Chromosomes separate before the cell splits", "polarity": 1, "weight": 2},
-            {"text": "The cell splits into three", "polarity": -1, "weight": "1.5"},
-        ],
-        "visual": [{"text": "The membrane stays smooth", "polarity": "+1", "weight": 1}],
-        "instruction": [{"text": "A dividing cell is shown", "polarity": 1, "weight": 1}],
-    }
-)
 
 
 @pytest.fixture
@@ -42,7 +31,7 @@ def draft(django_capture_on_commit_callbacks):
 
 
 def test_a_good_reply_becomes_suggestions(client, draft, task, llm_server):
-    llm_server.replies = [Reply("Here you are:\n```json\n" + GOOD + "\n```")]
+    llm_server.replies = [Reply("Here you are:\n```json\n" + CRITERIA_DRAFT + "\n```")]
     client.force_login(author_of(task))
     response = draft(client, task)
     assert response.status_code == 200
@@ -69,7 +58,7 @@ def test_a_good_reply_becomes_suggestions(client, draft, task, llm_server):
 
 
 def test_experts_accept_edited_or_reject_suggestions(client, draft, task, llm_server):
-    llm_server.replies = [Reply(GOOD)]
+    llm_server.replies = [Reply(CRITERIA_DRAFT)]
     expert = author_of(task)
     client.force_login(expert)
     draft(client, task)
@@ -121,7 +110,7 @@ def test_a_reply_of_the_wrong_shape_is_a_failed_draft(task, llm_server):
 def test_rate_limits_back_off_and_retry(task, llm_server):
     llm_server.replies = [
         Reply("slow down", status=429, headers={"retry-after-ms": "50"}),
-        Reply(GOOD),
+        Reply(CRITERIA_DRAFT),
     ]
     result = drafting.criteria_draft_run(task_id=task.pk)
     assert result.ok and len(llm_server.requests) == 2
@@ -129,7 +118,11 @@ def test_rate_limits_back_off_and_retry(task, llm_server):
 
 def test_timeouts_retry_a_bounded_number_of_times(task, llm_server, settings):
     settings.LLM_TIMEOUT, settings.LLM_MAX_RETRIES = 0.3, 1
-    llm_server.replies = [Reply(GOOD, delay=1), Reply(GOOD, delay=1), Reply(GOOD)]
+    llm_server.replies = [
+        Reply(CRITERIA_DRAFT, delay=1),
+        Reply(CRITERIA_DRAFT, delay=1),
+        Reply(CRITERIA_DRAFT),
+    ]
     result = drafting.criteria_draft_run(task_id=task.pk)
     assert not result.ok and result.error == "no answer within 0.3 s, 1 retries"
     assert len(llm_server.requests) == 2  # the first try and one retry, then it gives up
@@ -150,7 +143,7 @@ def test_drafting_many_tasks_shows_progress(client, llm_server, django_capture_o
     first = TaskFactory()
     TaskFactory(benchmark=first.benchmark)
     CriterionFactory(task=TaskFactory(benchmark=first.benchmark), status=CriterionStatus.PROPOSED)
-    llm_server.replies = [Reply(GOOD), Reply("no json here")]
+    llm_server.replies = [Reply(CRITERIA_DRAFT), Reply("no json here")]
     client.force_login(UserFactory(role=Role.REVIEWER))
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -176,7 +169,7 @@ def test_the_prompt_template_is_versioned(task, llm_server):
         text="Criteria for {prompt} ({requirement}) as JSON",
     )
     assert (first.version, second.version) == (1, 2)
-    llm_server.replies = [Reply(GOOD)]
+    llm_server.replies = [Reply(CRITERIA_DRAFT)]
     assert drafting.criteria_draft_run(task_id=task.pk).prompt_version == 2
     assert llm_server.requests[0]["json"]["messages"][0]["content"] == (
         "Criteria for A cell dividing by mitosis (Two daughter cells.) as JSON"

@@ -4,11 +4,11 @@ test_production_smoke.py."""
 
 import os
 import subprocess
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests import ROOT
+
 PRODUCTION = {"SECRET_KEY": "k" * 50, "ALLOWED_HOSTS": "annotator.example.org"}
 
 

@@ -11,9 +11,8 @@ from annotator.core.llm import LLMNotConfigured
 from annotator.models import Assignment, ClipDecision, ClipSuggestion, Job, JobStatus, WorkBatch
 from annotator.models.choices import ClipStatus, EvaluationStatus, MediaStatus, Role, VideoKind
 from annotator.services.clip_drafts import clip_draft, clip_drafts_start, latest_suggestions
-from tests.factories import UserFactory, VideoFactory
-from tests.llm_server import Reply
-from tests.test_judge_drafts import FAST, give_frames, images_of
+from tests.factories import UserFactory, VideoFactory, give_frames
+from tests.llm_server import FAST, Reply, images_of
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,6 @@ a request waits for its slot or, beyond JUDGE_RATE_MAX_WAIT, its task comes back
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import redis
@@ -14,11 +13,10 @@ from annotator.core.llm import chat_json
 from annotator.models import Job
 from rubrics_app.models import CriteriaDraft, Task
 from rubrics_app.services.drafting import criteria_draft_start
+from tests import ROOT
 from tests.factories import TaskFactory
-from tests.llm_server import Reply
-from tests.test_drafting import GOOD
+from tests.llm_server import CRITERIA_DRAFT, Reply
 
-ROOT = Path(__file__).resolve().parents[1]
 REDIS_URL = os.environ.get("REDIS_URL", "")
 needs_redis = pytest.mark.skipif(not REDIS_URL, reason="needs REDIS_URL")
 
@@ -72,7 +70,7 @@ def test_it_brings_a_task_back_later_instead_of_failing_it(
     settings, bucket, llm_server, admin_user, django_capture_on_commit_callbacks
 ):
     settings.JUDGE_REQUESTS_PER_MINUTE, settings.JUDGE_RATE_MAX_WAIT = 300, 0
-    llm_server.replies = [Reply(GOOD), Reply(GOOD)]
+    llm_server.replies = [Reply(CRITERIA_DRAFT), Reply(CRITERIA_DRAFT)]
     TaskFactory.create_batch(2)
     with django_capture_on_commit_callbacks(execute=True):
         job = criteria_draft_start(tasks=Task.objects.all(), user=admin_user)

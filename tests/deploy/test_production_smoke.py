@@ -19,7 +19,6 @@ import secrets
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import boto3
 import psycopg
@@ -29,11 +28,11 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from tests import ROOT
 from tests.production_seed import PASSWORD, USERNAME
 from tests.services import NEEDS_POSTGRES_AND_REDIS, free_port
 from tests.videos import make_video
 
-ROOT = Path(__file__).resolve().parents[1]
 ROLES = {
     "web": ["web"],
     "media": ["worker", "media"],

@@ -8,13 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import psycopg
 import pytest
 from django.db import connection
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests import ROOT
 
 pytestmark = [
     pytest.mark.services,

@@ -1,6 +1,6 @@
 """A broker outage loses nothing: work saved while Redis is unreachable waits in the
 outbox (annotator.core.queue), the user is told so instead of a 500, and the sweep
-sends it once the broker is back. (With a real worker: tests/test_celery_worker.py.)"""
+sends it once the broker is back. (With a real worker: tests/deploy/test_celery_worker.py.)"""
 
 from datetime import timedelta
 

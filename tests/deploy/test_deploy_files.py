@@ -13,15 +13,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import kubernetes_validate
 import pytest
 import yaml
 
+from tests import ROOT
 from tests.services import free_port
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCKER = ROOT / "docker"
 K8S = DOCKER / "k8s"
 # A release every current cluster runs; kubernetes-validate ships its schemas.

@@ -5,7 +5,6 @@ holds on the other, and a token's API throttle counts requests to both."""
 import os
 import subprocess
 import time
-from pathlib import Path
 
 import pytest
 import redis
@@ -15,10 +14,10 @@ from django.db import connection
 
 from annotator.models import ApiToken
 from annotator.models.tokens import TokenScope
+from tests import ROOT
 from tests.factories import UserFactory
 from tests.services import NEEDS_POSTGRES_AND_REDIS, free_port
 
-ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "secret-pass-1"
 
 pytestmark = NEEDS_POSTGRES_AND_REDIS

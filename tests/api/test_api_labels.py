@@ -323,8 +323,8 @@ def test_the_judge_result_file_is_results_export(labels, reviewer_client):
 
 
 def test_the_judge_result_file_round_trips_an_imported_one(reviewer_client):
+    from tests.annotator.test_judge_results import result_file
     from tests.rubric_files import import_variants
-    from tests.test_judge_results import result_file
 
     bench = import_variants()
     data = result_file()

@@ -1,19 +1,14 @@
-import base64
 import importlib
-import io
 import json
 
 import pytest
 from django.apps import apps as django_apps
 from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.urls import reverse
-from PIL import Image
 
 from annotator.celery import app as celery_app
 from annotator.core.llm import LLMNotConfigured
-from annotator.models import GeneratorModel, Job, JobStatus, JudgeEvaluation, Judgment
+from annotator.models import Job, JobStatus, JudgeEvaluation, Judgment
 from annotator.models.choices import (
     EvaluationStatus,
     MediaStatus,
@@ -23,98 +18,22 @@ from annotator.models.choices import (
 )
 from annotator.services import judge_drafts
 from annotator.services.judge_drafts import JUDGE_PROMPT_VERSION, judge_video_dimension
-from rubrics_app.choices import CriterionStatus, Polarity
 from tests.factories import (
-    CriterionFactory,
+    COLOURS,
     GeneratorModelFactory,
-    TaskFactory,
     UserFactory,
-    VideoFactory,
+    give_frames,
+    make_task,
+    make_video,
 )
-from tests.llm_server import Reply
+from tests.llm_server import FAST, Reply, images_of, judge_reply
 
 pytestmark = pytest.mark.django_db
-
-# One solid colour per judge frame, so the order they are sent in can be checked.
-COLOURS = [
-    (255, 0, 0),
-    (0, 255, 0),
-    (0, 0, 255),
-    (255, 255, 0),
-    (255, 0, 255),
-    (0, 255, 255),
-    (255, 255, 255),
-    (0, 0, 0),
-]
-FRAME_SIZE = (1280, 720)
-FAST = {"retry-after-ms": "20"}  # the openai client's back-off honours it
-
-
-def jpeg(colour, size=FRAME_SIZE) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, colour).save(out, "JPEG", quality=95)
-    return out.getvalue()
-
-
-def give_frames(video):
-    video.judge_frames = [
-        default_storage.save(f"derived/{video.pk}/judge_{k}.jpg", ContentFile(jpeg(colour)))
-        for k, colour in enumerate(COLOURS)
-    ]
-    video.media_status = MediaStatus.READY
-    video.save()
-
-
-def make_video(task, generator=None, ready=True):
-    generator = generator or GeneratorModel.objects.get_or_create(name="Sora")[0]
-    video = VideoFactory(task=task, generator=generator, media_status=MediaStatus.MISSING)
-    if ready:
-        give_frames(video)
-    return video
-
-
-def make_task(benchmark=None):
-    task = TaskFactory(
-        prompt="Neutrophils chase a bacterium",
-        requirement="Show chemotaxis along a gradient.",
-        **({"benchmark": benchmark} if benchmark else {}),
-    )
-    for position, (text, polarity) in enumerate(
-        [
-            ("The neutrophil moves toward the bacterium", Polarity.POSITIVE),
-            ("Red blood cells carry nuclei", Polarity.PENALTY),
-            ("The bacterium is engulfed", Polarity.POSITIVE),
-        ]
-    ):
-        CriterionFactory(
-            task=task, dimension="scientific", position=position, text=text, polarity=polarity
-        )
-    # Retired criteria do not count: they are not sent and get no score.
-    CriterionFactory(task=task, dimension="scientific", position=9, status=CriterionStatus.RETIRED)
-    for dimension in ("visual", "instruction"):
-        for position in range(2):
-            CriterionFactory(task=task, dimension=dimension, position=position)
-    return task
 
 
 @pytest.fixture
 def video():
     return make_video(make_task())
-
-
-def reply(scores, reasoning="The cell crawls toward the bacterium."):
-    return Reply(json.dumps({"scores": scores, "reasoning": reasoning}))
-
-
-def images_of(request) -> list[Image.Image]:
-    parts = request["json"]["messages"][0]["content"][1:]
-    assert all(p["type"] == "image_url" for p in parts)
-    prefix = "data:image/jpeg;base64,"
-    assert all(p["image_url"]["url"].startswith(prefix) for p in parts)
-    return [
-        Image.open(io.BytesIO(base64.b64decode(p["image_url"]["url"][len(prefix) :])))
-        for p in parts
-    ]
 
 
 def payload_bytes(request) -> int:
@@ -130,7 +49,7 @@ def verdicts(video, dimension="scientific"):
 
 
 def test_a_good_reply_becomes_drafts_in_criterion_order(video, llm_server):
-    llm_server.replies = [reply([1, 0, 1])]
+    llm_server.replies = [judge_reply([1, 0, 1])]
     evaluation = judge_video_dimension(video_id=video.pk, dimension="scientific")
 
     (sent,) = llm_server.requests
@@ -165,7 +84,7 @@ def test_a_good_reply_becomes_drafts_in_criterion_order(video, llm_server):
 
 
 def test_running_again_replaces_the_judges_drafts(video, llm_server):
-    llm_server.replies = [reply([1, 0, 1]), reply([0, 1, 0], "second look")]
+    llm_server.replies = [judge_reply([1, 0, 1]), judge_reply([0, 1, 0], "second look")]
     judge_video_dimension(video_id=video.pk, dimension="scientific")
     evaluation = judge_video_dimension(video_id=video.pk, dimension="scientific")
     assert JudgeEvaluation.objects.get() == evaluation
@@ -177,7 +96,7 @@ def test_a_task_delivered_twice_counts_once_on_its_job(video, llm_server):
     """acks_late: a worker lost after storing but before acknowledging gets its task
     delivered again. The item's second outcome replaces its first."""
     job = Job.objects.create(kind=judge_drafts.JOB_KIND, total=2)
-    llm_server.replies = [Reply("no idea"), reply([1, 0, 1]), reply([1, 0, 1])]
+    llm_server.replies = [Reply("no idea"), judge_reply([1, 0, 1]), judge_reply([1, 0, 1])]
     judge_video_dimension(video_id=video.pk, dimension="scientific", job_id=job.pk)
     job.refresh_from_db()
     assert (job.succeeded, job.failed, job.status, len(job.failures)) == (0, 1, "running", 1)
@@ -201,7 +120,7 @@ def test_failures_of_jobs_from_before_items_can_still_be_rerun(video):
 
 
 def test_malformed_json_is_a_failed_evaluation_with_its_raw_text(video, llm_server):
-    llm_server.replies = [reply([1, 0, 1]), Reply("The video looks right to me. {scores: 1")]
+    llm_server.replies = [judge_reply([1, 0, 1]), Reply("The video looks right to me. {scores: 1")]
     judge_video_dimension(video_id=video.pk, dimension="scientific")
     evaluation = judge_video_dimension(video_id=video.pk, dimension="scientific")
     assert evaluation.status == EvaluationStatus.FAILED
@@ -221,7 +140,7 @@ def test_malformed_json_is_a_failed_evaluation_with_its_raw_text(video, llm_serv
     ],
 )
 def test_a_score_list_that_does_not_fit_is_a_failed_evaluation(video, llm_server, scores, error):
-    llm_server.replies = [reply(scores)]
+    llm_server.replies = [judge_reply(scores)]
     evaluation = judge_video_dimension(video_id=video.pk, dimension="scientific")
     assert (evaluation.status, evaluation.error) == (EvaluationStatus.FAILED, error)
     assert json.loads(evaluation.raw_response)["scores"] == scores
@@ -231,7 +150,7 @@ def test_a_score_list_that_does_not_fit_is_a_failed_evaluation(video, llm_server
 
 @pytest.mark.parametrize("status", [429, 500])
 def test_rate_limits_and_server_errors_retry(video, llm_server, status):
-    llm_server.replies = [Reply("busy", status=status, headers=FAST), reply([1, 1, 0])]
+    llm_server.replies = [Reply("busy", status=status, headers=FAST), judge_reply([1, 1, 0])]
     evaluation = judge_video_dimension(video_id=video.pk, dimension="scientific")
     assert evaluation.status == EvaluationStatus.OK and len(llm_server.requests) == 2
     assert verdicts(video) == [1, 1, 0]
@@ -241,7 +160,7 @@ def test_a_payload_too_large_is_sent_again_with_smaller_frames(video, llm_server
     llm_server.replies = [
         Reply("payload too large", status=413),
         Reply("payload too large", status=413),
-        reply([0, 0, 1]),
+        judge_reply([0, 0, 1]),
     ]
     evaluation = judge_video_dimension(video_id=video.pk, dimension="scientific")
     assert evaluation.status == EvaluationStatus.OK and verdicts(video) == [0, 0, 1]
@@ -300,7 +219,7 @@ def test_a_benchmark_job_counts_progress_and_failures_and_reruns_them(
     good = make_video(task)
     pending = make_video(make_task(task.benchmark), GeneratorModelFactory(name="Veo"), ready=False)
     elsewhere = make_video(make_task())  # another benchmark
-    llm_server.replies = [reply([1, 0, 1]), reply([1, 1]), Reply("no idea")]
+    llm_server.replies = [judge_reply([1, 0, 1]), judge_reply([1, 1]), Reply("no idea")]
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         response = start(client, {"scope": "benchmark", "benchmark": task.benchmark.pk})
@@ -324,7 +243,12 @@ def test_a_benchmark_job_counts_progress_and_failures_and_reruns_them(
 
     give_frames(pending)
     # The failed items again, in the order they failed: good's instruction, then pending's.
-    llm_server.replies = [reply([1, 0]), reply([0, 0, 0]), reply([1, 1]), reply([0, 1])]
+    llm_server.replies = [
+        judge_reply([1, 0]),
+        judge_reply([0, 0, 0]),
+        judge_reply([1, 1]),
+        judge_reply([0, 1]),
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("judge-rerun", args=[job.pk]))
     rerun = Job.objects.exclude(pk=job.pk).get()
@@ -345,7 +269,7 @@ def test_one_model_or_one_video_can_be_judged(
     first = make_video(task, sora)
     make_video(make_task(), sora)  # another benchmark
     make_video(task, GeneratorModelFactory(name="Veo"))
-    llm_server.replies = [reply([1, 0, 1]), reply([1, 1]), reply([0, 1])] * 4
+    llm_server.replies = [judge_reply([1, 0, 1]), judge_reply([1, 1]), judge_reply([0, 1])] * 4
     client.force_login(admin_user)
     with django_capture_on_commit_callbacks(execute=True):
         start(client, {"scope": "generator", "generator": sora.pk, "benchmark": task.benchmark.pk})

@@ -11,8 +11,15 @@ from annotator.models import Job, JobStatus, Video
 from annotator.models.choices import MediaStatus, VideoKind
 from annotator.services.s3 import s3_client
 from tests.api_callers import CALLERS, call, client_for
-from tests.factories import BenchmarkFactory, GeneratorModelFactory, TaskFactory, VideoFactory
-from tests.test_judge_drafts import make_task, make_video, reply
+from tests.factories import (
+    BenchmarkFactory,
+    GeneratorModelFactory,
+    TaskFactory,
+    VideoFactory,
+    make_task,
+    make_video,
+)
+from tests.llm_server import judge_reply
 from tests.videos import make_video as make_video_file
 
 pytestmark = pytest.mark.django_db
@@ -240,7 +247,7 @@ def test_a_model_is_judged_by_a_job_that_can_be_followed(
     good = make_video(task, sora)
     pending = make_video(make_task(task.benchmark), sora, ready=False)
     make_video(task, GeneratorModelFactory(name="Veo"))  # another model: not judged
-    llm_server.replies = [reply([1, 0, 1]), reply([1, 1]), reply([0, 1])]
+    llm_server.replies = [judge_reply([1, 0, 1]), judge_reply([1, 1]), judge_reply([0, 1])]
     data = {"scope": "generator", "generator": "Sora", "benchmark": task.benchmark.pk}
     with django_capture_on_commit_callbacks(execute=True):
         response = post_json(admin_client, reverse("api-judge-jobs"), data)

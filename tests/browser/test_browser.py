@@ -8,26 +8,17 @@ from django.core.files import File
 from annotator.models import User, Video
 from annotator.models.choices import MediaStatus, Role, WorkKind
 from annotator.services.assignments import work_batch_create
+from tests.browser import log_in
 from tests.factories import (
     CriterionFactory,
     GeneratorModelFactory,
     TaskFactory,
-    UserFactory,
     VideoFactory,
     author_of,
 )
 from tests.videos import make_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, live_server, username="ann", role=Role.ANNOTATOR):
-    UserFactory(username=username, role=role)
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "secret-pass-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/benchmarks/")
 
 
 def test_a_task_video_plays_and_seeks(page, live_server, tmp_path):

@@ -1,6 +1,7 @@
 import django_filters
 from django.db.models import Q, QuerySet
 
+from annotator.core.forms import StyledForm
 from annotator.models import GeneratorModel, ImportBatch, Video
 from annotator.models.choices import MediaStatus, VideoKind
 
@@ -19,12 +20,8 @@ class VideoFilter(django_filters.FilterSet):
     class Meta:
         model = Video
         fields = ["q", "kind", "media_status", "generator", "batch"]
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        for name, field in self.form.fields.items():
-            if name != "q":
-                field.widget.attrs["class"] = "form-select form-select-sm"
+        # The page draws the search box itself and the selects as they are.
+        form = StyledForm
 
     def search(self, queryset: QuerySet[Video], name: str, value: str) -> QuerySet[Video]:
         return queryset.filter(

@@ -8,12 +8,13 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from annotator.core.forms import StyledFieldsMixin
 from annotator.core.permissions import admin_required
 from annotator.models import User
 from annotator.selectors import audit
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(StyledFieldsMixin, forms.Form):
     kind = forms.ChoiceField(
         choices=[("", "every kind"), *((kind.key, kind.label) for kind in audit.KINDS)],
         required=False,
@@ -34,18 +35,10 @@ class AuditFilterForm(forms.Form):
         return audit.AuditFilter(**self.cleaned_data)
 
 
-def _form(request: HttpRequest) -> AuditFilterForm:
-    form = AuditFilterForm(request.GET)
-    for name, field in form.fields.items():
-        kind = "form-select" if name in ("kind", "user") else "form-control"
-        field.widget.attrs["class"] = f"{kind} {kind}-sm"
-    return form
-
-
 @require_safe
 @admin_required
 def audit_log(request: HttpRequest) -> HttpResponse:
-    form = _form(request)
+    form = AuditFilterForm(request.GET)
     page = None
     if form.is_valid():
         page = audit.audit_page(
@@ -87,7 +80,7 @@ def _csv_rows(filters: audit.AuditFilter) -> Iterator[list[str]]:
 @admin_required
 def audit_csv(request: HttpRequest) -> HttpResponse:
     """The whole filtered log, streamed: it is read in chunks, never held at once."""
-    form = _form(request)
+    form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return HttpResponse(form.errors.as_text(), status=400, content_type="text/plain")
     writer = csv.writer(_Echo())

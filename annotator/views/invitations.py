@@ -11,18 +11,19 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from annotator.core.errors import InputError
+from annotator.core.forms import StyledFieldsMixin
 from annotator.core.permissions import admin_required
 from annotator.models import User
 from annotator.models.choices import Role
 from annotator.services import invitations
 
 
-class InviteForm(forms.Form):
+class InviteForm(StyledFieldsMixin, forms.Form):
     email = forms.EmailField()
     role = forms.ChoiceField(choices=Role.choices, initial=Role.ANNOTATOR)
 
 
-class AcceptForm(SetPasswordForm):
+class AcceptForm(StyledFieldsMixin, SetPasswordForm):
     """A username (the suggested one, or another free one) and a password checked by
     the password validators."""
 
@@ -38,17 +39,10 @@ class AcceptForm(SetPasswordForm):
         return username
 
 
-def _styled(form: forms.Form) -> forms.Form:
-    for field in form.fields.values():
-        kind = "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
-        field.widget.attrs["class"] = f"{kind} {kind}-sm"
-    return form
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @admin_required
 def users_invite(request: HttpRequest) -> HttpResponse:
-    form = _styled(InviteForm(request.POST or None))
+    form = InviteForm(request.POST or None)
     if form.is_valid():
         try:
             user = invitations.invitation_send(
@@ -74,7 +68,7 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     user = invitations.invitation_user(uidb64, token)
     if user is None:
         return render(request, "annotator/invitation_invalid.html", status=400)
-    form = _styled(AcceptForm(user, request.POST or None, initial={"username": user.username}))
+    form = AcceptForm(user, request.POST or None, initial={"username": user.username})
     if form.is_valid():
         invitations.invitation_accept(
             user=user,

@@ -1,36 +1,17 @@
-// The judging workspace: all videos play, pause, scrub and step together; the
-// keyboard moves between videos and criteria and gives verdicts; every save says
-// whether it worked.
+// The judging workspace, on top of player.js: all videos play, pause, scrub and step
+// together; the keyboard moves between videos and criteria and gives verdicts; every
+// save says whether it worked.
 (function () {
   const videos = Array.from(document.querySelectorAll("video.synced"));
   const lead = videos[0];
-  const play = document.getElementById("play");
   const scrub = document.getElementById("scrub");
   const clock = document.getElementById("clock");
-  const saveState = document.getElementById("save-state");
   if (!lead) return;
+  const player = Player.controls(function () { return videos; });
 
-  function seekAll(time) {
-    videos.forEach(function (v) { v.currentTime = Math.min(time, (v.duration || time)); });
-  }
-  function playing() { return !lead.paused; }
-  function toggle() {
-    if (playing()) {
-      videos.forEach(function (v) { v.pause(); });
-      seekAll(lead.currentTime);
-    } else {
-      seekAll(lead.currentTime);
-      Promise.all(videos.map(function (v) { return v.play(); })).catch(function () {});
-    }
-  }
-  function step(frames) {
-    videos.forEach(function (v) { v.pause(); });
-    const fps = Number(lead.dataset.fps) || 24;
-    seekAll(Math.max(0, lead.currentTime + frames / fps));
-  }
   // Followers are pulled back to the lead when they drift.
   function keepInSync() {
-    if (playing()) {
+    if (player.playing()) {
       videos.slice(1).forEach(function (v) {
         if (Math.abs(v.currentTime - lead.currentTime) > 0.05) v.currentTime = lead.currentTime;
       });
@@ -39,22 +20,12 @@
       scrub.value = Math.round((1000 * lead.currentTime) / lead.duration);
       clock.textContent = lead.currentTime.toFixed(2) + " s";
     }
-    play.textContent = playing() ? "❚❚ pause" : "▶ play";
     requestAnimationFrame(keepInSync);
   }
   requestAnimationFrame(keepInSync);
 
-  play.addEventListener("click", toggle);
-  document.getElementById("step-back").addEventListener("click", function () { step(-1); });
-  document.getElementById("step-forward").addEventListener("click", function () { step(1); });
   scrub.addEventListener("input", function () {
-    if (lead.duration) seekAll((scrub.value / 1000) * lead.duration);
-  });
-  document.getElementById("speed").addEventListener("change", function (e) {
-    videos.forEach(function (v) { v.playbackRate = Number(e.target.value); });
-  });
-  document.getElementById("loop").addEventListener("change", function (e) {
-    videos.forEach(function (v) { v.loop = e.target.checked; });
+    if (lead.duration) player.seekAll((scrub.value / 1000) * lead.duration);
   });
   videos.forEach(function (v) {
     v.addEventListener("dblclick", function () { v.closest(".judging-card").classList.toggle("enlarged"); });
@@ -86,9 +57,9 @@
         const button = b && b.closest(".dimension-checks").querySelector(".confirm-drafts");
         if (button) htmx.trigger(button, "click");
       },
-      p: toggle,
-      ",": function () { step(-1); },
-      ".": function () { step(1); },
+      p: player.toggle,
+      ",": function () { player.step(-1); },
+      ".": function () { player.step(1); },
       n: function () { document.getElementById("next-task").click(); },
     }[e.key];
     if (!handled) return;
@@ -101,13 +72,12 @@
   // Saves are POSTs; the progress count loading (a GET) is not one.
   const saving = function (e) { return e.detail.requestConfig.verb === "post"; };
   document.body.addEventListener("htmx:beforeRequest", function (e) {
-    if (saving(e)) saveState.textContent = "saving…";
+    if (saving(e)) Player.saveStatus.saving();
   });
   document.body.addEventListener("htmx:afterRequest", function (e) {
     if (!saving(e)) return;
-    const ok = e.detail.successful;
-    saveState.textContent = ok ? "saved" : "not saved: " + (e.detail.xhr.status || "network error");
-    saveState.className = "ms-auto " + (ok ? "text-success" : "text-danger");
+    if (e.detail.successful) Player.saveStatus.saved();
+    else Player.saveStatus.failed(e.detail.xhr.status || "network error");
   });
   show();
 })();

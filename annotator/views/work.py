@@ -3,6 +3,7 @@ and go on in the right workspace, reviewers follow each batch's dashboard."""
 
 import csv
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse
@@ -143,19 +144,31 @@ def batch_dashboard_csv(request, pk: int):
     return response
 
 
+class ReassignForm(forms.Form):
+    leaving = forms.ModelChoiceField(
+        queryset=User.objects.all(),
+        error_messages={"required": "Choose who leaves.", "invalid_choice": "Choose who leaves."},
+    )
+    to = forms.ModelMultipleChoiceField(queryset=User.objects.all(), required=False)
+
+
 @admin_required
 @require_POST
 def batch_reassign_view(request, pk: int):
     batch = get_object_or_404(WorkBatch, pk=pk)
+    form = ReassignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("batch-dashboard", pk=batch.pk)
+    leaving = form.cleaned_data["leaving"]
     try:
-        leaving = User.objects.get(pk=int(request.POST.get("leaving", 0)))
-        to = list(User.objects.filter(pk__in=request.POST.getlist("to")))
-        n = assignments.batch_reassign(batch=batch, leaving=leaving, to=to)
-        messages.success(request, f"{n} unfinished items of {leaving.username} reassigned.")
-    except (User.DoesNotExist, ValueError):
-        messages.error(request, "Choose who leaves.")
+        n = assignments.batch_reassign(
+            batch=batch, leaving=leaving, to=list(form.cleaned_data["to"])
+        )
     except InputError as exc:
         messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{n} unfinished items of {leaving.username} reassigned.")
     return redirect("batch-dashboard", pk=batch.pk)
 
 

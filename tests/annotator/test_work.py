@@ -125,6 +125,27 @@ def test_reassigning_moves_only_unfinished_items_to_the_least_loaded_who_lack_th
         batch_reassign(batch=work, leaving=b, to=[b])
 
 
+def test_the_reassign_form_names_what_is_wrong_and_moves_nothing(client):
+    a, b = UserFactory(username="a"), UserFactory(username="b")
+    work = batch(WorkKind.AUTHOR, [TaskFactory() for _ in range(2)], [a], overlap=1)
+    client.force_login(UserFactory(username="boss", role=Role.ADMIN))
+    url = reverse("batch-reassign", args=[work.pk])
+
+    def refused(data: dict) -> str:
+        answer = client.post(url, data, follow=True)
+        assert answer.status_code == 200
+        assert Assignment.objects.filter(user=a).count() == 2  # nothing moved
+        return " ".join(str(m) for m in answer.context["messages"])
+
+    assert refused({}) == "Choose who leaves."
+    assert refused({"leaving": "abc"}) == "Choose who leaves."
+    assert refused({"leaving": 99999}) == "Choose who leaves."
+    assert "99999" in refused({"leaving": a.pk, "to": [b.pk, 99999]})  # named, not dropped
+    answer = client.post(url, {"leaving": a.pk, "to": [b.pk]}, follow=True)
+    assert "2 unfinished items of a reassigned." in answer.content.decode()
+    assert Assignment.objects.filter(user=b).count() == 2
+
+
 def test_judging_dashboard_numbers_on_a_hand_computed_fixture(client):
     """Two experts, one task, two videos x three criteria (one per dimension).
     They agree on 5 of the 6 (video, criterion) items; gold on two items."""

@@ -25,6 +25,35 @@ class IdListField(forms.Field):
         return [IdField().clean(item) for item in value or []]
 
 
+def _id_checked(field: forms.ModelChoiceField, value: Any) -> None:
+    """An id past the id columns' range is an invalid choice that names it, not the
+    OverflowError the database driver raises on it."""
+    try:
+        IdField().clean(value)
+    except forms.ValidationError:
+        raise forms.ValidationError(
+            field.error_messages["invalid_choice"], code="invalid_choice", params={"value": value}
+        ) from None
+
+
+class ModelIdChoiceField(forms.ModelChoiceField):
+    """An object chosen by id."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values:
+            _id_checked(self, value)
+        return super().to_python(value)
+
+
+class ModelIdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Objects chosen by id."""
+
+    def _check_values(self, value: Any) -> Any:
+        for item in value or []:
+            _id_checked(self, item)
+        return super()._check_values(value)
+
+
 def cleaned_input(form: forms.Form) -> dict[str, Any]:
     """The form's cleaned data, or BadRequest saying what is wrong with which field."""
     if not form.is_valid():

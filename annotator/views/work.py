@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core.errors import InputError
 from annotator.core.permissions import admin_required, reviewer_required
+from annotator.core.query_forms import ModelIdChoiceField, ModelIdMultipleChoiceField
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
 from annotator.models.choices import ClipStatus, VideoKind, WorkKind
 from annotator.selectors import clip_stats, work_stats
@@ -145,11 +146,11 @@ def batch_dashboard_csv(request, pk: int):
 
 
 class ReassignForm(forms.Form):
-    leaving = forms.ModelChoiceField(
+    leaving = ModelIdChoiceField(
         queryset=User.objects.all(),
         error_messages={"required": "Choose who leaves.", "invalid_choice": "Choose who leaves."},
     )
-    to = forms.ModelMultipleChoiceField(queryset=User.objects.all(), required=False)
+    to = ModelIdMultipleChoiceField(queryset=User.objects.all(), required=False)
 
 
 @admin_required

@@ -1,11 +1,16 @@
 """The leaderboard: per generator model, the benchmark score overall, per level and per
 dimension (PRODUCT.md, "Scoring"), from a chosen source of verdicts, over a frozen
-release's criteria or, without one, the current approved criteria."""
+release's criteria or, without one, the current approved criteria; every score with its
+95% interval, and the ranking with each model's rank interval and how often each model
+stays ahead of the next (rubrics_app.uncertainty: a paired bootstrap over tasks)."""
 
+import itertools
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from statistics import fmean
 from typing import Any
+
+import numpy as np
 
 from annotator.models import Judgment, Video
 from annotator.models.choices import VideoKind
@@ -14,9 +19,18 @@ from rubrics_app.choices import CriterionStatus, Dimension, Level
 from rubrics_app.models import Benchmark, Release, ReleaseCriterion
 from rubrics_app.scoring import Points, dimension_points, task_percent
 from rubrics_app.selectors import live_criteria
+from rubrics_app.uncertainty import (
+    METHOD,
+    Bootstrap,
+    ahead_share,
+    intervals,
+    rank_intervals,
+    resampled_means,
+)
 
 # (criterion id, polarity, weight) in scoring order, per (task id, dimension).
 Rubric = dict[tuple[int, str], list[tuple[int, int, float]]]
+Interval = tuple[float, float] | None
 
 
 @dataclass
@@ -27,6 +41,19 @@ class ModelScores:
     by_dimension: dict[str, float | None]
     tasks_counted: int
     tasks_total: int
+    overall_ci: Interval = None
+    by_level_ci: dict[str, Interval] = field(default_factory=dict)
+    by_dimension_ci: dict[str, Interval] = field(default_factory=dict)
+    rank_interval: tuple[int, int] | None = None
+
+
+@dataclass
+class Ahead:
+    """How often, over the resamples, `upper` (ranked just above) beats `lower`."""
+
+    upper: str
+    lower: str
+    share: float
 
 
 @dataclass
@@ -36,6 +63,8 @@ class Leaderboard:
     source: str
     judge_model: str | None
     rows: list[ModelScores] = field(default_factory=list)
+    ahead: list[Ahead] = field(default_factory=list)
+    uncertainty: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -43,6 +72,10 @@ class Leaderboard:
 
 def _mean(values: list[float]) -> float | None:
     return round(fmean(values), 2) if values else None
+
+
+def _rounded(interval: tuple[float, float] | None) -> Interval:
+    return (round(interval[0], 2), round(interval[1], 2)) if interval else None
 
 
 def rubric_of(benchmark: Benchmark, release: Release | None) -> tuple[Rubric, dict[int, str]]:
@@ -85,8 +118,10 @@ def leaderboard_compute(
     release: Release | None = None,
     source: str = Source.DRAFTS,
     judge_model: str | None = None,
+    bootstrap: Bootstrap | None = None,
 ) -> Leaderboard:
     source = Source(source)
+    bootstrap = bootstrap or Bootstrap()
     judgments = Judgment.objects.filter(video__task__benchmark=benchmark)
     judge = judge_choose(judgments, judge_model) if source != Source.CONFIRMED else None
     rubric, levels = rubric_of(benchmark, release)
@@ -94,8 +129,9 @@ def leaderboard_compute(
     scored_tasks = {task_id for task_id, _ in rubric}
     tasks_total = len(scored_tasks)
 
+    # Per model: task id -> the task's score, and per dimension task id -> its score.
     per_model: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"tasks": [], "levels": defaultdict(list), "dimensions": defaultdict(list)}
+        lambda: {"tasks": {}, "dimensions": defaultdict(dict)}
     )
     videos = Video.objects.filter(kind=VideoKind.GENERATED, task__benchmark=benchmark)
     for video_id, generator, task_id in videos.values_list("pk", "generator__name", "task_id"):
@@ -110,23 +146,94 @@ def leaderboard_compute(
                 break  # a video counts only when all three dimensions have verdicts
             dimensions[dimension] = dimension_points([(p, w) for _, p, w in criteria], given)
         else:
-            percent = task_percent(dimensions.values())
-            scores["tasks"].append(percent)
-            scores["levels"][levels.get(task_id, "")].append(percent)
+            scores["tasks"][task_id] = task_percent(dimensions.values())
             for dimension, points in dimensions.items():
-                scores["dimensions"][dimension].append(points.percent)
+                scores["dimensions"][dimension][task_id] = points.percent
 
-    board = Leaderboard(benchmark.name, release.name if release else None, source, judge)
+    board = Leaderboard(
+        benchmark.name,
+        release.name if release else None,
+        source,
+        judge,
+        uncertainty={
+            "method": METHOD,
+            "resamples": bootstrap.resamples,
+            "seed": bootstrap.seed,
+            "confidence": bootstrap.confidence,
+            "tasks": tasks_total,
+        },
+    )
+    by_level = {
+        level: {t for t in scored_tasks if levels.get(t) == level} for level in Level.values
+    }
     for generator, scores in per_model.items():
+        tasks = scores["tasks"]
         board.rows.append(
             ModelScores(
                 generator=generator,
-                overall=_mean(scores["tasks"]),
-                by_level={level: _mean(scores["levels"][level]) for level in Level.values},
-                by_dimension={d: _mean(scores["dimensions"][d]) for d in Dimension.values},
-                tasks_counted=len(scores["tasks"]),
+                overall=_mean(list(tasks.values())),
+                by_level={
+                    level: _mean([v for t, v in tasks.items() if t in by_level[level]])
+                    for level in Level.values
+                },
+                by_dimension={
+                    d: _mean(list(scores["dimensions"][d].values())) for d in Dimension.values
+                },
+                tasks_counted=len(tasks),
                 tasks_total=tasks_total,
             )
         )
     board.rows.sort(key=lambda row: (row.overall is None, -(row.overall or 0), row.generator))
+    _uncertainty(board, per_model, sorted(scored_tasks), by_level, bootstrap)
     return board
+
+
+def _uncertainty(
+    board: Leaderboard,
+    per_model: dict[str, dict[str, Any]],
+    tasks: list[int],
+    by_level: dict[str, set[int]],
+    bootstrap: Bootstrap,
+) -> None:
+    """Fills in the intervals of every score, the rank intervals and the shares ahead."""
+    if not board.rows or not tasks:
+        return
+    column = {task_id: k for k, task_id in enumerate(tasks)}
+    counts = bootstrap.counts(len(tasks))
+
+    def matrix(dimension: str | None = None) -> np.ndarray:
+        """(models in board order, tasks): the task scores, or a dimension's; NaN: none."""
+        out = np.full((len(board.rows), len(tasks)), np.nan)
+        for i, row in enumerate(board.rows):
+            scores = per_model[row.generator]
+            for task_id, value in (
+                scores["dimensions"][dimension] if dimension else scores["tasks"]
+            ).items():
+                out[i, column[task_id]] = value
+        return out
+
+    def cis(samples: np.ndarray) -> list[Interval]:
+        return [_rounded(ci) for ci in intervals(samples, bootstrap.confidence)]
+
+    overall = matrix()
+    samples = resampled_means(overall, counts)
+    ranked = rank_intervals(samples, bootstrap.confidence)
+    overall_cis = cis(samples)
+    levels = {
+        level: cis(
+            resampled_means(
+                np.where([t in by_level[level] for t in tasks], overall, np.nan), counts
+            )
+        )
+        for level in by_level
+    }
+    dimensions = {d: cis(resampled_means(matrix(d), counts)) for d in Dimension.values}
+    for i, row in enumerate(board.rows):
+        row.overall_ci = overall_cis[i]
+        row.rank_interval = ranked[i] if row.overall is not None else None
+        row.by_level_ci = {level: levels[level][i] for level in levels}
+        row.by_dimension_ci = {d: dimensions[d][i] for d in dimensions}
+    scored = [i for i, row in enumerate(board.rows) if row.overall is not None]
+    for upper, lower in itertools.pairwise(scored):
+        share = round(ahead_share(samples, upper, lower), 3)
+        board.ahead.append(Ahead(board.rows[upper].generator, board.rows[lower].generator, share))

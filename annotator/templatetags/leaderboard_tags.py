@@ -13,6 +13,25 @@ def score(value: float | None) -> str:
 
 
 @register.filter
+def interval(value: tuple[float, float] | None) -> str:
+    """A 95% interval as "68.10 (en dash) 76.02", or a dash."""
+    return MISSING if value is None else f"{value[0]:.2f}{MISSING}{value[1]:.2f}"
+
+
+@register.filter
+def ranks(value: tuple[int, int] | None) -> str:
+    """A rank interval: "2" when every resample agrees, "1 (en dash) 3" otherwise."""
+    if value is None:
+        return MISSING
+    return str(value[0]) if value[0] == value[1] else f"{value[0]}{MISSING}{value[1]}"
+
+
+@register.filter
+def item(mapping: dict, key: str):
+    return mapping.get(key)
+
+
+@register.filter
 def percent(value: float | None) -> str:
     return MISSING if value is None else f"{100 * value:.1f}%"
 

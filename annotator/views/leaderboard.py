@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
@@ -9,6 +11,12 @@ from annotator.selectors.leaderboard import Source, leaderboard_compute
 from annotator.selectors.verdicts import judges_of
 from rubrics_app.choices import Dimension, Level
 from rubrics_app.models import Benchmark
+
+
+def _bar(value: float | None, interval: tuple[float, float] | None) -> dict[str, Any]:
+    """A bar with its error bar, as chartjs-chart-error-bars reads it."""
+    low, high = interval or (None, None)
+    return {"y": value, "yMin": low, "yMax": high}
 
 
 @generator_names_required
@@ -43,8 +51,14 @@ def leaderboard_page(request, pk: int):
     # Rendered with json_script: generator names come from uploads, S3 and the API.
     context["chart"] = {
         "models": [row.generator for row in board.rows],
-        "levels": {level: [row.by_level[level] for row in board.rows] for level in Level.values},
-        "dimensions": {d: [row.by_dimension[d] for row in board.rows] for d in Dimension.values},
+        "levels": {
+            level: [_bar(row.by_level[level], row.by_level_ci.get(level)) for row in board.rows]
+            for level in Level.values
+        },
+        "dimensions": {
+            d: [_bar(row.by_dimension[d], row.by_dimension_ci.get(d)) for row in board.rows]
+            for d in Dimension.values
+        },
     }
     if judge:
         # The judge against the experts: the ranking from each, and their agreement.

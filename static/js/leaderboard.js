@@ -1,13 +1,15 @@
-// The leaderboard's charts: one bar per model in each level and dimension. The data
-// comes from the page's json_script element (names are data, never markup).
+// The leaderboard's charts: one bar per model in each level and dimension, with its 95%
+// interval as an error bar (chartjs-chart-error-bars). The data comes from the page's
+// json_script element (names are data, never markup).
 "use strict";
 
 (function () {
   const data = JSON.parse(document.getElementById("leaderboard-chart").textContent);
   const palette = ["#2f7bb4", "#b4432f", "#6a4bb4", "#1a7f37", "#bf8700", "#6e7781", "#0f766e", "#a21caf"];
+  Chart.register(ChartErrorBars.BarWithErrorBarsController, ChartErrorBars.BarWithErrorBar);
   function bars(id, groups, title) {
     new Chart(document.getElementById(id), {
-      type: "bar",
+      type: "barWithErrorBars",
       data: {
         labels: Object.keys(groups),
         datasets: data.models.map((model, i) => ({

@@ -203,6 +203,14 @@ def test_the_leaderboard_api_answers_json(client, tmp_path):
         "source": "confirmed",
         "judge_model": None,
         "rows": [],
+        "ahead": [],
+        "uncertainty": {
+            "method": "paired percentile bootstrap over tasks",
+            "resamples": 2000,
+            "seed": 0,
+            "confidence": 0.95,
+            "tasks": benchmark.tasks.count(),
+        },
     }
     assert client.get(url, {"source": "guesses"}).status_code == 400
     assert client.get(url, {"release": "v9"}).status_code == 404

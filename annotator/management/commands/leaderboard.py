@@ -10,7 +10,10 @@ from rubrics_app.services.rubric_files import benchmark_get
 
 
 class Command(BaseCommand):
-    help = "Scores of each generator model: overall, per level and per dimension."
+    help = (
+        "Scores of each generator model: overall (with its 95% interval and rank interval), "
+        "per level and per dimension; --json adds every interval."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--benchmark", help="benchmark name (optional when there is one)")
@@ -30,12 +33,19 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(board.as_dict(), indent=2))
             return
         levels = [level.split("-")[0] for level in Level.values]
-        header = ["model", "overall", *levels, *Dimension.values, "coverage"]
+        header = ["model", "overall", "95% interval", "ranks", *levels, *Dimension.values]
+        header.append("coverage")
         self.stdout.write("  ".join(f"{h:>12}" for h in header))
         for row in board.rows:
+            low_high = (
+                f"{row.overall_ci[0]:.2f}-{row.overall_ci[1]:.2f}" if row.overall_ci else None
+            )
+            ranks = "-".join(str(r) for r in sorted(set(row.rank_interval or ()))) or None
             cells = [
                 row.generator,
                 row.overall,
+                low_high,
+                ranks,
                 *row.by_level.values(),
                 *row.by_dimension.values(),
                 f"{row.tasks_counted}/{row.tasks_total}",
@@ -46,3 +56,5 @@ class Command(BaseCommand):
                     for c in cells
                 )
             )
+        for ahead in board.ahead:
+            self.stdout.write(f"{ahead.upper} > {ahead.lower} in {ahead.share:.1%} of resamples")

@@ -3,7 +3,7 @@ parsing into plain records, and writing back. No database here."""
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -61,6 +61,19 @@ T = TypeVar("T")
 class Parsed(Generic[T]):
     records: list[T]
     warnings: list[str]
+
+
+def encode(data: Any) -> Iterator[str]:
+    """A file's JSON text in pieces: UTF-8 as is, two-space indent, a final newline. The
+    export command, the download page and the API all write it, so a release is the same
+    bytes whichever way it leaves."""
+    yield from json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(data)
+    yield "\n"
+
+
+def download_name(*, benchmark: str, release: str, suffix: str = "rubrics.json") -> str:
+    """The file name a release's export is offered under (no spaces: shells and browsers)."""
+    return f"{benchmark}_{release}_{suffix}".replace(" ", "_")
 
 
 def load_json(path: str | Path) -> Any:

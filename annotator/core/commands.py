@@ -1,8 +1,7 @@
 """What every management command shares: input errors become a non-zero exit with
-every message printed, and JSON is written the same way everywhere."""
+every message printed, and files are written from their text's pieces."""
 
-import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,6 @@ def reports_input_errors(handle: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
-def write_json(path: str | Path, data: Any) -> None:
+def write_text(path: str | Path, pieces: Iterable[str]) -> None:
     with open(path, "w", encoding="utf-8") as fh:
-        json.dump(data, fh, ensure_ascii=False, indent=2)
-        fh.write("\n")
+        fh.writelines(pieces)

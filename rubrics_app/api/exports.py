@@ -11,7 +11,7 @@ from rubrics_app.models import (
     Release,
     ReleaseCriterion,
 )
-from rubrics_app.rubric_format import DIMENSION_KEYS, format_weight
+from rubrics_app.rubric_format import DIMENSION_KEYS, encode, format_weight
 from rubrics_app.services.releases import release_export
 
 # Exports ---------------------------------------------------------------------------
@@ -76,9 +76,7 @@ def _criterion_rows(release: Release) -> Iterator[tuple]:
 
 def export_pieces(release: Release, kind: str) -> Iterable[str]:
     if kind == "rubrics":
-        # Exactly what `export_rubrics --release` writes (annotator.core.commands.write_json).
-        encoder = json.JSONEncoder(ensure_ascii=False, indent=2)
-        return itertools.chain(encoder.iterencode(release_export(release=release)), ["\n"])
+        return encode(release_export(release=release))
     if kind == "jsonl":
         return (
             json.dumps(

@@ -52,6 +52,7 @@ from rubrics_app.models import (
     ReleaseTask,
     Task,
 )
+from rubrics_app.rubric_format import download_name
 from rubrics_app.selectors import benchmarks_with_counts, count_of, tasks_with_review_state
 from rubrics_app.services.authoring import criterion_create, criterion_update
 from rubrics_app.services.rubric_files import rubrics_import
@@ -309,7 +310,7 @@ class ReleaseViewSet(viewsets.ReadOnlyModelViewSet):
         response = StreamingHttpResponse(
             chunks(export_pieces(release, kind)), content_type=content_type
         )
-        name = f"{release.benchmark.name}_{release.name}_{suffix}".replace(" ", "_")
+        name = download_name(benchmark=release.benchmark.name, release=release.name, suffix=suffix)
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         # Frozen content: the ETag is known without reading it (If-None-Match -> 304).
         response["ETag"] = f'"release-{release.pk}-{release.created_at.timestamp()}-{kind}"'

@@ -1,5 +1,3 @@
-import json
-
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from annotator.core.errors import InputError
 from annotator.core.query_forms import cleaned_input
 from rubrics_app.models import Benchmark, Release
+from rubrics_app.rubric_format import download_name, encode
 from rubrics_app.services.releases import release_compare, release_create, release_export
 
 # A page message names this many left-out criteria, then counts the rest.
@@ -47,9 +46,9 @@ def release_list(request, pk: int):
 @require_safe
 def release_download(request, pk: int):
     release = get_object_or_404(Release.objects.select_related("benchmark"), pk=pk)
-    body = json.dumps(release_export(release=release), ensure_ascii=False, indent=2) + "\n"
+    body = "".join(encode(release_export(release=release)))
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
-    filename = f"{release.benchmark.name}_{release.name}_rubrics.json".replace(" ", "_")
+    filename = download_name(benchmark=release.benchmark.name, release=release.name)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 

@@ -1,9 +1,10 @@
 from django.core.management.base import BaseCommand
 
-from annotator.core.commands import reports_input_errors, write_json
+from annotator.core.commands import reports_input_errors, write_text
 from annotator.core.errors import InputError
 from annotator.models import GeneratorModel
 from annotator.services.judge_results import results_export
+from rubrics_app.rubric_format import encode
 from rubrics_app.services.rubric_files import benchmark_get
 
 
@@ -31,7 +32,7 @@ class Command(BaseCommand):
         entries = results_export(
             benchmark=bench, generator=generator, confirmed=confirmed, judge_model=judge
         )
-        write_json(out, entries)
+        write_text(out, encode(entries))
         complete = sum(
             1 for e in entries if all(e[k] is not None for k in e if k.endswith("_eval"))
         )

@@ -1,7 +1,8 @@
 from django.core.management.base import BaseCommand
 
-from annotator.core.commands import reports_input_errors, write_json
+from annotator.core.commands import reports_input_errors, write_text
 from rubrics_app.models import ReleaseCriterion
+from rubrics_app.rubric_format import encode
 from rubrics_app.selectors import live_criteria
 from rubrics_app.services.releases import release_export, release_get
 from rubrics_app.services.rubric_files import benchmark_get, rubrics_export, task_metadata_export
@@ -26,10 +27,10 @@ class Command(BaseCommand):
         else:
             entries = rubrics_export(benchmark=bench)
             criteria = live_criteria().filter(task__benchmark=bench).count()
-        write_json(out, entries)
+        write_text(out, encode(entries))
         self.stdout.write(
             f"benchmark {bench.name}: {len(entries)} tasks, {criteria} criteria written to {out}"
         )
         if tasks:
-            write_json(tasks, task_metadata_export(benchmark=bench))
+            write_text(tasks, encode(task_metadata_export(benchmark=bench)))
             self.stdout.write(f"task metadata written to {tasks}")

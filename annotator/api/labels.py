@@ -22,9 +22,8 @@ from rest_framework.decorators import (
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from annotator.core.api_permissions import ReviewerOnly
+from annotator.core.api_permissions import REVIEWERS_ONLY
 from annotator.core.errors import InputError
 from annotator.core.fields import MomentField
 from annotator.core.negotiation import ExportNegotiation
@@ -41,7 +40,6 @@ from annotator.selectors.verdict_export import (
 from annotator.services.judge_results import results_export
 from rubrics_app.models import Benchmark
 
-REVIEWERS = [*api_settings.DEFAULT_PERMISSION_CLASSES, ReviewerOnly]
 JSONL = "application/x-ndjson; charset=utf-8"
 CSV = "text/csv; charset=utf-8"
 STREAMED = {(200, "application/x-ndjson"): OpenApiTypes.STR, (200, "text/csv"): OpenApiTypes.STR}
@@ -59,7 +57,7 @@ EVAL_EXAMPLE = {
 
 def export_view(view):
     """A GET export for reviewers and tokens, whose errors are JSON."""
-    view = permission_classes(REVIEWERS)(view)
+    view = permission_classes(REVIEWERS_ONLY)(view)
     view = content_negotiation_class(ExportNegotiation)(view)
     view = renderer_classes([JSONRenderer])(view)
     return api_view(["GET"])(view)
@@ -163,7 +161,7 @@ class ResultsQuery(serializers.Serializer):
     summary="One generator model's judge result file (<Model>_result.json)",
 )
 @api_view(["GET"])
-@permission_classes(REVIEWERS)
+@permission_classes(REVIEWERS_ONLY)
 def judge_results(request: Request, pk: int, generator: str) -> Response:
     """A JSON array of {index, video_path, scientific_eval, visual_eval,
     instruction_eval}, as the export_results command writes it."""

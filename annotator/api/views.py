@@ -8,9 +8,8 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from annotator.core.api_permissions import SeesGenerators
+from annotator.core.api_permissions import GENERATOR_VIEWERS
 from annotator.core.errors import InputError
 from annotator.selectors.leaderboard import leaderboard_compute
 from annotator.selectors.verdicts import Source
@@ -51,7 +50,7 @@ class LeaderboardQuery(serializers.Serializer):
     ],
 )
 @api_view(["GET"])
-@permission_classes([*api_settings.DEFAULT_PERMISSION_CLASSES, SeesGenerators])
+@permission_classes(GENERATOR_VIEWERS)
 def leaderboard(request: Request, pk: int) -> Response:
     """Per generator model: overall score, per level, per dimension, and coverage."""
     benchmark = get_object_or_404(Benchmark, pk=pk)

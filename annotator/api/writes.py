@@ -12,10 +12,9 @@ from rest_framework.decorators import api_view, parser_classes, permission_class
 from rest_framework.exceptions import APIException
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from annotator.api.parsers import JSONParser
-from annotator.core.api_permissions import AdminWrites
+from annotator.core.api_permissions import ADMIN_WRITES
 from annotator.core.llm import LLMNotConfigured
 from annotator.core.visibility import visible_jobs
 from annotator.models import GeneratorModel, Job, Video
@@ -29,7 +28,6 @@ from annotator.services.video_registration import (
 from annotator.services.videos import Outcome
 from rubrics_app.models import Benchmark
 
-ADMINS = [*api_settings.DEFAULT_PERMISSION_CLASSES, AdminWrites]
 # Room for the multipart boundaries and the other fields around the file.
 MULTIPART_ENVELOPE = 64 * 1024
 
@@ -141,7 +139,7 @@ class AddedOut(serializers.Serializer):
 )
 @api_view(["POST"])
 @parser_classes([JSONParser, VideoUploadParser])
-@permission_classes(ADMINS)
+@permission_classes(ADMIN_WRITES)
 def video_create(request: Request) -> Response:
     """A dataset clip, or the generated video of a model (`generator`) for a task
     (`benchmark`, `task_index`). Stored by content and queued for processing; the same
@@ -224,7 +222,7 @@ class JobOut(serializers.ModelSerializer):
     summary="Start draft judgments by the GPT judge: one video, one model or a benchmark",
 )
 @api_view(["POST"])
-@permission_classes(ADMINS)
+@permission_classes(ADMIN_WRITES)
 def judge_job_create(request: Request) -> Response:
     """Queues one request per video and dimension; follow the job at its `url`."""
     query = JudgeJobIn(data=request.data)

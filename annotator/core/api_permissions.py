@@ -2,6 +2,7 @@
 writes need the role the endpoint names (reviewer or admin)."""
 
 from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.settings import api_settings
 
 from annotator.core.visibility import may_see_generator
 from annotator.models import ApiToken
@@ -18,15 +19,6 @@ class TokenScopeAllows(BasePermission):
         if isinstance(token, ApiToken) and token.scope == TokenScope.READ:
             return request.method in SAFE_METHODS
         return True
-
-
-class ReviewerWrites(BasePermission):
-    """Anyone logged in reads; reviewers and admins write."""
-
-    message = "Only reviewers and admins can change this."
-
-    def has_permission(self, request, view) -> bool:
-        return request.method in SAFE_METHODS or request.user.is_reviewer
 
 
 class AdminWrites(BasePermission):
@@ -55,3 +47,10 @@ class SeesGenerators(BasePermission):
 
     def has_permission(self, request, view) -> bool:
         return may_see_generator(request.user)
+
+
+# The lists views name: the defaults (logged in, token scope) plus the role. They read
+# the defaults at import; TokenScopeAllows, which the defaults name, is defined above.
+ADMIN_WRITES = [*api_settings.DEFAULT_PERMISSION_CLASSES, AdminWrites]
+REVIEWERS_ONLY = [*api_settings.DEFAULT_PERMISSION_CLASSES, ReviewerOnly]
+GENERATOR_VIEWERS = [*api_settings.DEFAULT_PERMISSION_CLASSES, SeesGenerators]

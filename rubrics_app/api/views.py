@@ -18,9 +18,8 @@ from rest_framework.decorators import action, api_view, permission_classes
 from rest_framework.generics import get_object_or_404
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
-from annotator.core.api_permissions import AdminWrites
+from annotator.core.api_permissions import ADMIN_WRITES
 from annotator.core.negotiation import ExportNegotiation
 from rubrics_app.api.examples import CRITERION_EXAMPLE, RELEASE_EXAMPLE, TASK_EXAMPLE, page_of
 from rubrics_app.api.exports import EXPORTS, chunks, export_pieces
@@ -57,8 +56,6 @@ from rubrics_app.selectors import benchmarks_with_counts, count_of, tasks_with_r
 from rubrics_app.services.authoring import criterion_create, criterion_update
 from rubrics_app.services.rubric_files import rubrics_import
 from rubrics_app.services.tasks import task_create, task_update
-
-READ_AND_ADMIN_WRITES = [*api_settings.DEFAULT_PERMISSION_CLASSES, AdminWrites]
 
 
 @extend_schema_view(
@@ -154,7 +151,7 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = tasks_with_review_state(Task.objects.all())
     serializer_class = TaskSerializer
     filterset_class = TaskApiFilter
-    permission_classes = READ_AND_ADMIN_WRITES
+    permission_classes = ADMIN_WRITES
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def create(self, request: Request) -> Response:
@@ -232,7 +229,7 @@ class CriterionViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Criterion.objects.all()
     serializer_class = CriterionSerializer
     filterset_class = CriterionApiFilter
-    permission_classes = READ_AND_ADMIN_WRITES
+    permission_classes = ADMIN_WRITES
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def create(self, request: Request) -> Response:
@@ -415,7 +412,7 @@ class ReleaseTaskViewSet(viewsets.ReadOnlyModelViewSet):
     ],
 )
 @api_view(["POST"])
-@permission_classes(READ_AND_ADMIN_WRITES)
+@permission_classes(ADMIN_WRITES)
 def rubrics_import_view(request: Request) -> Response:
     data = validated(RubricImportSerializer, request.data)
     report = rubrics_import(

@@ -47,6 +47,7 @@ class LLMReply:
 
 
 def llm_configured() -> bool:
+    """The one test of whether drafting and judging by model are on (pages, services)."""
     return bool(settings.LLM_BASE_URL and settings.LLM_MODEL)
 
 

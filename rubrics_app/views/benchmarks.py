@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
@@ -54,13 +53,12 @@ def task_detail(request, pk: int):
     context = {
         "task": task,
         "dimensions": dimension_blocks(task),
-        **suggestions_context(task, request.user),  # can_author too
+        **suggestions_context(task, request.user),  # can_author and llm_configured too
         # Labelled as on the judging page: blind for annotators (the same letters).
         "videos": labelled(task.videos.select_related("generator"), request.user, names=True),
         "names": may_see_generator(request.user),
         "previous": siblings.filter(index__lt=task.index).order_by("-index").first(),
         "next": siblings.filter(index__gt=task.index).order_by("index").first(),
-        "judge_configured": bool(settings.LLM_BASE_URL and settings.LLM_MODEL),
         # The user's authoring assignment of this task, if any: they mark it done here.
         "authoring": Assignment.objects.filter(
             user=request.user, task=task, batch__kind=WorkKind.AUTHOR

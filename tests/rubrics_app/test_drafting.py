@@ -133,10 +133,17 @@ def test_without_a_model_the_button_says_how_to_configure_one(client, draft, tas
     client.force_login(author_of(task))
     html = client.get(reverse("task-detail", args=[task.pk])).content.decode()
     assert "Drafting is off: set LLM_BASE_URL, LLM_API_KEY and LLM_MODEL" in html
+    assert "GPT judge off: set LLM_BASE_URL" in html
     response = draft(client, task)
     assert response.status_code == 422 and "No language model is configured" in (
         response.content.decode()
     )
+
+
+def test_with_a_model_the_task_page_says_the_judge_is_on(client, llm_server, task):
+    client.force_login(author_of(task))
+    html = client.get(reverse("task-detail", args=[task.pk])).content.decode()
+    assert "GPT judge configured" in html and "Drafting is off" not in html
 
 
 def test_drafting_many_tasks_shows_progress(client, llm_server, django_capture_on_commit_callbacks):

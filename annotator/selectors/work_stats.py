@@ -17,7 +17,6 @@ from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, Use
 from annotator.models.choices import VerdictSource, WorkKind
 from annotator.selectors.agreement import JudgeAgreement, judge_agreement
 from annotator.selectors.verdicts import judge_choose
-from annotator.services.verdicts import judging_done_refresh
 from rubrics_app.choices import Dimension
 from rubrics_app.models import Criterion, Task
 
@@ -59,7 +58,6 @@ class AnnotatorProgress:
 
 
 def annotator_progress(batch: WorkBatch) -> list[AnnotatorProgress]:
-    judging_done_refresh(batch.assignments.all())
     rows = (
         Assignment.objects.filter(batch=batch)
         .values("user_id", "user__username")

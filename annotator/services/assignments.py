@@ -11,6 +11,7 @@ from django.utils import timezone
 from annotator.core.errors import InputError
 from annotator.models import Assignment, User, Video, WorkBatch
 from annotator.models.choices import WorkKind
+from annotator.services.verdicts import judging_done_refresh
 from rubrics_app.models import Task
 
 
@@ -78,6 +79,8 @@ def work_batch_create(
                 rows.append((batch.pk, user.pk, item_id, positions[user.pk]))
                 positions[user.pk] += 1
         _assignments_insert(rows, column, created_by)
+        if kind == WorkKind.JUDGE:  # experts may have judged a task before it was theirs
+            judging_done_refresh(batch.assignments.all())
     return batch
 
 
@@ -142,4 +145,6 @@ def batch_reassign(*, batch: WorkBatch, leaving: User, to: Sequence[User]) -> in
             next_position[target.pk] += 1
             loads[target.pk] += 1
             held.add((target.pk, assignment.video_id, assignment.task_id))
+        if batch.kind == WorkKind.JUDGE:
+            judging_done_refresh(batch.assignments.filter(pk__in=[a.pk for a in mine]))
     return len(mine)

@@ -29,7 +29,8 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
     one (one current human verdict per video, criterion and expert). Returns the
     video's checklist with it (unlabelled), which the save is answered with: its two
     reads also check the criterion and tell a first verdict (most saves: one INSERT
-    and its history row) from a change."""
+    and its history row) from a change. The verdict that completes the video's
+    checklist also marks the expert's judging assignment of the task done if it is."""
     if verdict not in (0, 1):
         raise ValidationError("A verdict is 0 or 1.")
     checklist = video_checklist(video, user)
@@ -46,7 +47,9 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
                     verdict=verdict,
                     status=VerdictStatus.CONFIRMED,
                 )
-            check.mine = verdict
+                check.mine = verdict
+                if checklist.done:  # only a first verdict filling the video can complete the task
+                    judging_done_refresh(_judging_assignments(user, video.task_id))
             return checklist
         except IntegrityError:  # given meanwhile (another tab): replaced below
             pass
@@ -77,10 +80,16 @@ def _given(**where: Any) -> QuerySet[Judgment]:
     )
 
 
+def _judging_assignments(user: User, task_id: int) -> QuerySet[Assignment]:
+    return Assignment.objects.filter(user=user, task_id=task_id)
+
+
 def judging_done_refresh(assignments: QuerySet[Assignment]) -> None:
     """Marks judging assignments done where the expert has a verdict on every live
     criterion of every generated video of the task, at the time of their last verdict.
-    Run where progress is read (three queries), so that saving a verdict stays lean."""
+    Called inside the writes that can complete one (a video's last verdict, drafts
+    confirmed, work handed out to someone who judged already), never by a read: pages
+    and selectors only read done_at. Three queries, one when nothing is pending."""
     pending = list(
         # batch_id too: instances from a related manager read it to attach the batch.
         assignments.filter(batch__kind=WorkKind.JUDGE, done_at__isnull=True).only(
@@ -132,7 +141,10 @@ def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
         for c in criteria
         if (video.pk, c.pk) not in mine and (video.pk, c.pk) in drafts
     ]
-    bulk_create_with_history(new, Judgment, ignore_conflicts=True, default_user=user)
+    with transaction.atomic():
+        bulk_create_with_history(new, Judgment, ignore_conflicts=True, default_user=user)
+        if new:
+            judging_done_refresh(_judging_assignments(user, video.task_id))
     return len(new)
 
 

@@ -18,7 +18,7 @@ from annotator.core.query_forms import ModelIdChoiceField, ModelIdMultipleChoice
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
 from annotator.models.choices import ClipStatus, VideoKind, WorkKind
 from annotator.selectors import clip_stats, work_stats
-from annotator.services import assignments, verdicts
+from annotator.services import assignments
 from rubrics_app.choices import Level
 from rubrics_app.models import Benchmark, Task
 
@@ -34,7 +34,6 @@ def _continue_url(batch: WorkBatch) -> str:
 @require_safe
 def my_work(request):
     """The user's batches, with their counts and a way back into the work."""
-    verdicts.judging_done_refresh(request.user.assignments.all())
     batches = (
         WorkBatch.objects.filter(assignments__user=request.user)
         .annotate(
@@ -59,7 +58,6 @@ def work_next(request, pk: int):
         raise Http404("No such batch of yours.")
     if batch.kind == WorkKind.VERIFY:  # clips, not tasks: their own workspace
         return redirect("clip-verify", pk=batch.pk)
-    verdicts.judging_done_refresh(mine)
     upcoming = mine.filter(done_at__isnull=True).select_related("task").order_by("position").first()
     if upcoming is None:
         messages.success(request, f"All your items of {batch.name} are done.")

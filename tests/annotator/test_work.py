@@ -96,16 +96,53 @@ def judged(task, videos=2):
 def test_judging_assignments_are_done_when_every_verdict_is_given():
     me = UserFactory()
     task = TaskFactory()
-    criteria, clips = judged(task, videos=1)
+    criteria, clips = judged(task, videos=2)
     batch(WorkKind.JUDGE, [task], [me])
-    for c in criteria[:-1]:
+    for c in criteria:
         verdicts.verdict_set(video=clips[0], criterion_id=c.pk, user=me, verdict=1)
-    verdicts.judging_done_refresh(Assignment.objects.all())
+    for c in criteria[:-1]:
+        verdicts.verdict_set(video=clips[1], criterion_id=c.pk, user=me, verdict=1)
     assert Assignment.objects.get().done_at is None
-    verdicts.verdict_set(video=clips[0], criterion_id=criteria[-1].pk, user=me, verdict=0)
-    verdicts.judging_done_refresh(Assignment.objects.all())
-    last = Judgment.objects.get(user=me, criterion=criteria[-1])
+    # The save of the last verdict marks the assignment done, not the next page read.
+    verdicts.verdict_set(video=clips[1], criterion_id=criteria[-1].pk, user=me, verdict=0)
+    last = Judgment.objects.get(user=me, video=clips[1], criterion=criteria[-1])
     assert Assignment.objects.get().done_at == last.updated_at
+
+
+def test_a_task_judged_before_it_is_handed_out_is_done_at_once():
+    me = UserFactory()
+    task = TaskFactory()
+    criteria, (clip,) = judged(task, videos=1)
+    for c in criteria:
+        verdicts.verdict_set(video=clip, criterion_id=c.pk, user=me, verdict=1)
+    batch(WorkKind.JUDGE, [task], [me])
+    last = Judgment.objects.filter(user=me).latest("updated_at")
+    assert Assignment.objects.get().done_at == last.updated_at
+
+
+def test_work_pages_and_the_dashboard_only_read(client):
+    me = UserFactory(role=Role.REVIEWER)
+    task = TaskFactory()
+    criteria, (clip,) = judged(task, videos=1)
+    work = batch(WorkKind.JUDGE, [task], [me])
+    for c in criteria:
+        verdicts.verdict_set(video=clip, criterion_id=c.pk, user=me, verdict=1)
+    # Even with a done state left unset (as before this was kept on save), reads don't fix it.
+    Assignment.objects.update(done_at=None)
+    client.force_login(me)
+    with CaptureQueriesContext(connection) as queries:
+        for name, args in (
+            ("my-work", []),
+            ("work-next", [work.pk]),
+            ("batch-dashboard", [work.pk]),
+        ):
+            assert client.get(reverse(name, args=args)).status_code in (200, 302)
+    writes = [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT", "DELETE"))
+    ]
+    assert not writes
 
 
 def test_reassigning_moves_only_unfinished_items_to_the_least_loaded_who_lack_them():

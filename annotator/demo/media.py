@@ -21,7 +21,7 @@ import itertools
 import math
 import os
 import pathlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -107,6 +107,31 @@ def _window(
     return (slice(y0, y1), slice(x0, x1)), xx, yy
 
 
+def _window_inside(
+    ctx: FrameContext, cx: float, cy: float, rx: float, ry: float | None = None
+) -> Window:
+    """The window around a point a scene keeps inside the frame: an empty one is a bug."""
+    win = _window(ctx, cx, cy, rx, ry)
+    if win is None:
+        raise RuntimeError(
+            f"the window around ({cx:.1f}, {cy:.1f}) misses the {ctx.width}x{ctx.height} frame"
+        )
+    return win
+
+
+def _smooth_min(distances: Iterable[np.ndarray], k: np.float32) -> np.ndarray:
+    """Polynomial smooth minimum of signed distances: a union of shapes whose joins are
+    rounded over about k pixels."""
+    fields = iter(distances)
+    sd = next(fields, None)
+    if sd is None:
+        raise ValueError("a smooth union needs at least one shape")
+    for d in fields:
+        hk = np.clip(0.5 + 0.5 * (d - sd) / k, 0.0, 1.0)
+        sd = d + (sd - d) * hk - k * hk * (1.0 - hk)
+    return sd
+
+
 def _cov(sd: np.ndarray, aa: float = 0.8) -> np.ndarray:
     """Anti-aliased coverage from a signed distance in pixels (negative inside)."""
     return np.clip(F32(0.5) - sd / F32(aa), 0.0, 1.0)
@@ -177,10 +202,6 @@ def _fbm(
         amp *= 0.5
         cell /= 2.0
     return out / F32(total)
-
-
-def _fill(ctx: FrameContext, color: Color) -> np.ndarray:
-    return np.broadcast_to(np.asarray(color, F32), (ctx.height, ctx.width, 3)).copy()
 
 
 def _curve_distance(yy: np.ndarray, f: np.ndarray, df: np.ndarray) -> np.ndarray:
@@ -383,25 +404,18 @@ def _artery_setup(ctx: FrameContext) -> dict[str, Any]:
     # The clot: a dark irregular thrombus spanning the lumen at ~60% of the width, anchored
     # to both walls, with a tail along the lower wall downstream and pale fibrin streaks.
     ccx, ccy = 0.6 * w, yc
-    win = _window(ctx, ccx + 0.03 * w, ccy, 0.16 * w, big_r + wall)
-    assert win is not None
-    csl, cx_, cy_ = win
-    # union of lumpy blobs filling the lumen (smooth minimum of their distances)
-    clot_sd = None
+    csl, cx_, cy_ = _window_inside(ctx, ccx + 0.03 * w, ccy, 0.16 * w, big_r + wall)
     n_blobs = 14
-    for j in range(n_blobs):
+
+    def blob(j: int) -> np.ndarray:
         by = (j / (n_blobs - 1) * 2 - 1) * 0.95 * big_r + rng.uniform(-0.1, 0.1) * big_r
         edge_w = abs(by) / big_r  # wider where it is anchored to the wall
         bx = rng.uniform(-0.04, 0.05) * w + edge_w * rng.uniform(0.0, 0.06) * w
         brad = rng.uniform(0.28, 0.42) * big_r * (1 + 0.4 * edge_w)
-        bsd = np.sqrt((cx_ - F32(bx)) ** 2 + ((cy_ - F32(by)) * F32(1.1)) ** 2) - F32(brad)
-        if clot_sd is None:
-            clot_sd = bsd
-        else:
-            bk = F32(0.05 * w)
-            hk = np.clip(0.5 + 0.5 * (bsd - clot_sd) / bk, 0.0, 1.0)
-            clot_sd = bsd + (clot_sd - bsd) * hk - bk * hk * (1.0 - hk)
-    assert clot_sd is not None
+        return np.sqrt((cx_ - F32(bx)) ** 2 + ((cy_ - F32(by)) * F32(1.1)) ** 2) - F32(brad)
+
+    # union of lumpy blobs filling the lumen (drawn from rng in order, one by one)
+    clot_sd = _smooth_min((blob(j) for j in range(n_blobs)), F32(0.05 * w))
     shp = clot_sd.shape
     rough = _fbm(rng, shp[0], shp[1], 0.035 * m, 3)
     clot_sd = clot_sd + (rough - F32(0.5)) * F32(4.0 * ctx.scale)
@@ -722,154 +736,220 @@ def _mitosis_setup(ctx: FrameContext) -> dict[str, Any]:
     }
 
 
-def mitosis(ctx: FrameContext, index: int) -> np.ndarray:
-    """A round cell condenses its chromosomes, aligns them, and divides over the clip."""
+@dataclass
+class _Division:
+    """One frame of the division: how far each stage has gone (0..1, from the clip's
+    progress) and where the (future) daughter cells are."""
+
+    st: dict[str, Any]
+    t: float
+    cx0: float
+    cy0: float
+    condense: float
+    align: float
+    spindle: float
+    sep: float
+    elong: float
+    pinch: float
+    reform: float
+    angles: list[float]
+    dirs: list[tuple[float, float]]
+    rd_final: float
+    rd: float
+    dist: float
+    centres: list[tuple[float, float]]
+    blend_k: float
+
+
+def _division(ctx: FrameContext, index: int) -> _Division:
     st = ctx.cached("mitosis", _mitosis_setup)
     p = ctx.progress(index)
-    t = ctx.time(index)
-    img = st["bg"].copy()
     n_d, big_r, axis = st["n_d"], st["R"], st["axis"]
     cx0, cy0 = ctx.width / 2, ctx.height / 2
-
-    condense = _smoothstep(0.05, 0.28, p)
-    align = _smoothstep(0.22, 0.42, p)
-    spindle = _smoothstep(0.18, 0.34, p) * (1 - _smoothstep(0.7, 0.86, p))
-    sep = _smoothstep(0.46, 0.68, p)
     elong = _smoothstep(0.45, 0.8, p)
     pinch = _smoothstep(0.62, 0.9, p)
-    reform = _smoothstep(0.74, 0.94, p)
     drift = _smoothstep(0.85, 1.0, p)
-
     angles = [axis + 2 * np.pi * k / n_d for k in range(n_d)]
     dirs = [(math.cos(a), math.sin(a)) for a in angles]
     rd_final = big_r * (1.0 / n_d) ** (1 / 3)
-    rd = _lerp(big_r, rd_final, elong)
     dist = elong * rd_final * (1.02 if n_d == 2 else 1.18) + drift * 0.12 * rd_final
-    centres = [(cx0 + dx * dist, cy0 + dy * dist) for dx, dy in dirs]
-    blend_k = _lerp(0.9 * big_r, 1.5, pinch)
+    return _Division(
+        st=st,
+        t=ctx.time(index),
+        cx0=cx0,
+        cy0=cy0,
+        condense=_smoothstep(0.05, 0.28, p),
+        align=_smoothstep(0.22, 0.42, p),
+        spindle=_smoothstep(0.18, 0.34, p) * (1 - _smoothstep(0.7, 0.86, p)),
+        sep=_smoothstep(0.46, 0.68, p),
+        elong=elong,
+        pinch=pinch,
+        reform=_smoothstep(0.74, 0.94, p),
+        angles=angles,
+        dirs=dirs,
+        rd_final=rd_final,
+        rd=_lerp(big_r, rd_final, elong),
+        dist=dist,
+        centres=[(cx0 + dx * dist, cy0 + dy * dist) for dx, dy in dirs],
+        blend_k=_lerp(0.9 * big_r, 1.5, pinch),
+    )
 
-    # cell body: smooth union of n discs (round -> elongated -> pinched -> separate)
-    win = _window(ctx, cx0, cy0, big_r * 2.3)
-    assert win is not None
-    sl, xx, yy = win
-    sd = None
-    for cx, cy in centres:
+
+def _draw_cell_body(img: np.ndarray, ctx: FrameContext, dv: _Division) -> None:
+    """The cell body: a smooth union of n discs (round -> elongated -> pinched ->
+    separate), its cortex, and the contractile ring while it pinches."""
+    big_r, rd, cx0, cy0 = dv.st["R"], dv.rd, dv.cx0, dv.cy0
+    sl, xx, yy = _window_inside(ctx, cx0, cy0, big_r * 2.3)
+
+    def disc(cx: float, cy: float) -> np.ndarray:
         wob = F32(0.025 * rd) * np.sin(
-            F32(3) * np.arctan2(yy - F32(cy - cy0), xx - F32(cx - cx0)) + F32(t)
+            F32(3) * np.arctan2(yy - F32(cy - cy0), xx - F32(cx - cx0)) + F32(dv.t)
         )
-        d = np.sqrt((xx - F32(cx - cx0)) ** 2 + (yy - F32(cy - cy0)) ** 2) - F32(rd) + wob
-        if sd is None:
-            sd = d
-        else:  # polynomial smooth minimum
-            hk = np.clip(0.5 + 0.5 * (d - sd) / F32(blend_k), 0.0, 1.0)
-            sd = d + (sd - d) * hk - F32(blend_k) * hk * (1.0 - hk)
-    assert sd is not None
-    sd = sd + F32(blend_k * 0.18 * (1 - pinch))
+        return np.sqrt((xx - F32(cx - cx0)) ** 2 + (yy - F32(cy - cy0)) ** 2) - F32(rd) + wob
+
+    sd = _smooth_min((disc(cx, cy) for cx, cy in dv.centres), F32(dv.blend_k))
+    sd = sd + F32(dv.blend_k * 0.18 * (1 - dv.pinch))
     inside = _cov(sd, 1.2)
-    tex = st["tex"][sl]
+    tex = dv.st["tex"][sl]
     _add(img, sl, inside * (F32(0.10) + F32(0.08) * tex), TUBULIN)
     cortex = np.exp(-(((sd + F32(1.5)) / F32(2.4)) ** 2)) * F32(0.55)
     _add(img, sl, cortex, ACTIN)
     # contractile ring glows brighter in the furrow while pinching
-    if n_d == 2 and elong > 0.2:
-        along = xx * F32(dirs[0][0]) + yy * F32(dirs[0][1])
-        ring = np.exp(-((along / F32(0.12 * big_r)) ** 2)) * cortex * F32(1.2 * elong)
+    if dv.st["n_d"] == 2 and dv.elong > 0.2:
+        along = xx * F32(dv.dirs[0][0]) + yy * F32(dv.dirs[0][1])
+        ring = np.exp(-((along / F32(0.12 * big_r)) ** 2)) * cortex * F32(1.2 * dv.elong)
         _add(img, sl, ring, ACTIN)
 
-    # pole (centrosome) positions
-    pole_d = _lerp(0.55 * big_r, 0.75 * big_r, sep) + dist * 0.6
-    poles = [(cx0 + dx * pole_d, cy0 + dy * pole_d) for dx, dy in dirs]
-    perp = (-math.sin(axis), math.cos(axis))
 
-    # chromatid positions
+Chromatid = tuple[float, float, float, int, int]  # x, y, angle, chromosome, daughter
+
+
+def _chromatids(dv: _Division) -> list[Chromatid]:
+    """Each chromosome's two sister chromatids: from the nucleus to the plate, then
+    each to its daughter cell."""
+    st, big_r, rd_final = dv.st, dv.st["R"], dv.rd_final
+    perp = (-math.sin(st["axis"]), math.cos(st["axis"]))
     chroms = []
     for ci in range(len(st["plate"])):
         sx, sy = st["start"][ci]
         plx, ply = perp[0] * st["plate"][ci], perp[1] * st["plate"][ci]
-        bx = cx0 + _lerp(sx, plx, align)
-        by = cy0 + _lerp(sy, ply, align)
+        bx = dv.cx0 + _lerp(sx, plx, dv.align)
+        by = dv.cy0 + _lerp(sy, ply, dv.align)
         for sister in range(2):
             k = int(st["dest"][ci, sister])
-            tx = centres[k][0] + dirs[k][0] * 0.15 * rd_final + st["jit"][ci, sister, 0] * 2.5
-            ty = centres[k][1] + dirs[k][1] * 0.15 * rd_final + st["jit"][ci, sister, 1] * 2.5
-            gap = (sister - 0.5) * 0.07 * big_r * condense
-            ox, oy = dirs[k][0] * gap * (1 - sep), dirs[k][1] * gap * (1 - sep)
-            x = _lerp(bx, tx, sep) + ox
-            y = _lerp(by, ty, sep) + oy
-            ang = _lerp(st["ang"][ci], angles[k] + 0.3 * st["jit"][ci, sister, 0], align * 0.8)
+            jit = st["jit"][ci, sister]
+            tx = dv.centres[k][0] + dv.dirs[k][0] * 0.15 * rd_final + jit[0] * 2.5
+            ty = dv.centres[k][1] + dv.dirs[k][1] * 0.15 * rd_final + jit[1] * 2.5
+            gap = (sister - 0.5) * 0.07 * big_r * dv.condense
+            ox, oy = dv.dirs[k][0] * gap * (1 - dv.sep), dv.dirs[k][1] * gap * (1 - dv.sep)
+            x = _lerp(bx, tx, dv.sep) + ox
+            y = _lerp(by, ty, dv.sep) + oy
+            ang = _lerp(st["ang"][ci], dv.angles[k] + 0.3 * jit[0], dv.align * 0.8)
             chroms.append((x, y, ang, ci, k))
+    return chroms
 
-    # spindle fibres and asters
-    if spindle > 0.01:
-        for k, (px_, py_) in enumerate(poles):
-            for x, y, _, _, kk in chroms:
-                if kk == k:
-                    _segment(
-                        img,
-                        ctx,
-                        (px_, py_),
-                        (x, y),
-                        0.9 * ctx.scale + 0.3,
-                        TUBULIN,
-                        0.35 * spindle,
-                        taper=True,
-                    )
-            for j in range(7):
-                a = angles[k] + (j - 3) * 0.38
-                ln = 0.35 * big_r * (0.8 + 0.3 * math.sin(j * 1.7 + t))
+
+def _draw_spindle(
+    img: np.ndarray, ctx: FrameContext, dv: _Division, chroms: list[Chromatid]
+) -> None:
+    """Spindle fibres from each pole to its chromatids, astral rays and the centrosome."""
+    if dv.spindle <= 0.01:
+        return
+    big_r, spindle = dv.st["R"], dv.spindle
+    pole_d = _lerp(0.55 * big_r, 0.75 * big_r, dv.sep) + dv.dist * 0.6
+    poles = [(dv.cx0 + dx * pole_d, dv.cy0 + dy * pole_d) for dx, dy in dv.dirs]
+    for k, (px_, py_) in enumerate(poles):
+        for x, y, _, _, kk in chroms:
+            if kk == k:
                 _segment(
                     img,
                     ctx,
                     (px_, py_),
-                    (px_ + math.cos(a) * ln, py_ + math.sin(a) * ln),
-                    0.8 * ctx.scale + 0.3,
+                    (x, y),
+                    0.9 * ctx.scale + 0.3,
                     TUBULIN,
-                    0.3 * spindle,
+                    0.35 * spindle,
                     taper=True,
                 )
-            _glow_dot(img, ctx, px_, py_, 1.6 * ctx.scale + 0.5, (0.8, 1.0, 0.8), 0.9 * spindle)
+        for j in range(7):
+            a = dv.angles[k] + (j - 3) * 0.38
+            ln = 0.35 * big_r * (0.8 + 0.3 * math.sin(j * 1.7 + dv.t))
+            _segment(
+                img,
+                ctx,
+                (px_, py_),
+                (px_ + math.cos(a) * ln, py_ + math.sin(a) * ln),
+                0.8 * ctx.scale + 0.3,
+                TUBULIN,
+                0.3 * spindle,
+                taper=True,
+            )
+        _glow_dot(img, ctx, px_, py_, 1.6 * ctx.scale + 0.5, (0.8, 1.0, 0.8), 0.9 * spindle)
 
-    # interphase / daughter nuclei
+
+def _draw_nucleus(
+    img: np.ndarray, ctx: FrameContext, dv: _Division, cx: float, cy: float, r: float, amount: float
+) -> None:
+    win = _window(ctx, cx, cy, r + 4)
+    if win is not None:
+        sl, nx, ny = win
+        d = np.sqrt(nx * nx + ny * ny) - F32(r)
+        dna = _cov(d, 1.5) * (F32(0.55) + F32(0.35) * dv.st["tex"][sl])
+        _add(img, sl, dna * F32(amount), DNA)
+
+
+def _draw_nuclei(
+    img: np.ndarray, ctx: FrameContext, dv: _Division, chroms: list[Chromatid]
+) -> None:
+    """The interphase nucleus fading as the chromosomes condense; the daughter nuclei
+    forming around their chromatids at the end."""
+    big_r, n_d = dv.st["R"], dv.st["n_d"]
     rn = 0.42 * big_r
-    if condense < 1:
-        nwin = _window(ctx, cx0, cy0, rn + 4)
-        if nwin is not None:
-            nsl, nx, ny = nwin
-            d = np.sqrt(nx * nx + ny * ny) - F32(rn)
-            amount = _cov(d, 1.5) * (F32(0.55) + F32(0.35) * st["tex"][nsl])
-            _add(img, nsl, amount * F32(1 - condense), DNA)
-    if reform > 0:
+    if dv.condense < 1:
+        _draw_nucleus(img, ctx, dv, dv.cx0, dv.cy0, rn, 1 - dv.condense)
+    if dv.reform > 0:
         for k in range(n_d):
             members = [(x, y) for x, y, _, _, kk in chroms if kk == k]
             if not members:
                 continue
             mx = float(np.mean([pt[0] for pt in members]))
             my = float(np.mean([pt[1] for pt in members]))
-            rk = rn * 0.8 * (len(members) * n_d / len(chroms)) ** 0.5 * (rd_final / big_r)
-            nwin = _window(ctx, mx, my, rk + 4)
-            if nwin is not None:
-                nsl, nx, ny = nwin
-                d = np.sqrt(nx * nx + ny * ny) - F32(rk)
-                amount = _cov(d, 1.5) * (F32(0.55) + F32(0.35) * st["tex"][nsl])
-                _add(img, nsl, amount * F32(reform), DNA)
+            rk = rn * 0.8 * (len(members) * n_d / len(chroms)) ** 0.5 * (dv.rd_final / big_r)
+            _draw_nucleus(img, ctx, dv, mx, my, rk, dv.reform)
 
-    # condensed chromosomes (chromatids)
-    strength = condense * (1 - reform)
-    if strength > 0.01:
-        for x, y, ang, ci, _ in chroms:
-            ln = 0.09 * big_r * st["len"][ci]
-            win2 = _window(ctx, x, y, ln + 3)
-            if win2 is None:
-                continue
-            csl, cxx, cyy = win2
-            _, csd, _, _ = _ellipse(cxx, cyy, ln, 0.03 * big_r + 0.6, ang)
-            _add(
-                img,
-                csl,
-                (_cov(csd, 1.0) + F32(0.3) * np.exp(-np.maximum(csd, 0) / 2))
-                * F32(0.45 * strength),
-                DNA,
-            )
+
+def _draw_chromosomes(
+    img: np.ndarray, ctx: FrameContext, dv: _Division, chroms: list[Chromatid]
+) -> None:
+    """The condensed chromatids, visible between condensation and the new nuclei."""
+    strength = dv.condense * (1 - dv.reform)
+    if strength <= 0.01:
+        return
+    big_r = dv.st["R"]
+    for x, y, ang, ci, _ in chroms:
+        ln = 0.09 * big_r * dv.st["len"][ci]
+        win = _window(ctx, x, y, ln + 3)
+        if win is None:
+            continue
+        csl, cxx, cyy = win
+        _, csd, _, _ = _ellipse(cxx, cyy, ln, 0.03 * big_r + 0.6, ang)
+        _add(
+            img,
+            csl,
+            (_cov(csd, 1.0) + F32(0.3) * np.exp(-np.maximum(csd, 0) / 2)) * F32(0.45 * strength),
+            DNA,
+        )
+
+
+def mitosis(ctx: FrameContext, index: int) -> np.ndarray:
+    """A round cell condenses its chromosomes, aligns them, and divides over the clip."""
+    dv = _division(ctx, index)
+    img = dv.st["bg"].copy()
+    _draw_cell_body(img, ctx, dv)
+    chroms = _chromatids(dv)
+    _draw_spindle(img, ctx, dv, chroms)
+    _draw_nuclei(img, ctx, dv, chroms)
+    _draw_chromosomes(img, ctx, dv, chroms)
     return _finish(ctx, img, index, bright=False)
 
 
@@ -899,9 +979,7 @@ def _chemotaxis_setup(ctx: FrameContext) -> dict[str, Any]:
     nb = 16
     pos = target + rng.normal(0, 0.055 * m, (nb, 2)) * np.array([1.0, 1.2])
     # a soft green cloud of attractant around the colony
-    win = _window(ctx, target[0], target[1], 0.3 * m)
-    assert win is not None
-    sl, xx, yy = win
+    sl, xx, yy = _window_inside(ctx, target[0], target[1], 0.3 * m)
     _add(img, sl, np.exp(-(xx * xx + yy * yy) / F32((0.14 * m) ** 2)) * F32(0.05), GFP)
     start = np.array([0.15 * w, 0.72 * h])
     return {
@@ -971,9 +1049,7 @@ def chemotaxis(ctx: FrameContext, index: int) -> np.ndarray:
     lead = heading + (math.pi if rigid else 0.0)  # error: lamellipodium at the rear
     tt = 0.0 if rigid else t
     r0 = 0.115 * m
-    win = _window(ctx, centre[0], centre[1], r0 * 2.0)
-    assert win is not None
-    sl, xx, yy = win
+    sl, xx, yy = _window_inside(ctx, centre[0], centre[1], r0 * 2.0)
     theta = np.arctan2(yy, xx)
     rho = np.sqrt(xx * xx + yy * yy)
     dl = _wrap(theta - F32(lead))

@@ -58,7 +58,9 @@ def cleaned_input(form: forms.Form) -> dict[str, Any]:
     """The form's cleaned data, or BadRequest saying what is wrong with which field."""
     if not form.is_valid():
         problems = "; ".join(
-            " ".join(errors) if name == NON_FIELD_ERRORS else f"{name}: {' '.join(errors)}"
+            " ".join(map(str, errors))
+            if name == NON_FIELD_ERRORS
+            else f"{name}: {' '.join(map(str, errors))}"
             for name, errors in form.errors.items()
         )
         raise BadRequest(f"Malformed input. {problems}")

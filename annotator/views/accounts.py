@@ -2,12 +2,13 @@
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.models import ApiToken
 from annotator.models.tokens import TokenScope
 
@@ -19,7 +20,7 @@ class TokenForm(forms.Form):
 
 @never_cache  # the answer to a POST holds a new secret
 @require_http_methods(["GET", "POST"])
-def account_settings(request: HttpRequest) -> HttpResponse:
+def account_settings(request: AuthedHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -39,7 +40,7 @@ def account_settings(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked_at__isnull=True)
     token.revoke()
     messages.success(request, f"Token {token.name} revoked: it no longer authenticates.")

@@ -2,13 +2,16 @@
 
 import csv
 from collections.abc import Iterator
+from typing import Any
 
 from django import forms
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from annotator.core.forms import StyledFieldsMixin
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import admin_required
 from annotator.models import User
 from annotator.selectors import audit
@@ -25,8 +28,9 @@ class AuditFilterForm(StyledFieldsMixin, forms.Form):
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
             raise forms.ValidationError("The range starts after it ends.")
         return data
@@ -37,7 +41,7 @@ class AuditFilterForm(StyledFieldsMixin, forms.Form):
 
 @require_safe
 @admin_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedHttpRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET)
     page = None
     if form.is_valid():
@@ -78,7 +82,7 @@ def _csv_rows(filters: audit.AuditFilter) -> Iterator[list[str]]:
 
 @require_safe
 @admin_required
-def audit_csv(request: HttpRequest) -> HttpResponse:
+def audit_csv(request: AuthedHttpRequest) -> HttpResponseBase:
     """The whole filtered log, streamed: it is read in chunks, never held at once."""
     form = AuditFilterForm(request.GET)
     if not form.is_valid():

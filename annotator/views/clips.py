@@ -6,12 +6,13 @@ from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core.errors import InputError
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import reviewer_required
 from annotator.core.query_forms import IdField, IdListField, cleaned_input
 from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
@@ -40,7 +41,7 @@ class ClipsPosted(forms.Form):
     video = IdListField(required=False)
 
 
-def _batch(request: HttpRequest, pk: int) -> WorkBatch:
+def _batch(request: AuthedHttpRequest, pk: int) -> WorkBatch:
     """A verification batch the user works on (reviewers see every batch)."""
     batch = get_object_or_404(WorkBatch, pk=pk, kind=WorkKind.VERIFY)
     if not request.user.is_reviewer and not batch.assignments.filter(user=request.user).exists():
@@ -64,7 +65,7 @@ def _answer(data) -> clip_review.Answer:
 
 
 @require_safe
-def batch_list(request):
+def batch_list(request: AuthedHttpRequest) -> HttpResponse:
     """My batches (all of them for reviewers), with my progress in each."""
     mine = Count("assignments", filter=Q(assignments__user=request.user))
     done = Count(
@@ -82,7 +83,7 @@ def batch_list(request):
 
 
 def _workspace(
-    request: HttpRequest,
+    request: AuthedHttpRequest,
     batch: WorkBatch,
     *,
     video_id: int | None = None,
@@ -101,16 +102,18 @@ def _workspace(
     counts = batch.assignments.filter(user=request.user).aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(done_at__isnull=False))
     )
-    if current is not None and prefill is None:
+    # Loaded with the assignment (select_related); set on every verification assignment.
+    clip = current.video if current is not None else None
+    if clip is not None and prefill is None:
         prefill = ClipDecision.objects.filter(
-            video_id=current.video_id, user=request.user, adjudication=False
+            video=clip, user=request.user, adjudication=False
         ).first()
-    suggestions = clip_drafts.latest_suggestions([current.video_id] if current else [])
+    suggestions = clip_drafts.latest_suggestions([clip.pk] if clip else [])
     context = {
         "batch": batch,
         "current": current,
-        "suggestion": suggestions.get(current.video_id) if current else None,
-        "clip": current.video if current else None,
+        "suggestion": suggestions.get(clip.pk) if clip else None,
+        "clip": clip,
         "upcoming": upcoming.video if upcoming else None,
         "counts": counts,
         "prefill": prefill,
@@ -120,15 +123,13 @@ def _workspace(
     }
     template = "annotator/_clip_workspace.html" if request.htmx else "annotator/clip_verify.html"
     response = render(request, template, context, status=status)
-    if request.htmx and current is not None and status == 200:
-        response["HX-Push-Url"] = (
-            f"{reverse('clip-verify', args=[batch.pk])}?clip={current.video_id}"
-        )
+    if request.htmx and clip is not None and status == 200:
+        response["HX-Push-Url"] = f"{reverse('clip-verify', args=[batch.pk])}?clip={clip.pk}"
     return response
 
 
 @require_safe
-def clip_verify(request, pk: int):
+def clip_verify(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     clip = cleaned_input(ClipQuery(request.GET))["clip"]
     try:
@@ -138,7 +139,7 @@ def clip_verify(request, pk: int):
 
 
 @require_POST
-def clip_decide_view(request, pk: int):
+def clip_decide_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     video_id = cleaned_input(ClipPosted(request.POST))["video"]
     answer = None  # a malformed answer keeps nothing but the error
@@ -158,7 +159,7 @@ def clip_decide_view(request, pk: int):
 
 
 @require_POST
-def clip_undo_view(request, pk: int):
+def clip_undo_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     try:
         undone = clip_review.decision_undo(batch=batch, user=request.user)
@@ -170,7 +171,7 @@ def clip_undo_view(request, pk: int):
 
 
 @require_safe
-def clip_grid(request, pk: int):
+def clip_grid(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """A page of unanswered clips as filmstrip thumbnails, for rejecting many at once."""
     batch = _batch(request, pk)
     queue = clip_review.queue(batch, request.user).select_related("video")
@@ -184,7 +185,7 @@ def clip_grid(request, pk: int):
 
 
 @require_POST
-def clip_grid_reject(request, pk: int):
+def clip_grid_reject(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     try:
         ids = cleaned_input(ClipsPosted(request.POST))["video"]
@@ -199,14 +200,14 @@ def clip_grid_reject(request, pk: int):
 
 @reviewer_required
 @require_safe
-def adjudication_list(request):
+def adjudication_list(request: AuthedHttpRequest) -> HttpResponse:
     clips = clip_review.adjudication_queue().annotate(n_answers=Count("clip_decisions"))
     page = Paginator(clips, 100).get_page(request.GET.get("page"))
     return render(request, "annotator/adjudication_list.html", {"page": page})
 
 
 @reviewer_required
-def adjudication_clip(request, pk: int):
+def adjudication_clip(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """All answers on a clip side by side; the reviewer's answer is final."""
     clip = get_object_or_404(Video, pk=pk, kind=VideoKind.DATASET)
     error, prefill = "", None

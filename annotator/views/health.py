@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -13,14 +13,14 @@ from annotator.core.readiness import OK, readiness
 
 @login_not_required
 @require_safe
-def healthz(request):
+def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness for load balancers, and the trivial view benchmarks compare against."""
     return HttpResponse("ok", content_type="text/plain")
 
 
 @login_not_required
 @require_safe
-def readyz(request):
+def readyz(request: HttpRequest) -> HttpResponse:
     """Readiness for load balancers and Kubernetes: 200 when the database, migrations,
     broker and storage are all usable, else 503 naming what is not."""
     checks = readiness()
@@ -29,13 +29,13 @@ def readyz(request):
     # Each failure is logged once as a warning by readiness(); without this Django
     # would also log every failing probe (one every few seconds) as an ERROR, which
     # error reporting (Sentry) would then report as an event each time.
-    response._has_been_logged = True
+    response._has_been_logged = True  # type: ignore[attr-defined]  # Django's private flag
     return response
 
 
 @login_not_required
 @require_safe
-def metrics(request):
+def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus metrics (annotator.core.observability) for a scraper that sends
     `Authorization: Bearer <METRICS_TOKEN>`; not found while no token is set."""
     if not settings.METRICS_TOKEN:

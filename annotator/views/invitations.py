@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from annotator.core.errors import InputError
 from annotator.core.forms import StyledFieldsMixin
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import admin_required
 from annotator.models import User
 from annotator.models.choices import Role
@@ -41,7 +42,7 @@ class AcceptForm(StyledFieldsMixin, SetPasswordForm):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @admin_required
-def users_invite(request: HttpRequest) -> HttpResponse:
+def users_invite(request: AuthedHttpRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if form.is_valid():
         try:

@@ -3,11 +3,13 @@ a whole benchmark, follow their jobs, re-run their failures. Admins only."""
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core import queue
 from annotator.core.errors import InputError
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.llm import LLMNotConfigured, llm_configured
 from annotator.core.permissions import admin_required
 from annotator.models import GeneratorModel, Job, JobStatus
@@ -19,7 +21,7 @@ RECENT_JOBS = 20
 
 @admin_required
 @require_safe
-def judge_drafts_page(request):
+def judge_drafts_page(request: AuthedHttpRequest) -> HttpResponse:
     jobs = list(
         Job.objects.filter(kind=judge_drafts.JOB_KIND).select_related("created_by")[:RECENT_JOBS]
     )
@@ -40,7 +42,7 @@ def judge_drafts_page(request):
 
 @admin_required
 @require_POST
-def judge_drafts_start_view(request):
+def judge_drafts_start_view(request: AuthedHttpRequest) -> HttpResponse:
     try:
         videos, description = judge_drafts.videos_chosen(request.POST)
         with queue.watch_for_page(request):
@@ -56,7 +58,7 @@ def judge_drafts_start_view(request):
 
 @admin_required
 @require_POST
-def judge_drafts_rerun_view(request, pk: int):
+def judge_drafts_rerun_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job, pk=pk, kind=judge_drafts.JOB_KIND)
     if not judge_drafts.failed_pairs(job):
         messages.info(request, f"Job #{job.pk} has no failure left to re-run.")

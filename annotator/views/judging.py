@@ -1,6 +1,7 @@
 """The judging workspace: a task's generated videos side by side, each with its
 checklist, verdicts saved as they are given."""
 
+from typing import cast
 from uuid import UUID
 
 from django import forms
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import reswap, retarget
 
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import cleaned_input
 from annotator.core.visibility import names_shown
 from annotator.models import Video
@@ -17,13 +19,13 @@ from annotator.services import verdicts
 from rubrics_app.models import Benchmark, Task
 
 
-def _blind(request) -> bool:
+def _blind(request: AuthedHttpRequest) -> bool:
     """Model names are hidden unless a reviewer asks to see them."""
     return not names_shown(request.user, asked=request.GET.get("reveal") == "1")
 
 
 @require_safe
-def judging_task(request, pk: int):
+def judging_task(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     # Annotators judge only the tasks assigned to them; others are not found.
     task = get_object_or_404(
         verdicts.judgeable_tasks(request.user).select_related("benchmark"), pk=pk
@@ -38,7 +40,7 @@ def judging_task(request, pk: int):
 
 
 @require_safe
-def judging_progress(request, pk: int):
+def judging_progress(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The expert's progress through the benchmark, which the judging page loads right
     after itself: counting it reads all their verdicts in the benchmark, which grows
     with their work, while the page's own work does not."""
@@ -52,11 +54,11 @@ class NextQuery(forms.Form):
 
     def __init__(self, *args, benchmark: Benchmark, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["after"].queryset = benchmark.tasks.all()
+        cast(forms.ModelChoiceField, self.fields["after"]).queryset = benchmark.tasks.all()
 
 
 @require_safe
-def judging_next(request, pk: int):
+def judging_next(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     benchmark = get_object_or_404(Benchmark, pk=pk)
     # From a task's page: the next unfinished task after that one.
     after = cleaned_input(NextQuery(request.GET, benchmark=benchmark))["after"]
@@ -68,7 +70,9 @@ def judging_next(request, pk: int):
     return redirect("judging-task", pk=queue.next_task.pk)
 
 
-def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> HttpResponse:
+def _checklist(
+    request: AuthedHttpRequest, video: Video, *, status: int = 200, error: str = ""
+) -> HttpResponse:
     """The video's whole checklist, labelled as on the page."""
     blind = not names_shown(request.user, asked=request.POST.get("blind", "1") == "0")
     checklist = verdicts.video_checklist(video, request.user, blind=blind)
@@ -80,7 +84,7 @@ def _checklist(request, video: Video, *, status: int = 200, error: str = "") -> 
     )
 
 
-def _video(request, public_id: UUID) -> Video:
+def _video(request: AuthedHttpRequest, public_id: UUID) -> Video:
     """A generated video the user may judge; others are not found. Only what a save
     needs is read (a save is most of the load experts put on the server)."""
     return get_object_or_404(
@@ -89,7 +93,7 @@ def _video(request, public_id: UUID) -> Video:
 
 
 @require_POST
-def verdict_save(request, public_id: UUID):
+def verdict_save(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
     """Answered with the saved row and the video's score (out of band): a save is most
     of the load an expert puts on the server. A refused one shows the whole checklist
     with the reason in place of the row."""
@@ -114,7 +118,7 @@ def verdict_save(request, public_id: UUID):
 
 
 @require_POST
-def drafts_confirm_view(request, public_id: UUID):
+def drafts_confirm_view(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
     video = _video(request, public_id)
     try:
         verdicts.drafts_confirm(

@@ -1,9 +1,11 @@
 from typing import Any
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
 from annotator.core.errors import InputError
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import generator_names_required
 from annotator.models import Judgment
 from annotator.selectors.agreement import judge_agreement
@@ -21,7 +23,7 @@ def _bar(value: float | None, interval: tuple[float, float] | None) -> dict[str,
 
 @generator_names_required
 @require_safe
-def leaderboard_page(request, pk: int):
+def leaderboard_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     benchmark = get_object_or_404(Benchmark, pk=pk)
     releases = list(benchmark.releases.all())
     release = next((r for r in releases if str(r.pk) == request.GET.get("release")), None)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core import queue
 from annotator.core.errors import InputError
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.http import ranged_file_response
 from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import cleaned_input
@@ -30,7 +31,7 @@ VIDEOS_PER_PAGE = 48
 
 
 @require_safe
-def video_media(request, public_id: UUID, field: str):
+def video_media(request: AuthedHttpRequest, public_id: UUID, field: str) -> HttpResponse:
     if field not in SERVABLE_FIELDS:
         raise Http404("no such file")
     fieldfile = getattr(get_object_or_404(Video, public_id=public_id), field)
@@ -52,7 +53,7 @@ def video_media(request, public_id: UUID, field: str):
 
 @reviewer_required
 @require_safe
-def video_list(request):
+def video_list(request: AuthedHttpRequest) -> HttpResponse:
     videos = Video.objects.select_related("generator", "task__benchmark").order_by("-pk")
     filterset = VideoFilter(request.GET, queryset=videos)
     page = Paginator(filterset.qs, VIDEOS_PER_PAGE).get_page(request.GET.get("page"))
@@ -71,7 +72,7 @@ class UploadForm(forms.Form):
 
 @admin_required
 @require_POST
-def videos_reprocess_view(request):
+def videos_reprocess_view(request: AuthedHttpRequest) -> HttpResponse:
     if video := cleaned_input(ReprocessForm(request.POST))["video"]:
         videos = Video.objects.filter(pk=video.pk)
     else:
@@ -90,7 +91,7 @@ def videos_reprocess_view(request):
 
 @admin_required
 @require_safe
-def video_upload_page(request):
+def video_upload_page(request: AuthedHttpRequest) -> HttpResponse:
     context = {
         "benchmarks": Benchmark.objects.all(),
         "generators": GeneratorModel.objects.all(),
@@ -101,14 +102,14 @@ def video_upload_page(request):
 
 @admin_required
 @require_POST
-def batch_create_view(request):
+def batch_create_view(request: AuthedHttpRequest) -> HttpResponse:
     batch = batch_create(name=request.POST.get("name") or "browser upload", user=request.user)
     return JsonResponse({"id": batch.pk, "url": f"/videos/?batch={batch.pk}"}, status=201)
 
 
 @admin_required
 @require_POST
-def batch_upload_view(request, pk: int):
+def batch_upload_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """One file per request, so the browser shows a progress bar per file."""
     batch = get_object_or_404(ImportBatch, pk=pk)
     upload = request.FILES.get("file")
@@ -116,7 +117,7 @@ def batch_upload_view(request, pk: int):
         return JsonResponse({"error": "no file in the request"}, status=400)
     form = UploadForm(request.POST)
     if not form.is_valid():
-        problem = " ".join(form.errors["benchmark"])
+        problem = " ".join(map(str, form.errors["benchmark"]))
         return JsonResponse({"error": f"benchmark: {problem}"}, status=400)
     benchmark = form.cleaned_data["benchmark"]
     try:

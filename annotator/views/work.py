@@ -2,6 +2,7 @@
 and go on in the right workspace, reviewers follow each batch's dashboard."""
 
 import csv
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core.errors import InputError
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import ModelIdChoiceField, ModelIdMultipleChoiceField
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
@@ -32,7 +34,7 @@ def _continue_url(batch: WorkBatch) -> str:
 
 
 @require_safe
-def my_work(request):
+def my_work(request: AuthedHttpRequest) -> HttpResponse:
     """The user's batches, with their counts and a way back into the work."""
     batches = (
         WorkBatch.objects.filter(assignments__user=request.user)
@@ -50,7 +52,7 @@ def my_work(request):
 
 
 @require_safe
-def work_next(request, pk: int):
+def work_next(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The user's next unfinished task of a judging or authoring batch."""
     batch = get_object_or_404(WorkBatch, pk=pk)
     mine = batch.assignments.filter(user=request.user)
@@ -68,7 +70,7 @@ def work_next(request, pk: int):
 
 
 @require_POST
-def authoring_done(request, pk: int):
+def authoring_done(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The annotator says their authoring work on a task is done (or not yet)."""
     assignment = get_object_or_404(
         Assignment, pk=pk, user=request.user, batch__kind=WorkKind.AUTHOR
@@ -80,10 +82,10 @@ def authoring_done(request, pk: int):
     return redirect("task-detail", pk=assignment.task_id)
 
 
-def _dashboard_context(batch: WorkBatch) -> dict:
+def _dashboard_context(batch: WorkBatch) -> dict[str, Any]:
     people = work_stats.annotator_progress(batch)
     over_time = work_stats.done_over_time(batch)
-    context = {
+    context: dict[str, Any] = {
         "batch": batch,
         "people": people,
         "assigned": sum(p.assigned for p in people),
@@ -108,7 +110,7 @@ def _dashboard_context(batch: WorkBatch) -> dict:
 
 @reviewer_required
 @require_safe
-def batch_dashboard(request, pk: int):
+def batch_dashboard(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(WorkBatch, pk=pk)
     context = _dashboard_context(batch)
     context["others"] = User.objects.filter(is_active=True).order_by("username")
@@ -117,7 +119,7 @@ def batch_dashboard(request, pk: int):
 
 @reviewer_required
 @require_safe
-def batch_dashboard_csv(request, pk: int):
+def batch_dashboard_csv(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The per-annotator table of the dashboard, as CSV."""
     batch = get_object_or_404(WorkBatch, pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -153,7 +155,7 @@ class ReassignForm(forms.Form):
 
 @admin_required
 @require_POST
-def batch_reassign_view(request, pk: int):
+def batch_reassign_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(WorkBatch, pk=pk)
     form = ReassignForm(request.POST)
     if not form.is_valid():
@@ -172,12 +174,13 @@ def batch_reassign_view(request, pk: int):
 
 
 @admin_required
-def batch_new(request):
+def batch_new(request: AuthedHttpRequest) -> HttpResponse:
     """An admin hands out work: its kind, the items by filters, the annotators and
     the overlap; each annotator's load is shown before the batch is created."""
     data = request.POST or request.GET
-    context = {
-        "annotators": User.objects.filter(is_active=True).order_by("username"),
+    annotators = User.objects.filter(is_active=True).order_by("username")
+    context: dict[str, Any] = {
+        "annotators": annotators,
         "benchmarks": Benchmark.objects.order_by("name"),
         "generators": GeneratorModel.objects.order_by("name"),
         "levels": Level.choices,
@@ -191,7 +194,7 @@ def batch_new(request):
         try:
             kind = WorkKind(request.POST.get("kind", WorkKind.VERIFY))
             items = items_chosen(kind, request.POST)
-            users = list(context["annotators"].filter(pk__in=request.POST.getlist("users")))
+            users = list(annotators.filter(pk__in=request.POST.getlist("users")))
             overlap = int(request.POST.get("overlap") or 1)
             if "create" in request.POST:
                 batch = assignments.work_batch_create(
@@ -220,7 +223,9 @@ def items_chosen(kind: str, data) -> list[Video] | list[Task]:
             items = items.filter(clip_status=status)
         if level := data.get("level"):
             items = items.filter(level=level)
-        taken = Assignment.objects.filter(batch__kind=kind, video__isnull=False).values("video_id")
+        taken = Assignment.objects.filter(batch__kind=kind, video__isnull=False).values_list(
+            "video_id", flat=True
+        )
     else:
         benchmark = data.get("benchmark")
         if not benchmark:
@@ -232,7 +237,9 @@ def items_chosen(kind: str, data) -> list[Video] | list[Task]:
             items = items.filter(
                 videos__generator_id=int(generator), videos__kind=VideoKind.GENERATED
             )
-        taken = Assignment.objects.filter(batch__kind=kind, task__isnull=False).values("task_id")
+        taken = Assignment.objects.filter(batch__kind=kind, task__isnull=False).values_list(
+            "task_id", flat=True
+        )
     if data.get("unassigned"):
         items = items.exclude(pk__in=taken)
     if sample := data.get("sample"):

@@ -88,7 +88,7 @@ def criterion_create(
     task: Task,
     dimension: str,
     text: str,
-    polarity: int,
+    polarity: int | str,
     weight: Any,
     user: User,
     origin: str = CriterionOrigin.EXPERT,
@@ -127,7 +127,7 @@ def criterion_update(
     version: int,
     user: User,
     text: str | None = None,
-    polarity: int | None = None,
+    polarity: int | str | None = None,
     weight: Any = None,
 ) -> Criterion:
     """Changes text, polarity or weight. The change is a proposal: the criterion goes

@@ -1,6 +1,8 @@
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.visibility import labelled, may_see_generator
 from annotator.models import Assignment
 from annotator.models.choices import WorkKind
@@ -19,16 +21,16 @@ from rubrics_app.views.drafting import suggestions_context
 TASKS_PER_PAGE = 50
 
 
-def benchmark_list(request):
+def benchmark_list(request: AuthedHttpRequest) -> HttpResponse:
     benchmarks = list(benchmarks_with_counts())
     for benchmark in benchmarks:
-        benchmark.level_counts = [
+        benchmark.level_counts = [  # type: ignore[attr-defined]  # for the template only
             (level.label, getattr(benchmark, f"n_{key}")) for key, level in LEVEL_KEYS.items()
         ]
     return render(request, "rubrics_app/benchmark_list.html", {"benchmarks": benchmarks})
 
 
-def benchmark_detail(request, pk: int):
+def benchmark_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     benchmark = get_object_or_404(benchmarks_with_counts(), pk=pk)
     tasks = tasks_with_review_state(benchmark.tasks.order_by("index"))
     filterset = TaskFilter(request.GET, queryset=tasks)
@@ -47,7 +49,7 @@ def benchmark_detail(request, pk: int):
     return render(request, template, context)
 
 
-def task_detail(request, pk: int):
+def task_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("benchmark"), pk=pk)
     siblings = Task.objects.filter(benchmark_id=task.benchmark_id)
     context = {

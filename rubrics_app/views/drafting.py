@@ -1,15 +1,19 @@
 """LLM-drafted criteria: start drafts, follow their job, accept or reject suggestions."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from annotator.core import queue
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.llm import LLMNotConfigured, llm_configured
 from annotator.core.permissions import reviewer_required
 from annotator.core.query_forms import cleaned_input
@@ -50,7 +54,7 @@ def suggestions_panel(
 
 
 @require_POST
-def task_draft(request, pk: int):
+def task_draft(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task, pk=pk)
     try:
         job = drafting.criteria_draft_start(
@@ -68,18 +72,18 @@ class SuggestionsQuery(forms.Form):
 
     def __init__(self, *args, jobs: QuerySet[Job], **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["job"].queryset = jobs
+        cast(forms.ModelChoiceField, self.fields["job"]).queryset = jobs
 
 
 @require_safe
-def task_suggestions(request, pk: int):
+def task_suggestions(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task, pk=pk)
     query = SuggestionsQuery(request.GET, jobs=visible_jobs(request.user))
     return suggestions_panel(request, task, job=cleaned_input(query)["job"])
 
 
 @require_POST
-def suggestion_decide(request, pk: int, decision: str):
+def suggestion_decide(request: AuthedHttpRequest, pk: int, decision: str) -> HttpResponse:
     suggestion = get_object_or_404(CriterionSuggestion.objects.select_related("task"), pk=pk)
     task = suggestion.task
     try:
@@ -112,7 +116,7 @@ def suggestion_decide(request, pk: int, decision: str):
 
 @reviewer_required
 @require_POST
-def benchmark_draft(request, pk: int):
+def benchmark_draft(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Drafts criteria for every task the benchmark page's filters select."""
     benchmark = get_object_or_404(Benchmark, pk=pk)
     tasks = TaskFilter(request.POST, queryset=tasks_with_review_state(benchmark.tasks.all())).qs
@@ -126,7 +130,7 @@ def benchmark_draft(request, pk: int):
 
 
 @require_safe
-def job_detail(request, pk: int):
+def job_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(visible_jobs(request.user).select_related("created_by"), pk=pk)
     template = "annotator/_job.html" if request.htmx else "annotator/job_detail.html"
     return render(request, template, {"job": job, "running": job.status != JobStatus.DONE})

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import IdField, cleaned_input
 from rubrics_app.choices import Dimension
 from rubrics_app.history import history_rows
@@ -15,7 +16,9 @@ from rubrics_app.selectors import dimension_blocks, may_author
 from rubrics_app.services import authoring
 
 
-def _block(request, task: Task, dimension: str, *, status: int = 200, **context) -> HttpResponse:
+def _block(
+    request: AuthedHttpRequest, task: Task, dimension: str, *, status: int = 200, **context
+) -> HttpResponse:
     (block,) = dimension_blocks(task, dimension)
     return render(
         request,
@@ -25,11 +28,13 @@ def _block(request, task: Task, dimension: str, *, status: int = 200, **context)
     )
 
 
-def _refused(request, task: Task, dimension: str, exc: PermissionDenied) -> HttpResponse:
+def _refused(
+    request: AuthedHttpRequest, task: Task, dimension: str, exc: PermissionDenied
+) -> HttpResponse:
     return _block(request, task, dimension, status=403, action_errors=[str(exc)])
 
 
-def _version(request) -> int:
+def _version(request: AuthedHttpRequest) -> int:
     try:
         return int(request.POST["version"])
     except (KeyError, ValueError):
@@ -39,7 +44,7 @@ def _version(request) -> int:
 
 
 @require_POST
-def criterion_add(request, pk: int):
+def criterion_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task, pk=pk)
     dimension = request.POST.get("dimension", "")
     if dimension not in Dimension.values:
@@ -72,7 +77,7 @@ def criterion_add(request, pk: int):
 
 
 @require_http_methods(["GET", "POST"])
-def criterion_edit(request, pk: int):
+def criterion_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     criterion = get_object_or_404(Criterion.objects.select_related("task"), pk=pk)
     task, dimension = criterion.task, criterion.dimension
     try:
@@ -113,7 +118,7 @@ def criterion_edit(request, pk: int):
 
 
 @require_http_methods(["GET"])
-def criterion_row(request, pk: int):
+def criterion_row(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The block without an open editor (cancel)."""
     criterion = get_object_or_404(Criterion.objects.select_related("task"), pk=pk)
     return _block(request, criterion.task, criterion.dimension)
@@ -128,7 +133,7 @@ ACTIONS = {
 
 
 @require_POST
-def criterion_action(request, pk: int, action: str):
+def criterion_action(request: AuthedHttpRequest, pk: int, action: str) -> HttpResponse:
     criterion = get_object_or_404(Criterion.objects.select_related("task"), pk=pk)
     task, dimension = criterion.task, criterion.dimension
     try:
@@ -162,7 +167,7 @@ class HistoryQuery(forms.Form):
     criterion = IdField(required=False)  # a retired criterion's history is kept too
 
 
-def task_history(request, pk: int):
+def task_history(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task.objects.select_related("benchmark"), pk=pk)
     records = Criterion.history.filter(task_id=task.pk).select_related("history_user")
     criterion = cleaned_input(HistoryQuery(request.GET))["criterion"]

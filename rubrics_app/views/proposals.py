@@ -10,9 +10,11 @@ from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import reviewer_required
 from rubrics_app.choices import Dimension, ProposalStatus
 from rubrics_app.models import ProposalSet, ProposedCriterion, Task
@@ -35,7 +37,7 @@ class Row:
 class RowBlock:
     key: str
     label: str
-    rows: list[Row]
+    rows: "list[Row] | list[GroupRow]"
 
 
 def _task(pk: int) -> Task:
@@ -125,7 +127,7 @@ def _stored_items(task: Task, proposal_set: ProposalSet | None) -> list[dict[str
 
 
 @require_http_methods(["GET", "POST"])
-def proposal_edit(request, pk: int):
+def proposal_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """The expert's own set: there is no URL for someone else's."""
     task = _task(pk)
     authoring.require_author(request.user, task)  # the page exists only to write a set
@@ -156,7 +158,7 @@ def proposal_edit(request, pk: int):
 
 
 @require_POST
-def proposal_submit(request, pk: int):
+def proposal_submit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Saves the rows posted with it (the edit form's), if any, then submits."""
     task = _task(pk)
     authoring.require_author(request.user, task)
@@ -192,7 +194,9 @@ class GroupRow:
     errors: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _review_page(request, task: Task, *, status: int = 200, posted=None, error=None):
+def _review_page(
+    request: AuthedHttpRequest, task: Task, *, status: int = 200, posted=None, error=None
+) -> HttpResponse:
     sets = list(
         task.proposal_sets.select_related("author")
         .prefetch_related(Prefetch("criteria", queryset=ProposedCriterion.objects.order_by()))
@@ -203,11 +207,11 @@ def _review_page(request, task: Task, *, status: int = 200, posted=None, error=N
     errors: list[str] = []
     if isinstance(error, ValidationError):
         for key, messages_ in error.message_dict.items():
-            group, _, name = key.partition(".")
+            group_key, _, name = key.partition(".")
             if key == NON_FIELD_ERRORS or not name:
                 errors.extend(messages_)
             else:
-                group_errors.setdefault(group, {})[name] = messages_
+                group_errors.setdefault(group_key, {})[name] = messages_
     elif error is not None:
         errors.append(str(error))
     adopted = set(posted.getlist("adopt")) if posted is not None else None
@@ -223,7 +227,10 @@ def _review_page(request, task: Task, *, status: int = 200, posted=None, error=N
                     posted.get(f"{name}-{key}", "") for name in ("text", "polarity", "weight")
                 ]
             adopt = group.has_majority if adopted is None else key in adopted
-            rows.append(GroupRow(group, adopt, *values, errors=group_errors.get(key, {})))
+            text, polarity, weight = values
+            rows.append(
+                GroupRow(group, adopt, text, polarity, weight, errors=group_errors.get(key, {}))
+            )
         blocks.append(RowBlock(block.key, block.label, rows))
     side_by_side = [
         {
@@ -254,13 +261,13 @@ def _by_position(criterion: ProposedCriterion) -> tuple[int, int]:
 
 @reviewer_required
 @require_http_methods(["GET"])
-def proposal_review(request, pk: int):
+def proposal_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, _task(pk))
 
 
 @reviewer_required
 @require_POST
-def proposal_merge(request, pk: int):
+def proposal_merge(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = _task(pk)
     choices = [
         {

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -7,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from annotator.core.errors import InputError
+from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import cleaned_input
 from rubrics_app.models import Benchmark, Release
 from rubrics_app.rubric_format import download_name, encode
@@ -17,7 +20,7 @@ WARNING_NAMES = 20
 
 
 @require_http_methods(["GET", "POST"])
-def release_list(request, pk: int):
+def release_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     benchmark = get_object_or_404(Benchmark, pk=pk)
     if request.method == "POST":
         try:
@@ -44,7 +47,7 @@ def release_list(request, pk: int):
 
 
 @require_safe
-def release_download(request, pk: int):
+def release_download(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     release = get_object_or_404(Release.objects.select_related("benchmark"), pk=pk)
     body = "".join(encode(release_export(release=release)))
     response = HttpResponse(body, content_type="application/json; charset=utf-8")
@@ -57,8 +60,9 @@ class CompareQuery(forms.Form):
     old = forms.ModelChoiceField(queryset=Release.objects.select_related("benchmark"))
     new = forms.ModelChoiceField(queryset=Release.objects.all())
 
-    def clean(self) -> dict:
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         old, new = data.get("old"), data.get("new")
         if old and new and old.benchmark_id != new.benchmark_id:
             raise forms.ValidationError("old and new are releases of different benchmarks.")
@@ -66,7 +70,7 @@ class CompareQuery(forms.Form):
 
 
 @require_safe
-def release_compare_view(request):
+def release_compare_view(request: AuthedHttpRequest) -> HttpResponse:
     query = cleaned_input(CompareQuery(request.GET))
     old, new = query["old"], query["new"]
     return render(

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MinValueValidator
@@ -17,6 +18,9 @@ from .choices import (
     ProposalStatus,
     SuggestionStatus,
 )
+
+if TYPE_CHECKING:
+    from annotator.models import User
 
 LIVE_CRITERIA = ~Q(status=CriterionStatus.RETIRED)
 
@@ -55,6 +59,9 @@ class Task(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    # Set before save(): django-simple-history records them as who and why.
+    _history_user: "User"
+    _change_reason: str
 
     class Meta:
         ordering = ["benchmark", "index"]
@@ -102,6 +109,9 @@ class Criterion(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    # Set before save(): django-simple-history records them as who and why.
+    _history_user: "User"
+    _change_reason: str
 
     class Meta:
         ordering = ["task", "dimension", "position", "number"]

@@ -1,12 +1,21 @@
 """Who may call what: everyone logged in reads; a read-only token never writes;
 writes need the role the endpoint names (reviewer or admin)."""
 
+from typing import cast
+
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.settings import api_settings
 
 from annotator.core.visibility import may_see_generator
 from annotator.models import ApiToken
 from annotator.models.tokens import TokenScope
+
+
+def defaults_and(*extra: type[BasePermission]) -> list[type[BasePermission]]:
+    """The settings' default permission classes, then `extra`. DRF has imported the
+    defaults by the time they are read, though the stubs type them as dotted paths."""
+    defaults = cast(list[type[BasePermission]], api_settings.DEFAULT_PERMISSION_CLASSES)
+    return [*defaults, *extra]
 
 
 class TokenScopeAllows(BasePermission):
@@ -51,6 +60,6 @@ class SeesGenerators(BasePermission):
 
 # The lists views name: the defaults (logged in, token scope) plus the role. They read
 # the defaults at import; TokenScopeAllows, which the defaults name, is defined above.
-ADMIN_WRITES = [*api_settings.DEFAULT_PERMISSION_CLASSES, AdminWrites]
-REVIEWERS_ONLY = [*api_settings.DEFAULT_PERMISSION_CLASSES, ReviewerOnly]
-GENERATOR_VIEWERS = [*api_settings.DEFAULT_PERMISSION_CLASSES, SeesGenerators]
+ADMIN_WRITES = defaults_and(AdminWrites)
+REVIEWERS_ONLY = defaults_and(ReviewerOnly)
+GENERATOR_VIEWERS = defaults_and(SeesGenerators)

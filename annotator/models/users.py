@@ -9,6 +9,8 @@ class User(AbstractUser):
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.ANNOTATOR)
     # For the audit log: role and account changes (never the password hash).
     history = HistoricalRecords(excluded_fields=["password", "last_login"])
+    # Set before save(): django-simple-history records it as who made the change.
+    _history_user: "User"
 
     @property
     def is_admin(self) -> bool:

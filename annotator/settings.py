@@ -334,7 +334,10 @@ if REDIS_URL:
     # A lost worker's unacknowledged task comes back after visibility_timeout; the
     # sweep below usually queues it again sooner. An unreachable Redis fails a send
     # within seconds rather than the TCP timeout (the task then waits in the outbox).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 5}
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, str | int | float | bool] = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 5,
+    }
 else:
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

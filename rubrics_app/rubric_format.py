@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeGuard, TypeVar
 
 from annotator.core.errors import InputError
 
@@ -86,7 +86,7 @@ def load_json(path: str | Path) -> Any:
         raise InputError(f"{path}: not valid JSON ({exc})") from exc
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -332,8 +332,8 @@ def rubric_file(
     chinese_keys and rubric_extra, in file order; criteria: (task pk, dimension, number,
     text, polarity, weight) rows."""
     by_task: dict[int, list[tuple[str, int, str, int, Decimal]]] = {}
-    for task_pk, *criterion in criteria:
-        by_task.setdefault(task_pk, []).append(tuple(criterion))
+    for task_pk, dimension, number, text, polarity, weight in criteria:
+        by_task.setdefault(task_pk, []).append((dimension, number, text, polarity, weight))
     return [
         rubric_entry(
             index=task.index,

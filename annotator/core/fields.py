@@ -52,7 +52,7 @@ class MomentField(serializers.Field):
         if not isinstance(data, str) or not data.strip():
             raise serializers.ValidationError(f"expected an ISO-8601 time such as {MOMENT_EXAMPLE}")
         try:
-            return moment_parse(data, name=self.field_name)
+            return moment_parse(data, name=str(self.field_name))
         except InputError as exc:
             raise serializers.ValidationError(exc.messages) from None
 

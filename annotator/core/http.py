@@ -6,6 +6,7 @@ import re
 
 from django.core.files.storage import Storage
 from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 
 _SINGLE_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 256 * 1024
@@ -31,12 +32,13 @@ def _read(fh, length: int):
 
 def ranged_file_response(
     request: HttpRequest, storage: Storage, name: str, content_type: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     """200 with the whole file, or 206 with one byte range, or 416 when the range lies
     outside the file. Several ranges in one request get the whole file (RFC 9110
     lets a server ignore Range)."""
     size = storage.size(name)
     match = _SINGLE_RANGE.match(request.headers.get("Range", "").strip())
+    response: HttpResponseBase
     if not match or match.groups() == ("", ""):
         response = FileResponse(storage.open(name, "rb"), content_type=content_type)
         response["Content-Length"] = str(size)
@@ -45,15 +47,16 @@ def ranged_file_response(
         if first is not None:
             start, end = first, min(size - 1 if last is None else last, size - 1)
         else:
+            assert last is not None  # "bytes=-" was answered with the whole file above
             start, end = max(0, size - last), size - 1
         if start >= size or start > end:
-            response = HttpResponse(
+            refused = HttpResponse(
                 f"The range {match.group(0)[:40]!r} lies outside the file's {size} bytes.",
                 status=416,
                 content_type="text/plain; charset=utf-8",
             )
-            response["Content-Range"] = f"bytes */{size}"
-            return response
+            refused["Content-Range"] = f"bytes */{size}"
+            return refused
         fh = storage.open(name, "rb")
         fh.seek(start)
         response = StreamingHttpResponse(

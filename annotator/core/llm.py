@@ -12,6 +12,7 @@ from typing import Any
 
 import openai
 from django.conf import settings
+from openai.types.chat import ChatCompletionMessageParam
 
 from annotator.core.rate_limit import llm_request_slot
 
@@ -75,7 +76,7 @@ def _client(base_url: str, api_key: str, timeout: float, max_retries: int) -> op
     )
 
 
-def chat_json(messages: list[dict[str, Any]]) -> LLMReply:
+def chat_json(messages: list[ChatCompletionMessageParam]) -> LLMReply:
     """Sends one chat request and returns the JSON it answers with. Raises
     RateLimited when the endpoint's budget has no slot within JUDGE_RATE_MAX_WAIT."""
     if not llm_configured():

@@ -13,10 +13,12 @@ import contextvars
 import logging
 import os
 from collections.abc import Iterator
+from typing import cast
 
 import sentry_sdk
 from celery import current_task
 from kombu.exceptions import ChannelError
+from kombu.transport.virtual import Channel
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -56,7 +58,8 @@ class AppCollector(Collector):
         try:
             with celery_app.connection_for_read() as conn:
                 conn.ensure_connection(max_retries=1, interval_start=0, timeout=2)
-                channel = conn.default_channel
+                # Both brokers used (Redis, the filesystem) are kombu's virtual transports.
+                channel = cast(Channel, conn.default_channel)
                 for name in celery_app.amqp.queues:
                     try:
                         _, count, _ = channel.queue_declare(name, passive=True)
@@ -88,8 +91,8 @@ class AppCollector(Collector):
             "annotator_videos", "Videos by media processing status", labels=["status"]
         )
         by_status = Video.objects.values("media_status").annotate(n=Count("pk"))
-        for row in by_status.order_by("media_status"):
-            videos.add_metric([row["media_status"]], row["n"])
+        for status_row in by_status.order_by("media_status"):
+            videos.add_metric([status_row["media_status"]], status_row["n"])
         yield videos
 
 

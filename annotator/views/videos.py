@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.files.storage import FileSystemStorage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
@@ -31,7 +32,7 @@ VIDEOS_PER_PAGE = 48
 
 
 @require_safe
-def video_media(request: AuthedHttpRequest, public_id: UUID, field: str) -> HttpResponse:
+def video_media(request: AuthedHttpRequest, public_id: UUID, field: str) -> HttpResponseBase:
     if field not in SERVABLE_FIELDS:
         raise Http404("no such file")
     fieldfile = getattr(get_object_or_404(Video, public_id=public_id), field)
@@ -40,6 +41,7 @@ def video_media(request: AuthedHttpRequest, public_id: UUID, field: str) -> Http
     if not isinstance(fieldfile.storage, FileSystemStorage):
         return redirect(fieldfile.url)  # presigned: the browser fetches straight from S3
     content_type = mimetypes.guess_type(fieldfile.name)[0] or "application/octet-stream"
+    response: HttpResponseBase
     if settings.MEDIA_ACCEL_REDIRECT:
         # nginx streams the file, Range and all, from its internal location.
         response = HttpResponse(content_type=content_type)

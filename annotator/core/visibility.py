@@ -10,8 +10,9 @@ leaderboard, the video list, judge jobs) are closed to them."""
 
 import hashlib
 from collections.abc import Iterable
+from typing import cast
 
-from annotator.models import Job, Video
+from annotator.models import GeneratorModel, Job, Video
 
 
 def may_see_generator(user) -> bool:
@@ -39,7 +40,11 @@ def labelled(videos: Iterable[Video], user, *, names: bool) -> list[tuple[Video,
     """A task's videos in the order `user` sees them, each with the label they may see:
     by model name when `names` is asked and allowed, else blind: "Video A", "Video B"..."""
     if names_shown(user, asked=names):
-        return [(v, v.generator.name) for v in sorted(videos, key=lambda v: v.generator.name)]
+        # A task's videos are generated ones, and they have a model (a check constraint).
+        def name(video: Video) -> str:
+            return cast(GeneratorModel, video.generator).name
+
+        return [(v, name(v)) for v in sorted(videos, key=name)]
     return [(v, f"Video {chr(ord('A') + n)}") for n, v in enumerate(blind_order(videos, user))]
 
 
@@ -47,7 +52,7 @@ def generator_name(video: Video, user) -> str:
     """The video's model as `user` may see it: its name, or nothing."""
     if video.generator_id is None or not may_see_generator(user):
         return ""
-    return video.generator.name
+    return cast(GeneratorModel, video.generator).name  # generator_id is set
 
 
 def visible_jobs(user):

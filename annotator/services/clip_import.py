@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.db import transaction
@@ -42,7 +42,7 @@ _LEVELS = {
 _OWN_KEYS = {"id", "video", "prompt", "level", "source", "source_ref"}
 # A clip field as a manifest calls it.
 _MANIFEST_NAMES = {"caption": "prompt", "source_ref": "source", "extra": "other keys"}
-_MAX_ID = Video._meta.get_field("external_id").max_length
+_MAX_ID = cast(int, Video._meta.get_field("external_id").max_length)  # a CharField has one
 
 
 @dataclass
@@ -184,10 +184,10 @@ def _previous(entries: list[ManifestEntry], folder: Path) -> tuple[dict[str, Vid
     """Clips already imported under these ids, when identical; an error per id whose
     content differs."""
     existing: dict[str, Video] = {}
-    for video in Video.objects.filter(
+    for found in Video.objects.filter(
         kind=VideoKind.DATASET, external_id__in=[e.external_id for e in entries]
     ).order_by("-pk"):
-        existing[video.external_id] = video  # the oldest wins
+        existing[found.external_id] = found  # the oldest wins
     unchanged, errors = {}, []
     for entry in entries:
         video = existing.get(entry.external_id)

@@ -146,7 +146,7 @@ def _answer_save(
     batch: WorkBatch | None = None,
 ) -> ClipDecision:
     """The user's one answer of this kind on the clip, created or replaced."""
-    defaults = {
+    defaults: dict[str, object] = {
         "decision": answer.decision,
         "reasons": list(answer.reasons),
         "caption": answer.caption,
@@ -165,7 +165,8 @@ def clip_decide(*, batch: WorkBatch, user: User, video_id: int, answer: Answer) 
     """Records (or replaces) the user's answer on an assigned clip."""
     with transaction.atomic():
         assignment = assignment_of(batch, user, video_id)
-        video = Video.objects.select_for_update().get(pk=assignment.video_id)
+        # assignment_of found the assignment by this video.
+        video = Video.objects.select_for_update().get(pk=video_id)
         _not_adjudicated(video)
         decision = _answer_save(video, user, _checked(video, answer), batch=batch)
         assignment.done_at = timezone.now()
@@ -183,6 +184,7 @@ def clips_reject(
     with transaction.atomic():
         for video_id in video_ids:
             video = assignment_of(batch, user, video_id).video
+            assert video is not None  # assignment_of found the assignment by this video
             clip_decide(
                 batch=batch,
                 user=user,

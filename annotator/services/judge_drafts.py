@@ -9,13 +9,14 @@ import base64
 import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from openai.types.chat import ChatCompletionContentPartImageParam, ChatCompletionMessageParam
 from PIL import Image
 
 from annotator.core import queue
@@ -93,9 +94,9 @@ def prompt_text(task: Task, dimension: str, criteria: list[Criterion]) -> str:
     )
 
 
-def messages_for(text: str, frames: list[bytes]) -> list[dict[str, Any]]:
+def messages_for(text: str, frames: list[bytes]) -> list[ChatCompletionMessageParam]:
     """One user message: the text, then the frames in order as JPEG data URLs."""
-    images = [
+    images: list[ChatCompletionContentPartImageParam] = [
         {
             "type": "image_url",
             "image_url": {"url": "data:image/jpeg;base64," + base64.b64encode(f).decode()},
@@ -107,8 +108,8 @@ def messages_for(text: str, frames: list[bytes]) -> list[dict[str, Any]]:
 
 def compress(jpeg: bytes, quality: int, max_side: int) -> bytes:
     """The frame re-encoded as JPEG at `quality`, its longest side at most `max_side`."""
-    with Image.open(io.BytesIO(jpeg)) as image:
-        image = image.convert("RGB")
+    with Image.open(io.BytesIO(jpeg)) as original:
+        image = original.convert("RGB")
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         image.save(out, "JPEG", quality=quality, optimize=True)
@@ -178,7 +179,10 @@ def ask_with_frames(text: str, frames: list[bytes], parse: Callable[[Any], T]) -
 
 
 def _where(video: Video, dimension: str) -> str:
-    return f"task {video.task.index}, {video.generator.name}, {dimension} (video {video.pk})"
+    # Only generated videos are judged, and they have a task and a model (a check
+    # constraint on Video).
+    task, generator = cast(Task, video.task), cast(GeneratorModel, video.generator)
+    return f"task {task.index}, {generator.name}, {dimension} (video {video.pk})"
 
 
 def _item(video_id: int, dimension: str) -> str:
@@ -212,7 +216,7 @@ def judge_video_dimension(
         if not criteria:
             raise ItemFailure("the task has no criteria in this dimension")
         outcome = ask_with_frames(
-            prompt_text(video.task, dimension, criteria),
+            prompt_text(cast(Task, video.task), dimension, criteria),  # generated: has one
             judge_frames_read(video),
             lambda data: parse_scores(data, len(criteria)),
         )

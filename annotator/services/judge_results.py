@@ -4,7 +4,7 @@ from drafts or from human-confirmed verdicts."""
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +20,7 @@ from annotator.models.choices import (
 )
 from annotator.selectors.verdicts import Source, judge_choose, verdicts_of
 from rubrics_app.choices import Dimension
-from rubrics_app.models import Benchmark, Criterion
+from rubrics_app.models import Benchmark, Criterion, Task
 from rubrics_app.selectors import live_criteria
 
 EVAL_KEYS = {dimension: f"{dimension}_eval" for dimension in Dimension.values}
@@ -183,7 +183,7 @@ def _videos_for(
     """The model's video for each task index, created without a file where the
     video itself has not been imported yet."""
     videos = {
-        v.task.index: v
+        cast(Task, v.task).index: v  # filtered on their task
         for v in Video.objects.filter(
             kind=VideoKind.GENERATED,
             generator=generator,
@@ -388,12 +388,13 @@ def results_export(
     )
     entries = []
     for video in videos:
+        task = cast(Task, video.task)  # filtered on their task
         entry: dict[str, Any] = {
-            "index": video.task.index,
+            "index": task.index,
             "video_path": video.source_path or video.file.name,
         }
         for dimension in Dimension.values:
-            scores = [verdicts.get((video.pk, c.pk)) for c in criteria[video.task.index][dimension]]
+            scores = [verdicts.get((video.pk, c.pk)) for c in criteria[task.index][dimension]]
             evaluation = evaluations.get((video.pk, dimension))
             if None in scores or not (confirmed or evaluation):
                 entry[EVAL_KEYS[dimension]] = None

@@ -44,7 +44,7 @@ def _row(check: Check, url: str) -> str:
     return _ROW.format(
         state=check.state,
         penalty=" penalty" if penalty else "",
-        value_class={1: " on", 0: " off"}.get(value, ""),
+        value_class="" if value is None else {1: " on", 0: " off"}.get(value, ""),
         url=escape(url),
         criterion=criterion.pk,
         next=0 if value == 1 else 1,

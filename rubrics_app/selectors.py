@@ -92,9 +92,9 @@ def dimension_blocks(task: Task, dimension: str | None = None) -> list[Dimension
     criteria = live_criteria().filter(task=task).select_related("updated_by")
     if dimension is not None:
         criteria = criteria.filter(dimension=dimension)
-    criteria = list(criteria)
+    rows = list(criteria)
     return [
-        DimensionBlock(key, label, [c for c in criteria if c.dimension == key])
+        DimensionBlock(key, label, [c for c in rows if c.dimension == key])
         for key, label in Dimension.choices
         if dimension is None or key == dimension
     ]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -87,9 +87,10 @@ class Kind:
     on_create: tuple[str, ...]
 
     # Cached: the model's `history` descriptor builds a manager class on each access.
+    # simple_history is untyped: the historical model and its `history` are Any.
     @cached_property
-    def history(self) -> type[models.Model]:
-        return self.model.history.model
+    def history(self) -> type[Any]:
+        return cast(Any, self.model).history.model
 
     @cached_property
     def fields(self) -> list[str]:

@@ -12,6 +12,7 @@ from json.encoder import encode_basestring
 from typing import Any
 
 from django.db.models import CharField, Func, QuerySet, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import NullIf
 
 from annotator.models import GeneratorModel, Judgment
@@ -41,7 +42,7 @@ class UtcIso(Func):
 
 # Output column and what it is read from, in output order: a draft has no user, an
 # expert's verdict no judge model (null).
-COLUMNS = {
+COLUMNS: dict[str, str | Combinable] = {
     "video_id": "video_id",
     "generator": "video__generator__name",
     "task_index": "criterion__task__index",

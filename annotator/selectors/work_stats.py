@@ -5,8 +5,10 @@ fixed number of queries whatever the batch's size."""
 import math
 import statistics
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 import krippendorff
 import numpy as np
@@ -48,8 +50,10 @@ class AnnotatorProgress:
         the span from the first to the last item done (which includes breaks)."""
         if self.seconds and sum(self.seconds):
             return len(self.seconds) * 3600 / sum(self.seconds)
-        if self.done >= 2 and self.first_done and self.last_done > self.first_done:
-            return (self.done - 1) * 3600 / (self.last_done - self.first_done).total_seconds()
+        # The Min and the Max of the same items: last_done is set where first_done is.
+        last_done = cast(datetime, self.last_done)
+        if self.done >= 2 and self.first_done and last_done > self.first_done:
+            return (self.done - 1) * 3600 / (last_done - self.first_done).total_seconds()
         return None
 
     @property
@@ -85,7 +89,7 @@ def annotator_progress(batch: WorkBatch) -> list[AnnotatorProgress]:
             batch=batch, adjudication=False, seconds__isnull=False
         ).values_list("user_id", "seconds"):
             if user_id in people:
-                people[user_id].seconds.append(seconds)
+                people[user_id].seconds.append(cast(float, seconds))  # filtered on not null
     for user_id, (correct, total) in gold_scores(batch).items():
         if user_id in people:
             people[user_id].gold_correct, people[user_id].gold_total = correct, total
@@ -114,16 +118,16 @@ def gold_scores(batch: WorkBatch) -> dict[int, tuple[int, int]]:
     gold decision, generated videos' verdicts against their gold verdicts."""
     scores: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     if batch.kind == WorkKind.VERIFY:
-        gold = dict(
+        gold_decisions = dict(
             GoldAnswer.objects.filter(
                 criterion__isnull=True, video__assignments__batch=batch
             ).values_list("video_id", "decision")
         )
-        answers = ClipDecision.objects.filter(
-            batch=batch, adjudication=False, video_id__in=gold
+        decisions = ClipDecision.objects.filter(
+            batch=batch, adjudication=False, video_id__in=gold_decisions
         ).values_list("user_id", "video_id", "decision")
-        for user_id, video_id, decision in answers:
-            scores[user_id][0] += decision == gold[video_id]
+        for user_id, video_id, decision in decisions:
+            scores[user_id][0] += decision == gold_decisions[video_id]
             scores[user_id][1] += 1
     elif batch.kind == WorkKind.JUDGE:
         tasks = Assignment.objects.filter(batch=batch).values("task_id")
@@ -147,7 +151,7 @@ def gold_scores(batch: WorkBatch) -> dict[int, tuple[int, int]]:
     return {user: (correct, total) for user, (correct, total) in scores.items()}
 
 
-def krippendorff_alpha(answers_per_item: list[dict[int, str | int]]) -> float | None:
+def krippendorff_alpha(answers_per_item: Sequence[Mapping[int, str | int]]) -> float | None:
     """Krippendorff's alpha (nominal) over items answered by any number of raters
     (rater id -> answer); None when undefined (fewer than two answers per item, or a
     single category throughout)."""

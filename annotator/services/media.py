@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -68,8 +69,9 @@ def local_copy(fieldfile: FieldFile) -> Iterator[Path]:
     if isinstance(fieldfile.storage, FileSystemStorage):
         yield Path(fieldfile.path)
         return
-    with tempfile.NamedTemporaryFile(suffix=Path(fieldfile.name).suffix) as tmp:
-        with fieldfile.storage.open(fieldfile.name, "rb") as source:
+    name = cast(str, fieldfile.name)  # the caller passes a field with a file
+    with tempfile.NamedTemporaryFile(suffix=Path(name).suffix) as tmp:
+        with fieldfile.storage.open(name, "rb") as source:
             while chunk := source.read(1024 * 1024):
                 tmp.write(chunk)
         tmp.flush()

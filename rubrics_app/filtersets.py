@@ -1,8 +1,17 @@
+from typing import TYPE_CHECKING, TypedDict
+
 import django_filters
 from django.db.models import Q, QuerySet
 
 from .choices import Level
 from .models import Task
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # django-stubs, a dev dependency
+
+
+class ReviewState(TypedDict):
+    n_unapproved: int
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -18,7 +27,9 @@ class TaskFilter(django_filters.FilterSet):
         model = Task
         fields = ["q", "level", "review"]
 
-    def by_review(self, queryset: QuerySet[Task], name: str, value: str) -> QuerySet[Task]:
+    def by_review(
+        self, queryset: "QuerySet[WithAnnotations[Task, ReviewState]]", name: str, value: str
+    ) -> "QuerySet[WithAnnotations[Task, ReviewState]]":
         """Needs the n_unapproved annotation (selectors.tasks_with_review_state)."""
         if value == "pending":
             return queryset.filter(n_unapproved__gt=0)

@@ -3,8 +3,9 @@ criterion, starting from the judge's drafts, which they confirm or override."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -18,6 +19,9 @@ from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Benchmark, Criterion, Task
 from rubrics_app.scoring import dimension_points, task_percent
 from rubrics_app.selectors import count_of, live_criteria
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations  # django-stubs, a dev dependency
 
 MAX_VIDEOS = 8
 # What the workspace's players read of a video; the rest of a row is left unloaded.
@@ -37,7 +41,7 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
     check = checklist.check_of(criterion_id)
     if check is None:
         raise ValidationError("This criterion is not a live criterion of the video's task.")
-    fields = {"video": video, "criterion": check.criterion, "user": user}
+    fields: dict[str, Any] = {"video": video, "criterion": check.criterion, "user": user}
     if check.mine is None:
         try:
             with transaction.atomic():
@@ -64,7 +68,12 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
     return checklist
 
 
-def _with_needed(tasks: QuerySet[Task]) -> QuerySet[Task]:
+class _Needed(TypedDict):
+    n_videos: int
+    n_criteria: int
+
+
+def _with_needed(tasks: QuerySet[Task]) -> QuerySet[WithAnnotations[Task, _Needed]]:
     """Tasks with the numbers that make the verdicts an expert owes each: one per live
     criterion (n_criteria) of every generated video (n_videos)."""
     return tasks.annotate(
@@ -98,8 +107,8 @@ def judging_done_refresh(assignments: QuerySet[Assignment]) -> None:
     )
     if not pending:
         return
-    task_ids = {a.task_id for a in pending}
-    needed = {
+    task_ids = cast(set[int], {a.task_id for a in pending})  # judging: each is of a task
+    needed: dict[int | None, int] = {
         pk: n_videos * n_criteria
         for pk, n_videos, n_criteria in _with_needed(
             Task.objects.filter(pk__in=task_ids)
@@ -128,7 +137,8 @@ def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
     expert has given none yet; returns how many were confirmed."""
     Dimension(dimension)
     drafts, mine = verdicts_shown([video], user)
-    criteria = live_criteria().filter(task_id=video.task_id, dimension=dimension)
+    # A generated video has a task (a check constraint on Video).
+    criteria = live_criteria().filter(task_id=cast(int, video.task_id), dimension=dimension)
     new = [
         Judgment(
             video=video,
@@ -207,8 +217,8 @@ class VideoChecklist:
         verdicts, else drafts); None until every criterion has one."""
         points = []
         for checks in self.dimensions.values():
-            values = [check.value for check in checks]
-            if None in values:
+            values = [check.value for check in checks if check.value is not None]
+            if len(values) < len(checks):
                 return None
             points.append(
                 dimension_points(
@@ -278,9 +288,11 @@ def video_checklist(video: Video, user: User, *, blind: bool | None = None) -> V
     """One video's checklist: two queries. Labelled as on the task page when `blind`
     is given (a third query: the task's videos), else unlabelled."""
     if blind is not None:
-        (checklist,) = workspace(task=video.task, user=user, blind=blind, only=video)
+        # A generated video has a task (a check constraint on Video).
+        task = cast(Task, video.task)
+        (checklist,) = workspace(task=task, user=user, blind=blind, only=video)
         return checklist
-    criteria = list(live_criteria().filter(task_id=video.task_id))
+    criteria = list(live_criteria().filter(task_id=cast(int, video.task_id)))
     drafts, mine = verdicts_shown([video], user)
     return _checklist(video, "", criteria, drafts, mine)
 
@@ -292,7 +304,7 @@ class QueueProgress:
     next_task: Task | None
 
 
-def _assigned_tasks(user: User) -> QuerySet[Assignment]:
+def _assigned_tasks(user: User) -> QuerySet[Assignment, Mapping[str, object]]:
     """The ids of the tasks assigned to the user in judging batches."""
     return Assignment.objects.filter(user=user, batch__kind=WorkKind.JUDGE).values("task_id")
 
@@ -333,5 +345,5 @@ def judging_queue(*, benchmark: Benchmark, user: User, after: Task | None = None
     )
     unfinished = [t for t in tasks if given.get(t.pk, 0) < t.n_videos * t.n_criteria]
     later = [t for t in unfinished if after is None or t.index > after.index]
-    next_task = (later or unfinished or [None])[0]
+    next_task = later[0] if later else unfinished[0] if unfinished else None
     return QueueProgress(len(tasks) - len(unfinished), len(tasks), next_task)

@@ -12,9 +12,10 @@ editor and its review.
 
 import statistics
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
@@ -107,7 +108,14 @@ def _positioned(criteria) -> list[tuple[int, Any]]:
     return result
 
 
-def _clean_item(index: int, item: dict[str, Any], errors: dict[str, list[str]]) -> dict | None:
+class CleanItem(TypedDict):
+    dimension: str
+    text: str
+    polarity: Polarity
+    weight: Decimal
+
+
+def _clean_item(index: int, item: dict[str, Any], errors: dict[str, list[str]]) -> CleanItem | None:
     """The item with checked values, or None after adding its errors (keyed
     "<index>.<field>") to errors."""
 
@@ -155,21 +163,23 @@ def proposal_set_save(
                 f"{Dimension(item['dimension']).label}."
             )
         else:
-            first_of[key] = _position_in_dimension(cleaned, index)
+            first_of[key] = _position_in_dimension(cleaned, index, item["dimension"])
     if errors:
         raise ValidationError(errors)
+    # Only an item with errors is None, and there are none.
+    valid = [item for item in cleaned if item is not None]
     with transaction.atomic():
         locked = _locked_set(proposal_set)
         _refuse_if_merged(locked)
         stored = locked.criteria.order_by("position", "pk").values(
             "dimension", "text", "polarity", "weight"
         )
-        if _contents(list(stored)) == _contents(cleaned):
+        if _contents(list(stored)) == _contents(valid):
             return locked  # unchanged: stays submitted, the reviewer's page stays valid
         locked.criteria.all().delete()
         positions: Counter[str] = Counter()
         rows = []
-        for item in cleaned:
+        for item in valid:
             rows.append(
                 ProposedCriterion(
                     proposal_set=locked, position=positions[item["dimension"]], **item
@@ -187,14 +197,13 @@ def proposal_set_save(
 _DIMENSION_ORDER = {key: n for n, key in enumerate(Dimension.values)}
 
 
-def _contents(items: list[dict[str, Any]]) -> list[tuple[str, str, int, Decimal]]:
+def _contents(items: Sequence[Mapping[str, Any]]) -> list[tuple[str, str, int, Decimal]]:
     """What a set says, per dimension in order, to tell whether a save changes it."""
     rows = [(i["dimension"], i["text"], int(i["polarity"]), i["weight"]) for i in items]
     return sorted(rows, key=lambda row: _DIMENSION_ORDER[row[0]])  # stable: keeps the order
 
 
-def _position_in_dimension(cleaned: list[dict | None], index: int) -> int:
-    dimension = cleaned[index]["dimension"]
+def _position_in_dimension(cleaned: list[CleanItem | None], index: int, dimension: str) -> int:
     return sum(1 for item in cleaned[:index] if item and item["dimension"] == dimension)
 
 
@@ -373,7 +382,7 @@ def _reason(group: ProposalGroup) -> str:
 
 def _clean_choices(
     choices: list[dict[str, Any]], groups: dict[str, ProposalGroup]
-) -> list[tuple[ProposalGroup, dict[str, Any]]]:
+) -> list[tuple[ProposalGroup, CleanItem]]:
     """(group, {text, polarity, weight}) per choice, missing values from the group's
     defaults; errors keyed "<group key>.<field>"."""
     errors: dict[str, list[str]] = {}
@@ -401,11 +410,11 @@ def _clean_choices(
             )
         seen.add(twin)
         item_errors: dict[str, list[str]] = {}
-        item = _clean_item(0, item, item_errors)
+        checked = _clean_item(0, item, item_errors)
         for name, messages in item_errors.items():
             errors.setdefault(f"{key}.{name.split('.', 1)[1]}", []).extend(messages)
-        if item is not None:
-            cleaned.append((group, item))
+        if checked is not None:
+            cleaned.append((group, checked))
     if errors:
         raise ValidationError(errors)
     return cleaned

@@ -83,7 +83,11 @@ class VerdictQuery(serializers.Serializer):
     release = serializers.CharField(
         required=False, help_text="release name (needs benchmark): only its frozen criteria"
     )
-    source = serializers.ChoiceField(choices=VerdictSource.choices, required=False)
+    # A declared field, which DRF's metaclass moves into _declared_fields; the stubs
+    # see the class attribute Field.source (a str) instead.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=VerdictSource.choices, required=False
+    )
     status = serializers.ChoiceField(choices=VerdictStatus.choices, required=False)
     since = MomentField(required=False, help_text="updated at or after this time")
 

@@ -20,6 +20,10 @@ class TokenRateThrottle(SimpleRateThrottle):
     back) lets requests that read at the same time all pass."""
 
     scope = "api"
+    # Set by SimpleRateThrottle.__init__ from parse_rate(get_rate()), which the stubs
+    # leave out; the rate is always set here, so both are numbers.
+    num_requests: int
+    duration: int
 
     def get_rate(self) -> str:
         # Read per request rather than frozen at import, so settings overrides apply.

@@ -18,7 +18,11 @@ from rubrics_app.models import Benchmark
 
 class LeaderboardQuery(serializers.Serializer):
     release = serializers.CharField(required=False, help_text="release name")
-    source = serializers.ChoiceField(choices=[s.value for s in Source], default=Source.DRAFTS)
+    # A declared field, which DRF's metaclass moves into _declared_fields; the stubs
+    # see the class attribute Field.source (a str) instead.
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=[s.value for s in Source], default=Source.DRAFTS
+    )
     judge = serializers.CharField(required=False, help_text="judge model of the drafts")
 
 

@@ -159,7 +159,7 @@ def batch_reassign_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(WorkBatch, pk=pk)
     form = ReassignForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("batch-dashboard", pk=batch.pk)
     leaving = form.cleaned_data["leaving"]
     try:

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from openai.types.chat import ChatCompletionMessageParam
 
 from annotator.core import queue
 from annotator.core.jobs import job_create, job_item_finished
@@ -123,7 +124,7 @@ def criteria_draft_start(*, tasks: QuerySet[Task], user: User) -> Job:
     return job
 
 
-def _messages(task: Task, template: PromptTemplate) -> list[dict[str, str]]:
+def _messages(task: Task, template: PromptTemplate) -> list[ChatCompletionMessageParam]:
     content = template.text.format(prompt=task.prompt, requirement=task.requirement)
     return [{"role": "user", "content": content}]
 

@@ -2,6 +2,8 @@
 upload), start draft judgments by the GPT judge, and follow any job. The services'
 InputError becomes a 400 in the API's exception handler."""
 
+from typing import cast
+
 from django.conf import settings
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
@@ -17,7 +19,7 @@ from annotator.api.parsers import JSONParser
 from annotator.core.api_permissions import ADMIN_WRITES
 from annotator.core.llm import LLMNotConfigured
 from annotator.core.visibility import visible_jobs
-from annotator.models import GeneratorModel, Job, Video
+from annotator.models import GeneratorModel, Job, User, Video
 from annotator.models.choices import VideoKind
 from annotator.services.judge_drafts import judge_drafts_start, videos_chosen
 from annotator.services.video_registration import (
@@ -240,7 +242,9 @@ def judge_job_create(request: Request) -> Response:
     )
     try:
         videos, description = videos_chosen(form)
-        job = judge_drafts_start(videos=videos, user=request.user, description=description)
+        # ADMINS: an admin is logged in (api_view wants a view of a plain Request).
+        user = cast(User, request.user)
+        job = judge_drafts_start(videos=videos, user=user, description=description)
     except LLMNotConfigured as exc:
         raise LLMUnavailable(str(exc)) from exc
     body = JobOut(job).data

@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotator.core.api_permissions import ADMIN_WRITES
+from annotator.core.api_request import AuthedRequest
 from annotator.core.negotiation import ExportNegotiation
 from rubrics_app.api.examples import CRITERION_EXAMPLE, RELEASE_EXAMPLE, TASK_EXAMPLE, page_of
 from rubrics_app.api.exports import EXPORTS, chunks, export_pieces
@@ -154,11 +155,11 @@ class TaskViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = ADMIN_WRITES
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def create(self, request: Request) -> Response:
+    def create(self, request: AuthedRequest) -> Response:
         task = task_create(user=request.user, **validated(TaskCreateSerializer, request.data))
         return Response(_task_out(task.pk), status=201)
 
-    def partial_update(self, request: Request, pk: int) -> Response:
+    def partial_update(self, request: AuthedRequest, pk: int) -> Response:
         task = get_object_or_404(Task, pk=pk)
         changes = validated(TaskUpdateSerializer, request.data)
         task_update(task_id=task.pk, user=request.user, **changes)
@@ -232,13 +233,13 @@ class CriterionViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = ADMIN_WRITES
     http_method_names = ["get", "post", "patch", "head", "options"]
 
-    def create(self, request: Request) -> Response:
+    def create(self, request: AuthedRequest) -> Response:
         criterion = criterion_create(
             user=request.user, **validated(CriterionCreateSerializer, request.data)
         )
         return Response(CriterionSerializer(criterion).data, status=201)
 
-    def partial_update(self, request: Request, pk: int) -> Response:
+    def partial_update(self, request: AuthedRequest, pk: int) -> Response:
         criterion = get_object_or_404(Criterion, pk=pk)
         changes = validated(CriterionUpdateSerializer, request.data)
         criterion = criterion_update(criterion_id=criterion.pk, user=request.user, **changes)

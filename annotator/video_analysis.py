@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, TypedDict
 
 import av
 from PIL import Image
@@ -119,7 +119,7 @@ def analyse(
             if packets_read:  # counting the frames read the file; start again
                 container.close()
                 container = _reopen(fh)
-            sizes = {
+            sizes: _StillSizes = {
                 "filmstrip_frames": filmstrip_frames,
                 "tile_width": tile_width,
                 "poster_width": poster_width,
@@ -346,6 +346,13 @@ class _ShortOfFrames(Exception):
         self.frames_read = frames_read
 
 
+class _StillSizes(TypedDict):
+    filmstrip_frames: int
+    tile_width: int
+    poster_width: int
+    judge_max_side: int
+
+
 def _decode_stills(
     container: av.container.InputContainer,
     frame_count: int,
@@ -378,7 +385,7 @@ def _decode_stills(
     judge: dict[int, bytes] = {}
     poster = b""
     sprite = Image.new("RGB", (tile[0] * filmstrip_frames, tile[1]))
-    strip_slots = {}
+    strip_slots: dict[int, list[int]] = {}
     for k, position in enumerate(strip_at):
         strip_slots.setdefault(position, []).append(k)
     index = -1
@@ -437,7 +444,16 @@ def _rgb(frame: av.VideoFrame, size: tuple[int, int]) -> Image.Image:
     # which copies it row by row.
     rgb = frame.reformat(width=size[0], height=size[1], format="rgb24")
     plane = rgb.planes[0]
-    return Image.frombuffer("RGB", size, plane, "raw", "RGB", plane.line_size, 1)
+    # Pillow reads any buffer, the plane's uncopied; its annotation lists only bytes.
+    return Image.frombuffer(
+        "RGB",
+        size,
+        plane,  # type: ignore[arg-type]
+        "raw",
+        "RGB",
+        plane.line_size,
+        1,
+    )
 
 
 def _jpeg(image: Image.Image, quality: int) -> bytes:

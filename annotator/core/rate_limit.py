@@ -12,7 +12,7 @@ import functools
 import logging
 import threading
 import time
-from typing import NoReturn
+from typing import Literal, NoReturn, TypedDict
 
 import redis
 from celery import Task
@@ -121,7 +121,17 @@ def retry_when_rate_limited(task: Task, exc: RateLimited) -> NoReturn:
 # per minute, across every worker, is JUDGE_REQUESTS_PER_MINUTE (annotator.core.rate_limit).
 # Acknowledged after they ran (a lost worker's task is delivered again; jobs count each
 # item once), retried when the database fails or the budget has no slot.
-JUDGE_ENDPOINT_TASK = {
+class TaskOptions(TypedDict):
+    """The options shared_task is given, typed so that its overloads can be chosen."""
+
+    bind: Literal[True]
+    acks_late: bool
+    autoretry_for: tuple[type[BaseException], ...]
+    retry_backoff: bool
+    max_retries: int
+
+
+JUDGE_ENDPOINT_TASK: TaskOptions = {
     "bind": True,
     "acks_late": True,
     "autoretry_for": (OperationalError,),

@@ -237,7 +237,7 @@ def _segment(
     t = np.clip((px * dx + py * dy) / F32(length2) + 0.5, 0.0, 1.0)
     ex, ey = px - (t - 0.5) * dx, py - (t - 0.5) * dy
     d2 = ex * ex + ey * ey
-    amount = np.exp(-d2 / F32(width * width)) * F32(strength)
+    amount: np.ndarray = np.exp(-d2 / F32(width * width)) * F32(strength)
     if taper:
         amount = amount * (F32(0.35) + F32(0.65) * (1.0 - t))
     _add(img, sl, amount, color)

@@ -48,10 +48,10 @@ class ModelIdChoiceField(forms.ModelChoiceField):
 class ModelIdMultipleChoiceField(forms.ModelMultipleChoiceField):
     """Objects chosen by id."""
 
-    def _check_values(self, value: Any) -> Any:
+    def _check_values(self, value: Any) -> Any:  # type: ignore[misc]  # Django's, not in the stubs
         for item in value or []:
             _id_checked(self, item)
-        return super()._check_values(value)
+        return super()._check_values(value)  # type: ignore[misc]
 
 
 def cleaned_input(form: forms.Form) -> dict[str, Any]:

@@ -101,12 +101,12 @@ def rubric_of(benchmark: Benchmark, release: Release | None) -> tuple[Rubric, di
             if task_id is not None:
                 levels[task_id] = level
     else:
-        rows = (
+        live = (
             live_criteria()
             .filter(task__benchmark=benchmark, status=CriterionStatus.APPROVED)
             .values_list("task_id", "dimension", "pk", "polarity", "weight")
         )
-        for task_id, dimension, criterion_id, polarity, weight in rows:
+        for task_id, dimension, criterion_id, polarity, weight in live:
             rubric[(task_id, dimension)].append((criterion_id, polarity, float(weight)))
         levels = dict(benchmark.tasks.values_list("pk", "level"))
     return rubric, levels
@@ -141,8 +141,9 @@ def leaderboard_compute(
         dimensions: dict[str, Points] = {}
         for dimension in Dimension.values:
             criteria = rubric.get((task_id, dimension), [])
-            given = [verdicts.get((video_id, criterion_id)) for criterion_id, _, _ in criteria]
-            if None in given:
+            found = [verdicts.get((video_id, criterion_id)) for criterion_id, _, _ in criteria]
+            given = [v for v in found if v is not None]
+            if len(given) < len(found):
                 break  # a video counts only when all three dimensions have verdicts
             dimensions[dimension] = dimension_points([(p, w) for _, p, w in criteria], given)
         else:

@@ -53,7 +53,7 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
                 )
                 check.mine = verdict
                 if checklist.done:  # only a first verdict filling the video can complete the task
-                    judging_done_refresh(_judging_assignments(user, video.task_id))
+                    judging_done_refresh(_judging_assignments(user, _task_of(video)))
             return checklist
         except IntegrityError:  # given meanwhile (another tab): replaced below
             pass
@@ -87,6 +87,11 @@ def _given(**where: Any) -> QuerySet[Judgment]:
     return Judgment.objects.filter(source=VerdictSource.HUMAN, **where).exclude(
         criterion__status=CriterionStatus.RETIRED
     )
+
+
+def _task_of(video: Video) -> int:
+    """A judged video is a generated one, which always has its task (Video's check)."""
+    return cast(int, video.task_id)
 
 
 def _judging_assignments(user: User, task_id: int) -> QuerySet[Assignment]:
@@ -154,7 +159,7 @@ def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
     with transaction.atomic():
         bulk_create_with_history(new, Judgment, ignore_conflicts=True, default_user=user)
         if new:
-            judging_done_refresh(_judging_assignments(user, video.task_id))
+            judging_done_refresh(_judging_assignments(user, _task_of(video)))
     return len(new)
 
 

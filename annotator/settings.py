@@ -141,6 +141,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Inside htmx's and the messages' middleware: it answers with both.
+    "annotator.core.middleware.RefusalMiddleware",
     # Outside django-axes' middleware, so that a lockout counts as the 429 it is.
     "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.

@@ -10,7 +10,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from annotator.core.api_permissions import GENERATOR_VIEWERS
-from annotator.core.errors import InputError
 from annotator.selectors.leaderboard import leaderboard_compute
 from annotator.selectors.verdicts import Source
 from rubrics_app.models import Benchmark
@@ -63,13 +62,10 @@ def leaderboard(request: Request, pk: int) -> Response:
     release = None
     if "release" in query.validated_data:
         release = get_object_or_404(benchmark.releases, name=query.validated_data["release"])
-    try:
-        board = leaderboard_compute(
-            benchmark=benchmark,
-            release=release,
-            source=query.validated_data["source"],
-            judge_model=query.validated_data.get("judge"),
-        )
-    except InputError as exc:
-        return Response({"detail": str(exc)}, status=400)
+    board = leaderboard_compute(
+        benchmark=benchmark,
+        release=release,
+        source=query.validated_data["source"],
+        judge_model=query.validated_data.get("judge"),
+    )
     return Response(board.as_dict())

@@ -17,7 +17,6 @@ from rest_framework.response import Response
 
 from annotator.api.parsers import JSONParser
 from annotator.core.api_permissions import ADMIN_WRITES
-from annotator.core.llm import LLMNotConfigured
 from annotator.core.visibility import visible_jobs
 from annotator.models import GeneratorModel, Job, User, Video
 from annotator.models.choices import VideoKind
@@ -38,11 +37,6 @@ class PayloadTooLarge(APIException):
     status_code = 413
     default_detail = "The request body is too large."
     default_code = "too_large"
-
-
-class LLMUnavailable(APIException):
-    status_code = 503
-    default_code = "llm_not_configured"
 
 
 class VideoUploadParser(parsers.MultiPartParser):
@@ -240,13 +234,10 @@ def judge_job_create(request: Request) -> Response:
             "benchmark": str(data.get("benchmark", "")),
         }
     )
-    try:
-        videos, description = videos_chosen(form)
-        # ADMINS: an admin is logged in (api_view wants a view of a plain Request).
-        user = cast(User, request.user)
-        job = judge_drafts_start(videos=videos, user=user, description=description)
-    except LLMNotConfigured as exc:
-        raise LLMUnavailable(str(exc)) from exc
+    videos, description = videos_chosen(form)
+    # ADMINS: an admin is logged in (api_view wants a view of a plain Request).
+    user = cast(User, request.user)
+    job = judge_drafts_start(videos=videos, user=user, description=description)
     body = JobOut(job).data
     return Response(body, status=202, headers={"Location": body["url"]})
 

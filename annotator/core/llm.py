@@ -14,12 +14,13 @@ import openai
 from django.conf import settings
 from openai.types.chat import ChatCompletionMessageParam
 
+from annotator.core.errors import Unavailable
 from annotator.core.rate_limit import llm_request_slot
 
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
 
-class LLMNotConfigured(Exception):
+class LLMNotConfigured(Unavailable):
     def __init__(self) -> None:
         super().__init__(
             "No language model is configured: set LLM_BASE_URL, LLM_API_KEY and "

@@ -1,6 +1,6 @@
 """Request timing that browsers' devtools show and the load benchmark reads; one log
 line per request under its request id; NUL characters refused before any view sees
-them."""
+them; the domain's refusals answered alike on every page."""
 
 import logging
 import re
@@ -9,10 +9,15 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import BadRequest, MiddlewareNotUsed
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.contrib import messages
+from django.core.exceptions import BadRequest, MiddlewareNotUsed, PermissionDenied
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject, empty
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.http import reswap, retarget
 
+from annotator.core.errors import REFUSALS, refusal
 from annotator.core.observability import request_id
 
 request_log = logging.getLogger("annotator.requests")
@@ -114,3 +119,44 @@ class RejectNulMiddleware:
         if not request.path_info.startswith("/api/") and (name := first_with_nul(request.POST)):
             raise BadRequest(nul_message(f"The form field {name!r}"))
         return self.get_response(request)
+
+
+class RefusalMiddleware:
+    """Answers a refusal (annotator.core.errors) that a page's view lets through, the
+    same way on every page: htmx requests get the message in the page's refusal area
+    (#refusals, in base.html), scripts asking for JSON get `detail` and `problems`, a
+    form posted from a page goes back to that page with the message, anything else
+    gets an error page; each with the refusal's status. A PermissionDenied outside htmx
+    and scripts keeps Django's 403 page (handler403), posted or not: a refusal of rights
+    is not a form to correct. The API maps refusals itself (annotator.api.exceptions)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, REFUSALS) or request.path_info.startswith("/api/"):
+            return None
+        found = refusal(exception)
+        status = found.page_status
+        if status == 422 and request.method in ("GET", "HEAD"):
+            status = 400  # a malformed query, not a form to correct
+        context = {"refusal": found}
+        if getattr(request, "htmx", False):
+            response = render(request, "components/refusal.html", context, status=status)
+            return reswap(retarget(response, "#refusals"), "innerHTML")
+        if request.accepts("application/json") and not request.accepts("text/html"):
+            return JsonResponse(
+                {"detail": found.message, "problems": found.messages}, status=status
+            )
+        if isinstance(exception, PermissionDenied):
+            return None
+        back = request.headers.get("Referer", "")
+        if request.method == "POST" and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            messages.error(request, found.message)
+            return redirect(back)
+        return render(request, "refused.html", context, status=status)

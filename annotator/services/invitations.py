@@ -20,13 +20,13 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
-from annotator.core.errors import InputError
+from annotator.core.errors import InputError, Unavailable
 from annotator.models import User
 from annotator.models.choices import Role
 from annotator.services.users import user_set_role
 
 
-class InvitationNotSent(Exception):
+class InvitationNotSent(Unavailable):
     """The account was made (or kept) but the email could not be sent."""
 
 

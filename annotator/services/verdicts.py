@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from simple_history.utils import bulk_create_with_history
 
+from annotator.core.errors import InputError
 from annotator.core.visibility import labelled
 from annotator.models import Assignment, Judgment, User, Video
 from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
@@ -36,11 +36,11 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
     and its history row) from a change. The verdict that completes the video's
     checklist also marks the expert's judging assignment of the task done if it is."""
     if verdict not in (0, 1):
-        raise ValidationError("A verdict is 0 or 1.")
+        raise InputError("A verdict is 0 or 1.")
     checklist = video_checklist(video, user)
     check = checklist.check_of(criterion_id)
     if check is None:
-        raise ValidationError("This criterion is not a live criterion of the video's task.")
+        raise InputError("This criterion is not a live criterion of the video's task.")
     fields: dict[str, Any] = {"video": video, "criterion": check.criterion, "user": user}
     if check.mine is None:
         try:
@@ -140,7 +140,8 @@ def judging_done_refresh(assignments: QuerySet[Assignment]) -> None:
 def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
     """Takes the judge's drafts of one dimension as the expert's verdicts where the
     expert has given none yet; returns how many were confirmed."""
-    Dimension(dimension)
+    if dimension not in Dimension.values:
+        raise InputError(f"{dimension!r} is not a dimension: one of {', '.join(Dimension.values)}.")
     drafts, mine = verdicts_shown([video], user)
     # A generated video has a task (a check constraint on Video).
     criteria = live_criteria().filter(task_id=cast(int, video.task_id), dimension=dimension)

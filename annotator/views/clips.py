@@ -187,14 +187,11 @@ def clip_grid(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def clip_grid_reject(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    try:
-        ids = cleaned_input(ClipsPosted(request.POST))["video"]
-        n = clip_review.clips_reject(
-            batch=batch, user=request.user, video_ids=ids, reasons=request.POST.getlist("reasons")
-        )
-        messages.success(request, f"Rejected {n} clip{'s' if n != 1 else ''}.")
-    except InputError as exc:
-        messages.error(request, str(exc))
+    ids = cleaned_input(ClipsPosted(request.POST))["video"]
+    n = clip_review.clips_reject(
+        batch=batch, user=request.user, video_ids=ids, reasons=request.POST.getlist("reasons")
+    )
+    messages.success(request, f"Rejected {n} clip{'s' if n != 1 else ''}.")
     return redirect(f"{reverse('clip-grid', args=[batch.pk])}?page={request.POST.get('page', 1)}")
 
 

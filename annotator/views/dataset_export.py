@@ -1,8 +1,7 @@
-from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_safe
 
-from annotator.core.errors import InputError
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import reviewer_required
 from annotator.selectors.dataset_export import dataset_export, snapshot_parse
@@ -11,13 +10,10 @@ from annotator.selectors.dataset_export import dataset_export, snapshot_parse
 @reviewer_required
 @require_safe
 def dataset_export_view(request: AuthedHttpRequest, export_format: str) -> HttpResponseBase:
-    try:
-        as_of = snapshot_parse(request.GET.get("as_of"))
-        export = dataset_export(
-            export_format=export_format, as_of=as_of, base_url=request.build_absolute_uri("/")
-        )
-    except InputError as exc:
-        return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+    as_of = snapshot_parse(request.GET.get("as_of"))
+    export = dataset_export(
+        export_format=export_format, as_of=as_of, base_url=request.build_absolute_uri("/")
+    )
     response: HttpResponseBase
     if export.streamed:
         response = StreamingHttpResponse(export.chunks, content_type=export.content_type)

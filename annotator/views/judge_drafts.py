@@ -8,7 +8,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core import queue
-from annotator.core.errors import InputError
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.llm import LLMNotConfigured, llm_configured
 from annotator.core.permissions import admin_required
@@ -43,15 +42,11 @@ def judge_drafts_page(request: AuthedHttpRequest) -> HttpResponse:
 @admin_required
 @require_POST
 def judge_drafts_start_view(request: AuthedHttpRequest) -> HttpResponse:
-    try:
-        videos, description = judge_drafts.videos_chosen(request.POST)
-        with queue.watch_for_page(request):
-            job = judge_drafts.judge_drafts_start(
-                videos=videos, user=request.user, description=description
-            )
-    except (InputError, LLMNotConfigured) as exc:
-        messages.error(request, str(exc))
-        return redirect("judge-drafts")
+    videos, description = judge_drafts.videos_chosen(request.POST)
+    with queue.watch_for_page(request):
+        job = judge_drafts.judge_drafts_start(
+            videos=videos, user=request.user, description=description
+        )
     messages.success(request, f"Job #{job.pk} started: {job.total} requests queued.")
     return redirect("judge-drafts")
 
@@ -63,12 +58,8 @@ def judge_drafts_rerun_view(request: AuthedHttpRequest, pk: int) -> HttpResponse
     if not judge_drafts.failed_pairs(job):
         messages.info(request, f"Job #{job.pk} has no failure left to re-run.")
         return redirect("judge-drafts")
-    try:
-        with queue.watch_for_page(request):
-            rerun = judge_drafts.judge_drafts_rerun(job=job, user=request.user)
-    except LLMNotConfigured as exc:
-        messages.error(request, str(exc))
-        return redirect("judge-drafts")
+    with queue.watch_for_page(request):
+        rerun = judge_drafts.judge_drafts_rerun(job=job, user=request.user)
     messages.success(
         request, f"Job #{rerun.pk} started: {rerun.total} failed requests of job #{job.pk} again."
     )

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import reswap, retarget
 
 from annotator.core.htmx import AuthedHttpRequest
-from annotator.core.query_forms import cleaned_input
+from annotator.core.query_forms import IdField, cleaned_input
 from annotator.core.visibility import names_shown
 from annotator.models import Video
 from annotator.services import verdicts
@@ -92,23 +92,25 @@ def _video(request: AuthedHttpRequest, public_id: UUID) -> Video:
     )
 
 
+class VerdictPosted(forms.Form):
+    criterion = IdField()
+    verdict = forms.IntegerField()  # 0 or 1: the service says so
+
+
 @require_POST
 def verdict_save(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
     """Answered with the saved row and the video's score (out of band): a save is most
     of the load an expert puts on the server. A refused one shows the whole checklist
     with the reason in place of the row."""
     video = _video(request, public_id)
+    posted = cleaned_input(VerdictPosted(request.POST))
+    criterion_id = posted["criterion"]
     try:
-        criterion_id = int(request.POST.get("criterion", 0))
         checklist = verdicts.verdict_set(
-            video=video,
-            criterion_id=criterion_id,
-            user=request.user,
-            verdict=int(request.POST.get("verdict", -1)),
+            video=video, criterion_id=criterion_id, user=request.user, verdict=posted["verdict"]
         )
-    except (ValueError, ValidationError) as exc:
-        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        response = _checklist(request, video, status=422, error=message)
+    except ValidationError as exc:
+        response = _checklist(request, video, status=422, error=" ".join(exc.messages))
         return reswap(retarget(response, f"#checklist-{video.public_id}"), "outerHTML")
     return render(
         request,
@@ -124,6 +126,6 @@ def drafts_confirm_view(request: AuthedHttpRequest, public_id: UUID) -> HttpResp
         verdicts.drafts_confirm(
             video=video, dimension=request.POST.get("dimension", ""), user=request.user
         )
-    except ValueError as exc:
-        return _checklist(request, video, status=422, error=str(exc))
+    except ValidationError as exc:
+        return _checklist(request, video, status=422, error=" ".join(exc.messages))
     return _checklist(request, video)

@@ -162,14 +162,8 @@ def batch_reassign_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("batch-dashboard", pk=batch.pk)
     leaving = form.cleaned_data["leaving"]
-    try:
-        n = assignments.batch_reassign(
-            batch=batch, leaving=leaving, to=list(form.cleaned_data["to"])
-        )
-    except InputError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"{n} unfinished items of {leaving.username} reassigned.")
+    n = assignments.batch_reassign(batch=batch, leaving=leaving, to=list(form.cleaned_data["to"]))
+    messages.success(request, f"{n} unfinished items of {leaving.username} reassigned.")
     return redirect("batch-dashboard", pk=batch.pk)
 
 

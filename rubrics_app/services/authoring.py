@@ -4,11 +4,12 @@ it was made on a stale version, and sent through review."""
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from annotator.core.errors import Conflict, InputError
 from annotator.models import User
 from rubrics_app.choices import CriterionOrigin, CriterionStatus, Dimension, Polarity
 from rubrics_app.models import LIVE_CRITERIA, Criterion, Task
@@ -17,7 +18,7 @@ from rubrics_app.selectors import may_author
 MAX_WEIGHT = Decimal(10)
 
 
-class EditConflict(Exception):
+class EditConflict(Conflict):
     """The criterion changed since the editor loaded it; nothing was written."""
 
     def __init__(self, current: Criterion) -> None:
@@ -31,21 +32,21 @@ def parse_editor_weight(value: Any) -> Decimal:
     try:
         weight = Decimal(str(value).strip())
     except InvalidOperation:
-        raise ValidationError({"weight": "Weight must be a number."}) from None
+        raise InputError({"weight": "Weight must be a number."}) from None
     if not weight.is_finite() or not Decimal(0) <= weight <= MAX_WEIGHT:
-        raise ValidationError({"weight": f"Weight must be between 0 and {MAX_WEIGHT}."})
+        raise InputError({"weight": f"Weight must be between 0 and {MAX_WEIGHT}."})
     return weight.quantize(Decimal("0.000001"))
 
 
 def _check(task: Task, text: str, exclude_pk: int | None = None) -> str:
     text = text.strip()
     if not text:
-        raise ValidationError({"text": "The criterion needs a text."})
+        raise InputError({"text": "The criterion needs a text."})
     twins = task.criteria.filter(LIVE_CRITERIA, text__iexact=text)
     if exclude_pk is not None:
         twins = twins.exclude(pk=exclude_pk)
     if twins.exists():
-        raise ValidationError({"text": "This task already has a criterion with this text."})
+        raise InputError({"text": "This task already has a criterion with this text."})
     return text
 
 
@@ -198,7 +199,7 @@ def criterion_request_changes(
 ) -> Criterion:
     _require_reviewer(user)
     if not comment.strip():
-        raise ValidationError({"comment": "Say what should change."})
+        raise InputError({"comment": "Say what should change."})
     with transaction.atomic():
         criterion = _locked(criterion_id, version, user)
         criterion.status = CriterionStatus.DRAFT

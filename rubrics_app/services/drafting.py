@@ -12,6 +12,7 @@ from django.utils import timezone
 from openai.types.chat import ChatCompletionMessageParam
 
 from annotator.core import queue
+from annotator.core.errors import InputError
 from annotator.core.jobs import job_create, job_item_finished
 from annotator.core.llm import LLMFailed, LLMNotConfigured, chat_json, llm_configured
 from annotator.models import Job, User
@@ -54,7 +55,7 @@ def prompt_check(text: str) -> None:
     try:
         text.format(prompt="p", requirement="r")
     except (KeyError, IndexError, ValueError) as exc:
-        raise ValidationError(
+        raise InputError(
             {
                 "text": f"The template may use only {{prompt}} and {{requirement}}; literal "
                 f"braces are written {{{{ and }}}} ({exc})."
@@ -170,7 +171,7 @@ def _pending(suggestion_id: int) -> CriterionSuggestion:
         CriterionSuggestion.objects.select_for_update().select_related("task").get(pk=suggestion_id)
     )
     if suggestion.status != SuggestionStatus.PENDING:
-        raise ValidationError({"suggestion": f"This suggestion was already {suggestion.status}."})
+        raise InputError({"suggestion": f"This suggestion was already {suggestion.status}."})
     return suggestion
 
 

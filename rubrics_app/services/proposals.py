@@ -23,6 +23,7 @@ from django.db.models import Max, Prefetch
 from django.utils import timezone
 from rapidfuzz import fuzz, process, utils
 
+from annotator.core.errors import Conflict, InputError
 from annotator.models import User
 from rubrics_app.choices import (
     CriterionOrigin,
@@ -49,7 +50,7 @@ SIMILARITY_THRESHOLD = 85
 _REASON_LENGTH = 100
 
 
-class ProposalsChanged(Exception):
+class ProposalsChanged(Conflict):
     """The submitted sets changed since the reviewer loaded them; nothing was merged."""
 
 
@@ -66,7 +67,7 @@ def _require_author(proposal_set: ProposalSet, user: User) -> None:
 
 def _refuse_if_merged(proposal_set: ProposalSet) -> None:
     if proposal_set.status == ProposalStatus.MERGED:
-        raise ValidationError(
+        raise InputError(
             {NON_FIELD_ERRORS: "This set was merged into the rubric; it can no longer change."}
         )
 
@@ -165,7 +166,7 @@ def proposal_set_save(
         else:
             first_of[key] = _position_in_dimension(cleaned, index, item["dimension"])
     if errors:
-        raise ValidationError(errors)
+        raise InputError(errors)
     # Only an item with errors is None, and there are none.
     valid = [item for item in cleaned if item is not None]
     with transaction.atomic():
@@ -217,7 +218,7 @@ def proposal_set_submit(*, proposal_set: ProposalSet, user: User) -> ProposalSet
         if locked.status == ProposalStatus.SUBMITTED:
             return locked
         if not locked.criteria.exists():
-            raise ValidationError({NON_FIELD_ERRORS: "Add at least one criterion to submit."})
+            raise InputError({NON_FIELD_ERRORS: "Add at least one criterion to submit."})
         locked.status = ProposalStatus.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["status", "submitted_at"])
@@ -416,7 +417,7 @@ def _clean_choices(
         if checked is not None:
             cleaned.append((group, checked))
     if errors:
-        raise ValidationError(errors)
+        raise InputError(errors)
     return cleaned
 
 
@@ -471,13 +472,13 @@ def proposals_merge(
         )
         sets = submitted_sets(task)
         if not sets:
-            raise ValidationError({NON_FIELD_ERRORS: "No expert has submitted a set yet."})
+            raise InputError({NON_FIELD_ERRORS: "No expert has submitted a set yet."})
         if seen is not None and seen != sets_fingerprint(sets):
             raise ProposalsChanged(
                 "The submitted sets changed since you opened the page: nothing was merged."
             )
         if not choices:
-            raise ValidationError({NON_FIELD_ERRORS: "Adopt at least one group to merge."})
+            raise InputError({NON_FIELD_ERRORS: "Adopt at least one group to merge."})
         groups = {
             group.key: group
             for block in proposal_groups(task=task, sets=sets)

@@ -1,8 +1,8 @@
 """Creating and editing single tasks (a rubric file import does many at once)."""
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from annotator.core.errors import InputError
 from annotator.models import User
 from rubrics_app.choices import Level
 from rubrics_app.models import Benchmark, Task
@@ -15,9 +15,9 @@ def _check(values: dict[str, str]) -> dict[str, str]:
     if "prompt" in values:
         values["prompt"] = values["prompt"].strip()
         if not values["prompt"]:
-            raise ValidationError({"prompt": "The task needs a prompt."})
+            raise InputError({"prompt": "The task needs a prompt."})
     if values.get("level") and values["level"] not in Level.values:
-        raise ValidationError({"level": f"The level is one of {', '.join(Level.values)}."})
+        raise InputError({"level": f"The level is one of {', '.join(Level.values)}."})
     return values
 
 
@@ -41,7 +41,7 @@ def task_create(
         with transaction.atomic():
             task.save()
     except IntegrityError:
-        raise ValidationError(
+        raise InputError(
             {"index": f"Benchmark {benchmark.name} already has a task {index}."}
         ) from None
     return task

@@ -3,8 +3,6 @@
 from typing import cast
 
 from django import forms
-from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,8 +11,9 @@ from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
 from annotator.core import queue
+from annotator.core.errors import REFUSALS, Refusal, refusal
 from annotator.core.htmx import AuthedHttpRequest
-from annotator.core.llm import LLMNotConfigured, llm_configured
+from annotator.core.llm import llm_configured
 from annotator.core.permissions import reviewer_required
 from annotator.core.query_forms import cleaned_input
 from annotator.core.visibility import visible_jobs
@@ -53,6 +52,10 @@ def suggestions_panel(
     )
 
 
+def _refused(request: AuthedHttpRequest, task: Task, found: Refusal) -> HttpResponse:
+    return suggestions_panel(request, task, status=found.page_status, error=found.message)
+
+
 @require_POST
 def task_draft(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = get_object_or_404(Task, pk=pk)
@@ -60,10 +63,8 @@ def task_draft(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         job = drafting.criteria_draft_start(
             tasks=Task.objects.filter(pk=task.pk), user=request.user
         )
-    except LLMNotConfigured as exc:
-        return suggestions_panel(request, task, status=422, error=str(exc))
-    except PermissionDenied as exc:
-        return suggestions_panel(request, task, status=403, error=str(exc))
+    except REFUSALS as exc:
+        return _refused(request, task, refusal(exc))
     return suggestions_panel(request, task, job=job)
 
 
@@ -97,10 +98,8 @@ def suggestion_decide(request: AuthedHttpRequest, pk: int, decision: str) -> Htt
             )
         else:
             drafting.suggestion_reject(suggestion_id=pk, user=request.user)
-    except ValidationError as exc:
-        return suggestions_panel(request, task, status=422, error=" ".join(exc.messages))
-    except PermissionDenied as exc:
-        return suggestions_panel(request, task, status=403, error=str(exc))
+    except REFUSALS as exc:
+        return _refused(request, task, refusal(exc))
     response = suggestions_panel(request, task)
     if decision == "accept":
         # The accepted criterion joins its dimension: refresh that block too.
@@ -120,12 +119,8 @@ def benchmark_draft(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Drafts criteria for every task the benchmark page's filters select."""
     benchmark = get_object_or_404(Benchmark, pk=pk)
     tasks = TaskFilter(request.POST, queryset=tasks_with_review_state(benchmark.tasks.all())).qs
-    try:
-        with queue.watch_for_page(request):
-            job = drafting.criteria_draft_start(tasks=tasks, user=request.user)
-    except LLMNotConfigured as exc:
-        messages.error(request, str(exc))
-        return HttpResponseClientRedirect(reverse("benchmark-detail", args=[benchmark.pk]))
+    with queue.watch_for_page(request):
+        job = drafting.criteria_draft_start(tasks=tasks, user=request.user)
     return HttpResponseClientRedirect(reverse("job-detail", args=[job.pk]))
 
 

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from annotator.core.errors import InputError
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import IdField, cleaned_input
 from rubrics_app.choices import Dimension
@@ -38,9 +39,7 @@ def _version(request: AuthedHttpRequest) -> int:
     try:
         return int(request.POST["version"])
     except (KeyError, ValueError):
-        raise ValidationError(
-            {"version": "The edit does not say which version it changes."}
-        ) from None
+        raise InputError({"version": "The edit does not say which version it changes."}) from None
 
 
 @require_POST

@@ -2,13 +2,11 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from annotator.core.errors import InputError
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import cleaned_input
 from rubrics_app.models import Benchmark, Release
@@ -23,20 +21,16 @@ WARNING_NAMES = 20
 def release_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     benchmark = get_object_or_404(Benchmark, pk=pk)
     if request.method == "POST":
-        try:
-            report = release_create(
-                benchmark=benchmark,
-                name=request.POST.get("name", ""),
-                user=request.user,
-                weight_scheme=request.POST.get("weight_scheme", ""),
-                notes=request.POST.get("notes", ""),
-            )
-        except (InputError, PermissionDenied) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, report.summary())
-            if report.left_out:
-                messages.warning(request, report.warning(limit=WARNING_NAMES))
+        report = release_create(
+            benchmark=benchmark,
+            name=request.POST.get("name", ""),
+            user=request.user,
+            weight_scheme=request.POST.get("weight_scheme", ""),
+            notes=request.POST.get("notes", ""),
+        )
+        messages.success(request, report.summary())
+        if report.left_out:
+            messages.warning(request, report.warning(limit=WARNING_NAMES))
         return redirect("release-list", pk=benchmark.pk)
     releases = benchmark.releases.select_related("created_by").annotate(
         n_criteria=Count("tasks__criteria")

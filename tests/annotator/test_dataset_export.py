@@ -1,4 +1,5 @@
 import csv
+import html
 import io
 import json
 import tarfile
@@ -227,7 +228,7 @@ def test_a_malformed_snapshot_or_format_is_a_bad_request(client, reviewer_user):
     client.force_login(reviewer_user)
     response = client.get(reverse("dataset-export", args=["jsonl"]), {"as_of": "yesterday"})
     assert response.status_code == 400
-    assert "as_of 'yesterday' is not an ISO-8601 time" in response.content.decode()
+    assert "as_of 'yesterday' is not an ISO-8601 time" in html.unescape(response.content.decode())
     assert client.get(reverse("dataset-export", args=["zip"])).status_code == 400
 
 

@@ -209,7 +209,8 @@ def test_a_video_without_judge_frames_fails_with_the_reason(llm_server):
 
 
 def start(client, data):
-    return client.post(reverse("judge-drafts-start"), data)
+    # Posted from the page, as a browser does: a refusal goes back there with its message.
+    return client.post(reverse("judge-drafts-start"), data, HTTP_REFERER=reverse("judge-drafts"))
 
 
 def test_a_benchmark_job_counts_progress_and_failures_and_reruns_them(

@@ -135,7 +135,7 @@ def test_without_a_model_the_button_says_how_to_configure_one(client, draft, tas
     assert "Drafting is off: set LLM_BASE_URL, LLM_API_KEY and LLM_MODEL" in html
     assert "GPT judge off: set LLM_BASE_URL" in html
     response = draft(client, task)
-    assert response.status_code == 422 and "No language model is configured" in (
+    assert response.status_code == 503 and "No language model is configured" in (
         response.content.decode()
     )
 

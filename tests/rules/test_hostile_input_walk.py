@@ -173,7 +173,9 @@ def test_it_answers_no_hostile_form_with_a_5xx(walk):
         form = dict.fromkeys(NAMES, value)
         for name, path in paths:
             status = calls(client, "post", path, form)
-            if status >= 500:
+            # 503: a service the request needs is off (the language model, here), whatever
+            # the input (annotator.core.errors.Unavailable).
+            if status >= 500 and status != 503:
                 failures.append(f"POST {path} ({name}) with {value[:20]!r}: {status}")
     assert failures == [], "\n".join(failures)
 

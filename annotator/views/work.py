@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from annotator.core.errors import InputError
+from annotator.core.forms import StyledFieldsMixin
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import ModelIdChoiceField, ModelIdMultipleChoiceField
@@ -167,78 +168,111 @@ def batch_reassign_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return redirect("batch-dashboard", pk=batch.pk)
 
 
+class PeopleField(ModelIdMultipleChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.username} ({obj.get_role_display()})"
+
+
+class BatchForm(StyledFieldsMixin, forms.Form):
+    """A batch to hand out: its kind and name, the filters that choose its items, the
+    annotators and the overlap."""
+
+    name = forms.CharField(max_length=200, required=False)
+    kind = forms.ChoiceField(choices=WorkKind.choices, initial=WorkKind.VERIFY, label="Work")
+    overlap = forms.IntegerField(min_value=1, initial=1, label="Overlap k")
+    sample = forms.IntegerField(min_value=1, required=False, label="Random sample of")
+    level = forms.ChoiceField(choices=[("", "any"), *Level.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[("", "any"), *ClipStatus.choices], required=False, label="Clip status"
+    )
+    benchmark = ModelIdChoiceField(
+        queryset=Benchmark.objects.order_by("name"), required=False, empty_label="(choose)"
+    )
+    generator = ModelIdChoiceField(
+        queryset=GeneratorModel.objects.order_by("name"),
+        required=False,
+        empty_label="any model",
+        label="With videos of",
+    )
+    unassigned = forms.BooleanField(
+        required=False, initial=True, label="only items in no batch of this kind yet"
+    )
+    users = PeopleField(
+        queryset=User.objects.filter(is_active=True).order_by("username"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Annotators",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("unassigned", "users"):  # checkboxes, not text boxes
+            self.fields[name].widget.attrs["class"] = "form-check-input"
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
+        if data.get("kind") != WorkKind.VERIFY and not data.get("benchmark"):
+            self.add_error("benchmark", "Choose the benchmark whose tasks to hand out.")
+        return data
+
+
 @admin_required
 def batch_new(request: AuthedHttpRequest) -> HttpResponse:
     """An admin hands out work: its kind, the items by filters, the annotators and
     the overlap; each annotator's load is shown before the batch is created."""
-    data = request.POST or request.GET
-    annotators = User.objects.filter(is_active=True).order_by("username")
-    context: dict[str, Any] = {
-        "annotators": annotators,
-        "benchmarks": Benchmark.objects.order_by("name"),
-        "generators": GeneratorModel.objects.order_by("name"),
-        "levels": Level.choices,
-        "kinds": WorkKind.choices,
-        "clip_statuses": ClipStatus.choices,
-        "data": data,
-        "chosen": set(data.getlist("users")),
-        "plan": None,
-    }
-    if request.method == "POST":
+    form = BatchForm(request.POST if request.method == "POST" else None)
+    plan = None
+    if form.is_valid():
+        data = form.cleaned_data
+        items = items_chosen(data)
+        users = list(data["users"])
         try:
-            kind = WorkKind(request.POST.get("kind", WorkKind.VERIFY))
-            items = items_chosen(kind, request.POST)
-            users = list(annotators.filter(pk__in=request.POST.getlist("users")))
-            overlap = int(request.POST.get("overlap") or 1)
             if "create" in request.POST:
                 batch = assignments.work_batch_create(
-                    name=request.POST.get("name", ""),
-                    kind=kind,
+                    name=data["name"],
+                    kind=data["kind"],
                     items=items,
                     users=users,
-                    overlap=overlap,
+                    overlap=data["overlap"],
                     created_by=request.user,
                 )
                 messages.success(request, f"Batch {batch.name} created.")
                 return redirect("batch-dashboard", pk=batch.pk)
-            context["plan"] = assignments.plan(len(items), users, overlap)
-        except (InputError, ValueError) as exc:
-            context["error"] = str(exc)
-    return render(request, "annotator/work_batch_new.html", context)
+            plan = assignments.plan(len(items), users, data["overlap"])
+        except ValidationError as exc:
+            form.add_error(None, exc)
+    status = 422 if form.errors else 200
+    return render(
+        request, "annotator/work_batch_new.html", {"form": form, "plan": plan}, status=status
+    )
 
 
-def items_chosen(kind: str, data) -> list[Video] | list[Task]:
-    """The items the form's filters select: candidate clips by status and draft level,
-    or a benchmark's tasks by level and generator model; optionally only those in no
-    batch of this kind yet; optionally a random sample of N."""
+def items_chosen(data: dict[str, Any]) -> list[Video] | list[Task]:
+    """The items a batch form's filters select: candidate clips by status and draft
+    level, or a benchmark's tasks by level and generator model; optionally only those
+    in no batch of this kind yet; optionally a random sample of N."""
+    kind = data["kind"]
     if kind == WorkKind.VERIFY:
         items: QuerySet = Video.objects.filter(kind=VideoKind.DATASET)
-        if status := data.get("status"):
-            items = items.filter(clip_status=status)
-        if level := data.get("level"):
-            items = items.filter(level=level)
+        if data["status"]:
+            items = items.filter(clip_status=data["status"])
         taken = Assignment.objects.filter(batch__kind=kind, video__isnull=False).values_list(
             "video_id", flat=True
         )
     else:
-        benchmark = data.get("benchmark")
-        if not benchmark:
-            raise InputError("Choose the benchmark whose tasks to hand out.")
-        items = Task.objects.filter(benchmark_id=int(benchmark))
-        if level := data.get("level"):
-            items = items.filter(level=level)
-        if generator := data.get("generator"):
+        items = Task.objects.filter(benchmark=data["benchmark"])
+        if data["generator"]:
             items = items.filter(
-                videos__generator_id=int(generator), videos__kind=VideoKind.GENERATED
+                videos__generator=data["generator"], videos__kind=VideoKind.GENERATED
             )
         taken = Assignment.objects.filter(batch__kind=kind, task__isnull=False).values_list(
             "task_id", flat=True
         )
-    if data.get("unassigned"):
+    if data["level"]:
+        items = items.filter(level=data["level"])
+    if data["unassigned"]:
         items = items.exclude(pk__in=taken)
-    if sample := data.get("sample"):
-        n = int(sample)
-        if n < 1:
-            raise InputError("The sample size must be at least 1.")
-        return list(items.order_by("?")[:n])
+    if data["sample"]:
+        return list(items.order_by("?")[: data["sample"]])
     return list(items.order_by("pk"))

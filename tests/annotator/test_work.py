@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from annotator.core.errors import InputError
-from annotator.models import Assignment, GoldAnswer, Judgment
+from annotator.models import Assignment, GoldAnswer, Judgment, WorkBatch
 from annotator.models.choices import Role, VerdictSource, WorkKind
 from annotator.selectors.work_stats import (
     annotator_progress,
@@ -283,3 +283,25 @@ def test_only_reviewers_see_dashboards(client, annotator_user):
     assert client.get(reverse("batch-csv", args=[work.pk])).status_code == 403
     assert client.get(reverse("batch-new")).status_code == 403
     assert Judgment.objects.filter(source=VerdictSource.HUMAN).count() == 0
+
+
+def test_batch_new_names_each_bad_field_and_creates_nothing(client, admin_user):
+    bench = BenchmarkFactory()
+    model = GeneratorModelFactory()
+    task = TaskFactory(benchmark=bench)
+    VideoFactory(task=task, generator=model)
+    client.force_login(admin_user)
+    data = {
+        "name": "b",
+        "kind": "judge",
+        "benchmark": bench.pk,
+        "generator": model.pk,
+        "users": [UserFactory().pk],
+    }
+    response = client.post(reverse("batch-new"), {**data, "overlap": 0, "sample": "abc"})
+    page = response.content.decode()
+    assert response.status_code == 422 and not WorkBatch.objects.exists()
+    assert "Overlap k: Ensure this value is greater than or equal to 1." in page
+    assert "Random sample of: Enter a whole number." in page
+    html = client.post(reverse("batch-new"), {**data, "overlap": 1, "preview": "1"}).content
+    assert "1 items \N{MULTIPLICATION SIGN} overlap 1" in html.decode()

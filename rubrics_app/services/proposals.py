@@ -195,6 +195,21 @@ def proposal_set_save(
     return locked
 
 
+def own_set_save(
+    *, task: Task, user: User, items: list[dict[str, Any]] | None, submit: bool = False
+) -> ProposalSet:
+    """What the expert's editor posts: their set (started on first use) replaced by
+    these items, if any, then submitted if asked. All or nothing: an invalid first save
+    leaves no set behind, an invalid submission keeps the rows it came with unsaved."""
+    with transaction.atomic():
+        own = proposal_set_for(task=task, user=user)
+        if items is not None:
+            own = proposal_set_save(proposal_set=own, user=user, items=items)
+        if submit:
+            own = proposal_set_submit(proposal_set=own, user=user)
+    return own
+
+
 _DIMENSION_ORDER = {key: n for n, key in enumerate(Dimension.values)}
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -148,9 +147,7 @@ def proposal_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             items.pop(int(remove))
         return _edit_page(request, task, proposal_set, items)
     try:
-        with transaction.atomic():  # an invalid first save leaves no set behind
-            own = proposals.proposal_set_for(task=task, user=request.user)
-            proposals.proposal_set_save(proposal_set=own, user=request.user, items=items)
+        proposals.own_set_save(task=task, user=request.user, items=items)
     except ValidationError as exc:
         return _edit_page(request, task, proposal_set, items, status=422, error=exc)
     messages.success(request, "Your proposed set is saved.")
@@ -164,11 +161,12 @@ def proposal_submit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     authoring.require_author(request.user, task)
     items = _posted_items(request.POST)
     try:
-        with transaction.atomic():
-            own = proposals.proposal_set_for(task=task, user=request.user)
-            if "rows" in request.POST:
-                own = proposals.proposal_set_save(proposal_set=own, user=request.user, items=items)
-            proposals.proposal_set_submit(proposal_set=own, user=request.user)
+        proposals.own_set_save(
+            task=task,
+            user=request.user,
+            items=items if "rows" in request.POST else None,
+            submit=True,
+        )
     except ValidationError as exc:
         proposal_set = _own_set(task, request.user)
         if "rows" not in request.POST:

@@ -365,3 +365,20 @@ def test_the_review_page_runs_the_same_queries_whatever_the_number_of_sets(clien
         assert f"{n_sets} of {n_sets} expert" in response.content.decode()
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_the_editors_save_is_all_or_nothing(task):
+    expert = author_of(task)
+    with pytest.raises(ValidationError):
+        proposals.own_set_save(task=task, user=expert, items=[item("")], submit=True)
+    assert not ProposalSet.objects.exists()  # an invalid first save starts no set
+    proposals.own_set_save(task=task, user=expert, items=[item("Cells divide")])
+    with pytest.raises(ValidationError):  # submitting rows of which one is invalid
+        proposals.own_set_save(
+            task=task, user=expert, items=[item("Cells divide"), item("", "visual")], submit=True
+        )
+    own = ProposalSet.objects.get()
+    assert own.status == ProposalStatus.OPEN
+    assert [c.text for c in own.criteria.all()] == ["Cells divide"]
+    submitted = proposals.own_set_save(task=task, user=expert, items=None, submit=True)
+    assert submitted.status == ProposalStatus.SUBMITTED

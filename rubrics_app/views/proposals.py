@@ -1,13 +1,14 @@
-"""Experts' proposed sets: each expert edits their own (plain forms: adding and removing
-a row re-renders the form without saving), a reviewer compares the submitted ones and
-merges them into the task's rubric."""
+"""Experts' proposed sets: each expert edits their own (a formset: adding and removing a
+row re-renders it without saving), a reviewer compares the submitted ones and merges
+them into the task's rubric."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from itertools import zip_longest
 from typing import Any
 
+from django import forms
 from django.contrib import messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,11 +26,29 @@ ITEM_FIELDS = ("dimension", "text", "polarity", "weight")
 DIMENSION_ORDER = {key: n for n, key in enumerate(Dimension.values)}
 
 
+class ItemForm(forms.Form):
+    """One row of the editor. It carries the values only: the service checks them
+    (proposals.proposal_set_save), so that one set of rules holds for every caller, and
+    its errors are shown by the row they name."""
+
+    dimension = forms.ChoiceField(choices=Dimension.choices, widget=forms.HiddenInput)
+    text = forms.CharField(required=False, strip=False)
+    polarity = forms.CharField(required=False)
+    weight = forms.CharField(required=False)
+
+
+ItemFormSet = forms.formset_factory(ItemForm, extra=0)
+
+
 @dataclass
 class Row:
     index: int
-    item: dict[str, str]
+    form: ItemForm
     errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def item(self) -> Mapping[str, str]:
+        return self.form.initial
 
 
 @dataclass
@@ -58,10 +77,17 @@ def _sorted(items: list[dict[str, str]]) -> list[dict[str, str]]:
 
 
 def _posted_items(post) -> list[dict[str, str]]:
-    """The form's rows: each row sends one value of every field, in order."""
-    columns = [post.getlist(name) for name in ITEM_FIELDS]
-    rows = zip_longest(*columns, fillvalue="")
-    return _sorted([dict(zip(ITEM_FIELDS, row, strict=True)) for row in rows])
+    """The formset's rows as typed, valid or not: adding or removing a row keeps them,
+    and the service names what is wrong with each on a save."""
+    formset = ItemFormSet(post)
+    if not formset.management_form.is_valid():
+        # Without it the set would save as empty: refused, not a set wiped.
+        raise BadRequest("The editor's rows are missing or garbled: reload the page.")
+    return _sorted([_as_typed(form) for form in formset.forms])
+
+
+def _as_typed(form: ItemForm) -> dict[str, str]:
+    return {name: str(form[name].value() or "") for name in ITEM_FIELDS}
 
 
 def _split_errors(exc: ValidationError) -> tuple[dict[int, dict[str, list[str]]], list[str]]:
@@ -92,7 +118,8 @@ def _edit_page(
     if read_only:
         items = _stored_items(task, proposal_set)
     row_errors, general = _split_errors(error) if error else ({}, [])
-    rows = [Row(i, item, row_errors.get(i, {})) for i, item in enumerate(items)]
+    formset = ItemFormSet(initial=items)
+    rows = [Row(i, form, row_errors.get(i, {})) for i, form in enumerate(formset.forms)]
     blocks = [
         RowBlock(key, label, [row for row in rows if row.item["dimension"] == key])
         for key, label in Dimension.choices
@@ -100,6 +127,7 @@ def _edit_page(
     context = {
         "task": task,
         "proposal_set": proposal_set,
+        "formset": formset,
         "read_only": read_only,
         "blocks": blocks,
         "errors": general,
@@ -159,17 +187,12 @@ def proposal_submit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Saves the rows posted with it (the edit form's), if any, then submits."""
     task = _task(pk)
     authoring.require_author(request.user, task)
-    items = _posted_items(request.POST)
+    items = _posted_items(request.POST) if "rows" in request.POST else None
     try:
-        proposals.own_set_save(
-            task=task,
-            user=request.user,
-            items=items if "rows" in request.POST else None,
-            submit=True,
-        )
+        proposals.own_set_save(task=task, user=request.user, items=items, submit=True)
     except ValidationError as exc:
         proposal_set = _own_set(task, request.user)
-        if "rows" not in request.POST:
+        if items is None:
             items = _stored_items(task, proposal_set)
         return _edit_page(request, task, proposal_set, items, status=422, error=exc)
     messages.success(

@@ -30,11 +30,11 @@ def submitted_set(task, user, *items):
 
 
 def form(*items):
-    """The edit form's POST data for rows."""
-    data = {"rows": "1", "dimension": [], "text": [], "polarity": [], "weight": []}
-    for row in items:
+    """The edit formset's POST data for rows."""
+    data = {"rows": "1", "form-TOTAL_FORMS": str(len(items)), "form-INITIAL_FORMS": "0"}
+    for index, row in enumerate(items):
         for name in ("dimension", "text", "polarity", "weight"):
-            data[name].append(str(row[name]))
+            data[f"form-{index}-{name}"] = str(row[name])
     return data
 
 
@@ -382,3 +382,13 @@ def test_the_editors_save_is_all_or_nothing(task):
     assert [c.text for c in own.criteria.all()] == ["Cells divide"]
     submitted = proposals.own_set_save(task=task, user=expert, items=None, submit=True)
     assert submitted.status == ProposalStatus.SUBMITTED
+
+
+def test_rows_without_the_formsets_management_form_are_refused_not_saved_as_empty(client, task):
+    expert = author_of(task)
+    client.force_login(expert)
+    url = reverse("proposal-edit", args=[task.pk])
+    client.post(url, form(item("Cells divide")))
+    response = client.post(url, {"rows": "1", "form-0-text": "x"})  # a page from before
+    assert response.status_code == 400 and "reload the page" in response.content.decode()
+    assert [c.text for c in ProposalSet.objects.get().criteria.all()] == ["Cells divide"]

@@ -14,6 +14,11 @@ class AnnotatorConfig(AppConfig):
         user_logged_in.disconnect(update_last_login, dispatch_uid="update_last_login")
         user_logged_in.connect(_last_login_update, dispatch_uid="annotator_last_login")
 
+        from annotator.services.verdicts import judging_done_after_retire
+        from rubrics_app.signals import criteria_retired
+
+        criteria_retired.connect(judging_done_after_retire, dispatch_uid="judging_done")
+
 
 def _last_login_update(sender, user, **kwargs) -> None:
     from django.utils import timezone

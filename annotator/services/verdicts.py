@@ -98,12 +98,19 @@ def _judging_assignments(user: User, task_id: int) -> QuerySet[Assignment]:
     return Assignment.objects.filter(user=user, task_id=task_id)
 
 
+def judging_done_after_retire(sender: Any, task_ids: set[int], **kwargs: Any) -> None:
+    """Retiring criteria can complete a task's judging: the verdicts left wanting were
+    on those criteria (rubrics_app.signals.criteria_retired)."""
+    judging_done_refresh(Assignment.objects.filter(task_id__in=task_ids))
+
+
 def judging_done_refresh(assignments: QuerySet[Assignment]) -> None:
     """Marks judging assignments done where the expert has a verdict on every live
     criterion of every generated video of the task, at the time of their last verdict.
     Called inside the writes that can complete one (a video's last verdict, drafts
-    confirmed, work handed out to someone who judged already), never by a read: pages
-    and selectors only read done_at. Three queries, one when nothing is pending."""
+    confirmed, work handed out to someone who judged already, criteria retired), never
+    by a read: pages and selectors only read done_at. Three queries, one when nothing
+    is pending."""
     pending = list(
         # batch_id too: instances from a related manager read it to attach the batch.
         assignments.filter(batch__kind=WorkKind.JUDGE, done_at__isnull=True).only(

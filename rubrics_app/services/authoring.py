@@ -14,6 +14,7 @@ from annotator.models import User
 from rubrics_app.choices import CriterionOrigin, CriterionStatus, Dimension, Polarity
 from rubrics_app.models import LIVE_CRITERIA, Criterion, Task
 from rubrics_app.selectors import may_author
+from rubrics_app.signals import criteria_retired
 
 MAX_WEIGHT = Decimal(10)
 
@@ -177,7 +178,9 @@ def criterion_retire(*, criterion_id: int, version: int, user: User) -> Criterio
     with transaction.atomic():
         criterion = _locked(criterion_id, version, user)
         criterion.status = CriterionStatus.RETIRED
-        return _save(criterion, user, "retired", ["status"])
+        retired = _save(criterion, user, "retired", ["status"])
+        criteria_retired.send(Criterion, task_ids={criterion.task_id})
+    return retired
 
 
 def _require_reviewer(user: User) -> None:

@@ -35,6 +35,7 @@ from rubrics_app.choices import (
 from rubrics_app.models import Criterion, ProposalSet, ProposedCriterion, Task
 from rubrics_app.selectors import live_criteria
 from rubrics_app.services.authoring import parse_editor_weight, require_author
+from rubrics_app.signals import criteria_retired
 
 # Two criteria are near duplicates when rapidfuzz's token_set_ratio (0..100, on
 # lower-cased words without punctuation) reaches this. token_set_ratio ignores word order
@@ -538,9 +539,11 @@ def proposals_merge(
                 "review_comment": "",
             }
             merged.append(_write(criterion, user, _reason(group), **values))
-        for criterion in live:
-            if criterion.pk not in claimed:
-                reason = "retired in a merge of experts' proposals"
-                _write(criterion, user, reason, status=CriterionStatus.RETIRED)
+        retired = [criterion for criterion in live if criterion.pk not in claimed]
+        for criterion in retired:
+            reason = "retired in a merge of experts' proposals"
+            _write(criterion, user, reason, status=CriterionStatus.RETIRED)
+        if retired:
+            criteria_retired.send(Criterion, task_ids={task.pk})
         ProposalSet.objects.filter(pk__in=[s.pk for s in sets]).update(status=ProposalStatus.MERGED)
     return merged

@@ -19,6 +19,7 @@ from rubrics_app.rubric_format import (
 )
 from rubrics_app.selectors import live_criteria
 from rubrics_app.services.releases import ReleaseReport, release_create
+from rubrics_app.signals import criteria_retired
 
 
 @dataclass
@@ -210,12 +211,14 @@ def _import_criteria(
                 changed.append(criterion)
             else:
                 report.criteria_unchanged += 1
+    retired_in: set[int] = set()
     retired = 0
     for key, criterion in existing.items():
         if key not in seen and criterion.status != CriterionStatus.RETIRED:
             criterion.status = CriterionStatus.RETIRED
             criterion.version += 1
             changed.append(criterion)
+            retired_in.add(criterion.task_id)
             retired += 1
     bulk_create_with_history(
         created, Criterion, batch_size=2000, default_change_reason=IMPORT_REASON
@@ -227,6 +230,8 @@ def _import_criteria(
         batch_size=2000,
         default_change_reason=IMPORT_REASON,
     )
+    if retired_in:
+        criteria_retired.send(Criterion, task_ids=retired_in)
     report.criteria_created = len(created)
     report.criteria_updated = len(changed) - retired
     report.criteria_retired = retired

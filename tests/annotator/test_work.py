@@ -1,4 +1,8 @@
+import json
+from io import StringIO
+
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -15,7 +19,10 @@ from annotator.selectors.work_stats import (
 )
 from annotator.services import verdicts
 from annotator.services.assignments import batch_reassign, work_batch_create
-from rubrics_app.choices import Dimension
+from rubrics_app.choices import CriterionStatus, Dimension
+from rubrics_app.models import Criterion, Task
+from rubrics_app.rubric_format import rubric_file
+from rubrics_app.services.authoring import criterion_retire
 from tests.factories import (
     BenchmarkFactory,
     CriterionFactory,
@@ -107,6 +114,40 @@ def test_judging_assignments_are_done_when_every_verdict_is_given():
     verdicts.verdict_set(video=clips[1], criterion_id=criteria[-1].pk, user=me, verdict=0)
     last = Judgment.objects.get(user=me, video=clips[1], criterion=criteria[-1])
     assert Assignment.objects.get().done_at == last.updated_at
+
+
+def test_retiring_the_criteria_still_wanting_verdicts_completes_the_judging():
+    me, reviewer = UserFactory(), UserFactory(role=Role.REVIEWER)
+    task = TaskFactory()
+    criteria, clips = judged(task, videos=2)
+    batch(WorkKind.JUDGE, [task], [me])
+    for clip in clips:
+        for c in criteria[:-1]:
+            verdicts.verdict_set(video=clip, criterion_id=c.pk, user=me, verdict=1)
+    assert Assignment.objects.get().done_at is None
+    unjudged = criteria[-1]
+    criterion_retire(criterion_id=unjudged.pk, version=unjudged.version, user=reviewer)
+    last = Judgment.objects.filter(user=me).latest("updated_at")
+    assert Assignment.objects.get().done_at == last.updated_at
+
+
+def test_a_rubric_import_that_retires_criteria_completes_the_judging(tmp_path):
+    me = UserFactory()
+    task = TaskFactory()
+    kept, dropped = CriterionFactory(task=task, number=1), CriterionFactory(task=task, number=2)
+    video = VideoFactory(task=task)
+    batch(WorkKind.JUDGE, [task], [me])
+    verdicts.verdict_set(video=video, criterion_id=kept.pk, user=me, verdict=1)
+    assert Assignment.objects.get().done_at is None
+    record = rubric_file(
+        Task.objects.filter(pk=task.pk),
+        [(task.pk, kept.dimension, kept.number, kept.text, kept.polarity, kept.weight)],
+    )
+    path = tmp_path / "rubrics.json"
+    path.write_text(json.dumps(record))
+    call_command("import_rubrics", str(path), "--benchmark", task.benchmark.name, stdout=StringIO())
+    assert Criterion.objects.get(pk=dropped.pk).status == CriterionStatus.RETIRED
+    assert Assignment.objects.get().done_at is not None
 
 
 def test_a_task_judged_before_it_is_handed_out_is_done_at_once():

@@ -202,7 +202,9 @@ def test_an_assigned_author_accepts_a_suggestion(client, criterion, author, sugg
 
 def test_an_outsider_cannot_propose_a_set(client, criterion, outsider, author):
     url = reverse("proposal-edit", args=[criterion.task_id])
-    row = {"rows": "1", "dimension": "visual", "text": "Smooth", "polarity": "1", "weight": "1"}
+    row = {"rows": "1", "form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0"}
+    row |= {"form-0-dimension": "visual", "form-0-text": "Smooth"}
+    row |= {"form-0-polarity": "1", "form-0-weight": "1"}
     client.force_login(outsider)
     for response in (
         client.get(url),

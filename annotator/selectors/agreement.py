@@ -43,6 +43,18 @@ class Agreement:
         return (self.both_1 + self.both_0) / self.n if self.n else None
 
     @property
+    def over_call_rate(self) -> float | None:
+        """The share of the pairs where the judge says met (or, for a penalty point,
+        present) and the expert says not: with the under-call rate and the accuracy it
+        adds up to 1, and over minus under is how far the judge inflates the criterion."""
+        return self.judge_1_expert_0 / self.n if self.n else None
+
+    @property
+    def under_call_rate(self) -> float | None:
+        """The share of the pairs where the judge says not met (absent), the expert met."""
+        return self.judge_0_expert_1 / self.n if self.n else None
+
+    @property
     def kappa(self) -> float | None:
         """Cohen's kappa; None where it is undefined (one category only)."""
         if not self.n:
@@ -53,6 +65,20 @@ class Agreement:
         with np.errstate(invalid="ignore", divide="ignore"):
             value = cohens_kappa(table, return_results=False)
         return None if math.isnan(value) else float(value)
+
+    def as_dict(self) -> dict[str, int | float | None]:
+        """The counts and the figures drawn from them, as the API and exports give them."""
+        return {
+            "n": self.n,
+            "both_1": self.both_1,
+            "judge_1_expert_0": self.judge_1_expert_0,
+            "judge_0_expert_1": self.judge_0_expert_1,
+            "both_0": self.both_0,
+            "accuracy": self.accuracy,
+            "kappa": self.kappa,
+            "over_call_rate": self.over_call_rate,
+            "under_call_rate": self.under_call_rate,
+        }
 
 
 @dataclass

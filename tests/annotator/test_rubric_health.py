@@ -2,7 +2,12 @@
 tests/rubric_health_world.py, whose counts are worked out there: the judge's figures
 per criterion and aggregated, the experts' alpha, and each finding."""
 
+import itertools
+import random
+
+import numpy as np
 import pytest
+from statsmodels.stats.inter_rater import cohens_kappa
 
 from annotator.selectors.agreement import Agreement
 from annotator.selectors.rubric_health import (
@@ -10,6 +15,7 @@ from annotator.selectors.rubric_health import (
     CriterionHealth,
     Finding,
     Thresholds,
+    binary_alpha,
     rubric_health,
 )
 from annotator.selectors.work_stats import krippendorff_alpha
@@ -181,3 +187,30 @@ def test_it_answers_an_empty_benchmark():
     health = rubric_health(benchmark=BenchmarkFactory())
     assert health.criteria == [] and health.judge_model is None and health.overall.n == 0
     assert health.as_dict()["criteria"] == []
+
+
+def test_its_kappa_is_statsmodels_cohens_kappa():
+    for cells in itertools.product(range(4), repeat=4):
+        a = Agreement(*cells)
+        table = np.array([[a.both_1, a.judge_1_expert_0], [a.judge_0_expert_1, a.both_0]])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            reference = cohens_kappa(table, return_results=False) if a.n else float("nan")
+        if np.isnan(reference):
+            assert a.kappa is None, cells
+        else:
+            assert a.kappa == pytest.approx(reference), cells
+
+
+def test_its_alpha_is_krippendorffs_on_random_verdicts():
+    rng = random.Random(0)
+    for _ in range(300):
+        raters = rng.randint(2, 5)
+        items = [
+            {r: int(rng.random() < 0.3) for r in rng.sample(range(raters), rng.randint(1, raters))}
+            for _ in range(rng.randint(1, 12))
+        ]
+        reference = krippendorff_alpha(items)
+        if reference is None:
+            assert binary_alpha(items) is None, items
+        else:
+            assert binary_alpha(items) == pytest.approx(reference), items

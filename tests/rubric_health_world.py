@@ -19,6 +19,14 @@ from tests.factories import (
 MODELS = ["A", "B", "C", "D"]
 
 
+def small_thresholds(settings) -> None:
+    """Thresholds small enough for four videos a task and two experts (the page and
+    the API read them from the settings)."""
+    settings.RUBRIC_HEALTH_MIN_PAIRS = 4
+    settings.RUBRIC_HEALTH_MIN_OVERLAP = 2
+    settings.RUBRIC_HEALTH_MIN_VIDEOS = 3
+
+
 def drafts(criterion: Criterion, videos, verdicts: list[int], judge: str = "gpt-judge") -> None:
     for video, verdict in zip(videos, verdicts, strict=True):
         Judgment.objects.create(

@@ -50,6 +50,11 @@ def rubric_health_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "health": health,
         "sections": sections,
         "counts": health.counts(),
+        # Two tables side by side: the rubric's groups, and the models.
+        "aggregate_columns": [
+            [(name, groups) for name, groups in health.aggregates().items() if name != "generator"],
+            [("generator", health.by_generator)],
+        ],
     }
     return render(request, "annotator/rubric_health.html", context)
 

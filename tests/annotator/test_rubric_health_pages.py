@@ -23,17 +23,14 @@ from tests.factories import (
     TaskFactory,
     UserFactory,
 )
-from tests.rubric_health_world import health_world
+from tests.rubric_health_world import health_world, small_thresholds
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def world(settings):
-    # Thresholds small enough for four videos a task and two experts.
-    settings.RUBRIC_HEALTH_MIN_PAIRS = 4
-    settings.RUBRIC_HEALTH_MIN_OVERLAP = 2
-    settings.RUBRIC_HEALTH_MIN_VIDEOS = 3
+    small_thresholds(settings)
     return health_world()
 
 

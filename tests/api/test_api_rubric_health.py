@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from rubrics_app.services.releases import release_create
 from tests.api_callers import CALLERS, call, client_for
-from tests.rubric_health_world import health_world
+from tests.rubric_health_world import health_world, small_thresholds
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,7 @@ def fresh_throttle(settings):
 
 @pytest.fixture
 def world(settings):
-    settings.RUBRIC_HEALTH_MIN_PAIRS = 4
-    settings.RUBRIC_HEALTH_MIN_OVERLAP = 2
-    settings.RUBRIC_HEALTH_MIN_VIDEOS = 3
+    small_thresholds(settings)
     return health_world()
 
 

@@ -473,6 +473,21 @@ JUDGE_CONCURRENCY = envint("JUDGE_CONCURRENCY", "4")
 JUDGE_REQUESTS_PER_MINUTE = envint("JUDGE_REQUESTS_PER_MINUTE", "0")
 JUDGE_RATE_MAX_WAIT = envint("JUDGE_RATE_MAX_WAIT", "10")
 
+# Rubric health (benchmark > Rubric health, its CSV and API, the editor's badges): when
+# a criterion's figures make a finding; the page shows them. The judge is unreliable
+# on a criterion that has at least RUBRIC_HEALTH_MIN_PAIRS videos with both its draft
+# and an expert's verdict (calibrated) and a Cohen's kappa below
+# RUBRIC_HEALTH_KAPPA_BELOW (0.4: below "moderate"); experts disagree on one with at
+# least RUBRIC_HEALTH_MIN_OVERLAP videos verdicted by two or more experts and a
+# Krippendorff's alpha below RUBRIC_HEALTH_ALPHA_BELOW (0.667, Krippendorff's lowest
+# for tentative conclusions); a criterion does not discriminate, or a penalty point is
+# never triggered, only over at least RUBRIC_HEALTH_MIN_VIDEOS videos.
+RUBRIC_HEALTH_MIN_PAIRS = envint("RUBRIC_HEALTH_MIN_PAIRS", "10")
+RUBRIC_HEALTH_KAPPA_BELOW = envfloat("RUBRIC_HEALTH_KAPPA_BELOW", "0.4")
+RUBRIC_HEALTH_MIN_OVERLAP = envint("RUBRIC_HEALTH_MIN_OVERLAP", "5")
+RUBRIC_HEALTH_ALPHA_BELOW = envfloat("RUBRIC_HEALTH_ALPHA_BELOW", "0.667")
+RUBRIC_HEALTH_MIN_VIDEOS = envint("RUBRIC_HEALTH_MIN_VIDEOS", "5")
+
 # The media pipeline refuses videos beyond these limits, with the reason shown.
 VIDEO_MAX_BYTES = envint("VIDEO_MAX_BYTES", str(2 * 1024**3))
 VIDEO_MAX_SECONDS = envint("VIDEO_MAX_SECONDS", "600")

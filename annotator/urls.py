@@ -12,6 +12,7 @@ from annotator.views import (
     judge_drafts,
     judging,
     leaderboard,
+    rubric_health,
     videos,
     work,
 )
@@ -30,6 +31,16 @@ urlpatterns = [
     path("benchmarks/", benchmarks.benchmark_list, name="benchmark-list"),
     path("benchmarks/<int:pk>/", benchmarks.benchmark_detail, name="benchmark-detail"),
     path("benchmarks/<int:pk>/leaderboard/", leaderboard.leaderboard_page, name="leaderboard"),
+    path(
+        "benchmarks/<int:pk>/rubric-health/",
+        rubric_health.rubric_health_page,
+        name="rubric-health",
+    ),
+    path(
+        "benchmarks/<int:pk>/rubric-health.csv",
+        rubric_health.rubric_health_csv,
+        name="rubric-health-csv",
+    ),
     path("tasks/<int:pk>/", benchmarks.task_detail, name="task-detail"),
     path("tasks/<int:pk>/history/", editor.task_history, name="task-history"),
     # proposals

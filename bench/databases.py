@@ -24,12 +24,14 @@ def fresh_postgres_database(url: str, name: str) -> str:
 
 
 def results_per_database(
-    script: str, tmp: str, postgres_name: str, postgres: str = POSTGRES
+    script: str, tmp: str, postgres_name: str, postgres: str | None = POSTGRES
 ) -> Iterator[tuple[str, dict]]:
-    """(database, the JSON the script printed last when run with --run URL)."""
+    """(database, the JSON the script printed last when run with --run URL); without
+    `postgres`, SQLite only."""
     targets = {"SQLite": f"sqlite:///{tmp}/bench.sqlite3"}
     try:
-        targets["PostgreSQL"] = fresh_postgres_database(postgres, postgres_name)
+        if postgres:
+            targets["PostgreSQL"] = fresh_postgres_database(postgres, postgres_name)
     except psycopg.Error as exc:
         print(f"PostgreSQL: skipped ({exc})")
     for name, url in targets.items():

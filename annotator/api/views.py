@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from annotator.core.api_permissions import GENERATOR_VIEWERS
 from annotator.selectors.leaderboard import leaderboard_compute
+from annotator.selectors.rubric_health import ANY, Finding, rubric_health
 from annotator.selectors.verdicts import Source
 from rubrics_app.models import Benchmark
 
@@ -69,3 +70,87 @@ def leaderboard(request: Request, pk: int) -> Response:
         judge_model=query.validated_data.get("judge"),
     )
     return Response(board.as_dict())
+
+
+class RubricHealthQuery(serializers.Serializer):
+    release = serializers.CharField(required=False, help_text="release name")
+    judge = serializers.CharField(
+        required=False, help_text="judge model of the drafts (default: the first by name)"
+    )
+    finding = serializers.ChoiceField(
+        choices=[ANY, *Finding],
+        required=False,
+        help_text="only the criteria with this finding (any: with one), the worst first",
+    )
+
+
+@extend_schema(
+    summary="Rubric health of a benchmark",
+    parameters=[RubricHealthQuery],
+    responses={200: OpenApiTypes.OBJECT},
+    examples=[
+        OpenApiExample(
+            "One unreliable criterion",
+            value={
+                "benchmark": "MicroWorldBench",
+                "release": "v1.0",
+                "judge_model": "published-judge",
+                "thresholds": {
+                    "min_pairs": 10,
+                    "kappa_below": 0.4,
+                    "min_overlap": 5,
+                    "alpha_below": 0.667,
+                    "min_videos": 5,
+                },
+                "findings": {"judge-unreliable": 1, "zero-weight": 0},
+                "overall": {"n": 12, "accuracy": 0.5, "kappa": 0.2},
+                "by_generator": {"Sora": {"n": 12, "accuracy": 0.5, "kappa": 0.2}},
+                "criteria": [
+                    {
+                        "criterion": 4012,
+                        "task_index": 17,
+                        "dimension": "scientific",
+                        "number": 2,
+                        "text": "Red blood cells have no nucleus",
+                        "polarity": 1,
+                        "weight": 2.0,
+                        "judge": {
+                            "n": 12,
+                            "both_1": 3,
+                            "judge_1_expert_0": 6,
+                            "judge_0_expert_1": 0,
+                            "both_0": 3,
+                            "accuracy": 0.5,
+                            "kappa": 0.2,
+                            "over_call_rate": 0.5,
+                            "under_call_rate": 0.0,
+                        },
+                        "experts": {"items": 0, "unanimous": 0, "alpha": None},
+                        "videos": 12,
+                        "generators": 10,
+                        "met": 3,
+                        "findings": ["judge-unreliable"],
+                    }
+                ],
+            },
+            response_only=True,
+        )
+    ],
+)
+@api_view(["GET"])
+@permission_classes(GENERATOR_VIEWERS)
+def rubric_health_view(request: Request, pk: int) -> Response:
+    """Per criterion the judge against the experts (agreement, Cohen's kappa, over- and
+    under-call rates, counts), the experts among themselves (Krippendorff's alpha) and
+    the verdicts' spread, with its findings; the judge's figures by dimension,
+    polarity, level and generator model; the thresholds used."""
+    benchmark = get_object_or_404(Benchmark, pk=pk)
+    query = RubricHealthQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    release = None
+    if "release" in query.validated_data:
+        release = get_object_or_404(benchmark.releases, name=query.validated_data["release"])
+    health = rubric_health(
+        benchmark=benchmark, release=release, judge_model=query.validated_data.get("judge")
+    )
+    return Response(health.as_dict(health.select(query.validated_data.get("finding", ""))))

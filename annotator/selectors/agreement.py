@@ -1,13 +1,10 @@
 """How far the GPT judge agrees with the experts: wherever a criterion of a video has
 both a draft and a human-confirmed verdict, per dimension and per generator model."""
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 
-import numpy as np
 from django.db.models import QuerySet
-from statsmodels.stats.inter_rater import cohens_kappa
 
 from annotator.models import Judgment, User
 from annotator.models.choices import VerdictSource, VerdictStatus
@@ -34,6 +31,14 @@ class Agreement:
         else:
             self.both_0 += 1
 
+    def __iadd__(self, other: "Agreement") -> "Agreement":
+        """Counts pooled: a group's agreement from its members'."""
+        self.both_1 += other.both_1
+        self.judge_1_expert_0 += other.judge_1_expert_0
+        self.judge_0_expert_1 += other.judge_0_expert_1
+        self.both_0 += other.both_0
+        return self
+
     @property
     def n(self) -> int:
         return self.both_1 + self.judge_1_expert_0 + self.judge_0_expert_1 + self.both_0
@@ -43,16 +48,44 @@ class Agreement:
         return (self.both_1 + self.both_0) / self.n if self.n else None
 
     @property
+    def over_call_rate(self) -> float | None:
+        """The share of the pairs where the judge says met (or, for a penalty point,
+        present) and the expert says not: with the under-call rate and the accuracy it
+        adds up to 1, and over minus under is how far the judge inflates the criterion."""
+        return self.judge_1_expert_0 / self.n if self.n else None
+
+    @property
+    def under_call_rate(self) -> float | None:
+        """The share of the pairs where the judge says not met (absent), the expert met."""
+        return self.judge_0_expert_1 / self.n if self.n else None
+
+    @property
     def kappa(self) -> float | None:
-        """Cohen's kappa; None where it is undefined (one category only)."""
-        if not self.n:
+        """Cohen's kappa; None where it is undefined (one category only). Worked out
+        from the four counts (the value statsmodels' cohens_kappa gives, which the tests
+        hold it to): the Rubric health page takes one per criterion, thousands at once."""
+        n = self.n
+        if not n:
             return None
-        table = np.array(
-            [[self.both_1, self.judge_1_expert_0], [self.judge_0_expert_1, self.both_0]]
-        )
-        with np.errstate(invalid="ignore", divide="ignore"):
-            value = cohens_kappa(table, return_results=False)
-        return None if math.isnan(value) else float(value)
+        judge_1, expert_1 = self.both_1 + self.judge_1_expert_0, self.both_1 + self.judge_0_expert_1
+        # (observed - expected) / (1 - expected), both agreements scaled by n * n.
+        observed = n * (self.both_1 + self.both_0)
+        expected = judge_1 * expert_1 + (n - judge_1) * (n - expert_1)
+        return None if expected == n * n else (observed - expected) / (n * n - expected)
+
+    def as_dict(self) -> dict[str, int | float | None]:
+        """The counts and the figures drawn from them, as the API and exports give them."""
+        return {
+            "n": self.n,
+            "both_1": self.both_1,
+            "judge_1_expert_0": self.judge_1_expert_0,
+            "judge_0_expert_1": self.judge_0_expert_1,
+            "both_0": self.both_0,
+            "accuracy": self.accuracy,
+            "kappa": self.kappa,
+            "over_call_rate": self.over_call_rate,
+            "under_call_rate": self.under_call_rate,
+        }
 
 
 @dataclass

@@ -50,6 +50,7 @@ SHOWN_SAFELY = ("&lt;/script&gt;&lt;script&gt;alert(1)", "\\u003C/script\\u003E\
 # Pages that show generator names (or the other texts): each must show them, escaped.
 MUST_SHOW = [
     "leaderboard",
+    "rubric-health",
     "video-list",
     "task-detail",
     "judging-task",

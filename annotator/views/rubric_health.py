@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 
+from annotator.core.errors import InputError
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import generator_names_required
 from annotator.models import Judgment
@@ -63,15 +64,10 @@ def rubric_health_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def rubric_health_csv(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Every criterion with its figures and findings, or ?finding=any|<finding> only."""
-    benchmark, _, release, _, health = _health(request, pk)
     finding = request.GET.get("finding", "")
     if finding not in ("", ANY, *Finding):
-        choices = ", ".join([ANY, *Finding])
-        return HttpResponse(
-            f"unknown finding: one of {choices}",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        raise InputError(f"finding {finding!r} is unknown: one of {', '.join([ANY, *Finding])}.")
+    benchmark, _, release, _, health = _health(request, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     # Named by ids: a release's name is typed by reviewers and would go into a header.
     name = f"rubric_health_{benchmark.pk}" + (f"_release_{release.pk}" if release else "")

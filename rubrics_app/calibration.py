@@ -147,7 +147,7 @@ def ppi_estimate(
 def _more_to_halve(over_tasks: float, spread: float, n: int, n_items: int) -> int | None:
     """The n' with over_tasks + spread * (1/n' - 1/N) = se^2 / 4 (half the width is a
     quarter of the variance), less the n verified already."""
-    if spread <= 0:
+    if spread <= 0 or n >= n_items:
         return None
     target = (over_tasks + spread * (1 / n - 1 / n_items)) / 4
     inverse = (target - over_tasks) / spread + 1 / n_items

@@ -29,6 +29,7 @@ from annotator.models import (
 from annotator.models.choices import EvaluationStatus, Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.models.tokens import TokenScope
 from annotator.services.assignments import work_batch_create
+from annotator.services.calibration import calibration_batch_create
 from rubrics_app.choices import Dimension
 from rubrics_app.models import CriteriaDraft, CriterionSuggestion
 from rubrics_app.services.releases import release_create
@@ -100,7 +101,19 @@ def world(annotator_user, reviewer_user, admin_user):
             created_by=admin_user,
         )
         for kind in WorkKind.values
+        if kind != WorkKind.CALIBRATE
     }
+    # A calibration batch is drawn, never chosen: of the hostile judge's drafts.
+    batches[WorkKind.CALIBRATE] = calibration_batch_create(
+        benchmark=benchmark,
+        release=None,
+        judge_model=None,
+        size=2,
+        seed=0,
+        users=[annotator_user],
+        name=f"calibrate {HOSTILE}",
+        created_by=admin_user,
+    )
     reason = RejectReason.objects.create(code="hostile", label=HOSTILE)
     ClipDecision.objects.create(
         video=clip,

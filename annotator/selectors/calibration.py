@@ -149,14 +149,14 @@ def corrected_scores(
         experts[(batch_id, task_id)].add(user_id)
     human: dict[tuple[int, int], dict[int, int]] = defaultdict(dict)
     for video_id, criterion_id, user_id, verdict in (
+        # Subqueries, not joins: a join through the items and assignments would repeat
+        # each verdict once per item of its video and per task of its expert.
         Judgment.objects.filter(
             source=VerdictSource.HUMAN,
             status=VerdictStatus.CONFIRMED,
-            video__calibration_items__sample__in=samples,
-            user__assignments__batch__calibration__in=samples,
-        )
-        .distinct()
-        .values_list("video_id", "criterion_id", "user_id", "verdict")
+            video__in=CalibrationItem.objects.filter(sample__in=samples).values("video_id"),
+            user__in=Assignment.objects.filter(batch__calibration__in=samples).values("user_id"),
+        ).values_list("video_id", "criterion_id", "user_id", "verdict")
     ):
         human[(video_id, user_id)][criterion_id] = verdict
 

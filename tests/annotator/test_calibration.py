@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from annotator.core.errors import InputError
+from annotator.core.visibility import blind_order
 from annotator.models import Assignment, CalibrationItem, CalibrationSample, Judgment, WorkBatch
 from annotator.models.choices import Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.selectors.leaderboard import leaderboard_compute
@@ -351,3 +352,53 @@ def test_annotators_and_outsiders_neither_draw_nor_see_the_scores(client, bench,
     html = client.get(reverse("my-work")).content.decode()
     assert batch.name in html and not any(name in html for name in MODELS)
     assert "New calibration sample" not in html
+
+
+def test_an_assignment_is_done_when_each_drawn_item_of_its_task_is(bench, reviewer, expert):
+    batch = calibration_batch_create(
+        benchmark=bench, release=None, judge_model=None, size=72, users=[expert],
+        created_by=reviewer,
+    )  # fmt: skip
+    task = bench.tasks.order_by("pk").first()
+    assignment = Assignment.objects.get(batch=batch, task=task)
+    items = list(batch.calibration.items.filter(video__task=task).select_related("video__task"))
+    assert len(items) == 9  # 3 videos x 3 dimensions
+    for item in items[:-1]:
+        verify(item, expert)
+        assignment.refresh_from_db()
+        assert assignment.done_at is None
+    verify(items[-1], expert)
+    assignment.refresh_from_db()
+    assert assignment.done_at is not None
+
+
+def test_the_workspace_shows_a_drawn_video_past_the_first_eight(client, reviewer, expert):
+    """A task with 10 models' videos: the page shows 8, and the drawn one wherever it is."""
+    benchmark = BenchmarkFactory()
+    task = TaskFactory(benchmark=benchmark)
+    criteria = [CriterionFactory(task=task, dimension=d) for d in Dimension.values]
+    videos = [
+        VideoFactory(task=task, generator=GeneratorModelFactory(name=f"gen-{k}")) for k in range(10)
+    ]
+    Judgment.objects.bulk_create(
+        Judgment(
+            video=v, criterion=c, verdict=1, source=VerdictSource.LLM, judge_model="j",
+            status=VerdictStatus.DRAFT,
+        )
+        for v in videos
+        for c in criteria
+    )  # fmt: skip
+    client.force_login(expert)
+    hidden = {v.pk for v in blind_order(videos, expert)[8:]}  # past the first eight
+    drawn = set()
+    for seed in range(20):
+        batch = calibration_batch_create(
+            benchmark=benchmark, release=None, judge_model=None, size=1, seed=seed,
+            users=[expert], created_by=reviewer,
+        )  # fmt: skip
+        item = batch.calibration.items.get()
+        html = client.get(reverse("judging-task", args=[task.pk])).content.decode()
+        assert str(item.video.public_id) in html
+        drawn.add(item.video_id)
+        assert html.count("<video") == 8 + len(drawn & hidden)
+    assert drawn & hidden

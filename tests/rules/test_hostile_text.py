@@ -282,6 +282,7 @@ def test_it_runs_no_hostile_script_and_every_page_still_works_in_a_browser(
         reverse("video-list"),
         reverse("video-upload"),
         reverse("my-work"),
+        reverse("calibration-new"),
         reverse("clip-batches"),
         *(reverse("batch-dashboard", args=[b.pk]) for b in batches.values()),
         reverse("clip-grid", args=[batches[WorkKind.VERIFY].pk]),
@@ -311,6 +312,11 @@ def test_it_runs_no_hostile_script_and_every_page_still_works_in_a_browser(
                 ".data.datasets.map(d => d.label)"
             )
             assert sorted(labels) == sorted([HOSTILE, "plain-model"])
+            # The drafts, experts and human-corrected chart: the models are its labels.
+            models = page.evaluate(
+                "() => Chart.getChart(document.getElementById('chart-corrected')).data.labels"
+            )
+            assert sorted(models) == sorted([HOSTILE, "plain-model"])
     page.goto(f"{live_server.url}{reverse('api-docs')}")
     page.locator(".swagger-ui .info .title").wait_for()
     assert dialogs == [] and errors == []

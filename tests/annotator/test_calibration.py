@@ -16,6 +16,7 @@ from annotator.core.visibility import blind_order
 from annotator.models import Assignment, CalibrationItem, CalibrationSample, Judgment, WorkBatch
 from annotator.models.choices import Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.selectors.leaderboard import leaderboard_compute
+from annotator.services.assignments import work_batch_create
 from annotator.services.calibration import calibration_batch_create
 from annotator.services.verdicts import verdict_set
 from rubrics_app.calibration import stratified_draw
@@ -319,8 +320,15 @@ def test_bad_input_is_refused_with_a_message(client, bench, reviewer, expert):
             "create": 1,
         },
     )
-    assert "A calibration batch is a random draw" in response.content.decode()
+    assert response.status_code == 422  # not one of its kinds
+    assert "calibrate is not one of the available choices" in response.content.decode()
     assert not WorkBatch.objects.exists()
+    # Nor the service behind it.
+    with pytest.raises(InputError, match="A calibration batch is a random draw"):
+        work_batch_create(
+            name="x", kind=WorkKind.CALIBRATE, items=[bench.tasks.first()], users=[expert],
+            overlap=1, created_by=None,
+        )  # fmt: skip
 
 
 def test_annotators_and_outsiders_neither_draw_nor_see_the_scores(client, bench, reviewer, expert):

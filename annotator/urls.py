@@ -5,6 +5,7 @@ from django.views.generic import RedirectView
 from annotator.views import (
     accounts,
     audit,
+    calibration,
     clips,
     dataset_export,
     health,
@@ -64,6 +65,7 @@ urlpatterns = [
     # work
     path("work/", work.my_work, name="my-work"),
     path("work/batches/new", work.batch_new, name="batch-new"),
+    path("work/calibration/new", calibration.calibration_new, name="calibration-new"),
     path("work/batches/<int:pk>/", work.batch_dashboard, name="batch-dashboard"),
     path("work/batches/<int:pk>/progress.csv", work.batch_dashboard_csv, name="batch-csv"),
     path("work/batches/<int:pk>/next", work.work_next, name="work-next"),

@@ -46,8 +46,27 @@ class LeaderboardQuery(serializers.Serializer):
                         "by_dimension": {"scientific": 30.5, "visual": 61.0},
                         "tasks_counted": 459,
                         "tasks_total": 459,
+                        "corrected": {
+                            "estimate": 31.84,
+                            "interval": [27.1, 36.58],
+                            "judge": 36.27,
+                            "correction": -4.43,
+                            "sampled": 100,
+                            "verified": 96,
+                            "population": 1377,
+                            "more_to_halve": 310,
+                            "judge_clipped_tasks": 0,
+                        },
                     }
                 ],
+                "calibration": {
+                    "method": "prediction-powered inference: ...",
+                    "confidence": 0.95,
+                    "note": "Only the randomly drawn calibration items enter this estimate...",
+                    "sampled": 1000,
+                    "verified": 960,
+                    "batches": [{"batch": 7, "name": "Calibration", "seed": 1234, "size": 1000}],
+                },
             },
             response_only=True,
         )
@@ -56,7 +75,10 @@ class LeaderboardQuery(serializers.Serializer):
 @api_view(["GET"])
 @permission_classes(GENERATOR_VIEWERS)
 def leaderboard(request: Request, pk: int) -> Response:
-    """Per generator model: overall score, per level, per dimension, and coverage."""
+    """Per generator model: overall score, per level, per dimension, and coverage, each
+    with its interval; with the judge's drafts (source=drafts) and a calibration sample,
+    each model's human-corrected score (`corrected`) and what it rests on
+    (`calibration`)."""
     benchmark = get_object_or_404(Benchmark, pk=pk)
     query = LeaderboardQuery(data=request.query_params)
     query.is_valid(raise_exception=True)

@@ -1,4 +1,5 @@
 from .assignments import Assignment, GoldAnswer, WorkBatch
+from .calibration import CalibrationItem, CalibrationSample
 from .clips import ClipDecision, ClipSuggestion, RejectReason
 from .jobs import Job, JobItem, JobStatus, OutboxMessage
 from .judgments import JudgeEvaluation, Judgment
@@ -9,6 +10,8 @@ from .users import User
 __all__ = [
     "ApiToken",
     "Assignment",
+    "CalibrationItem",
+    "CalibrationSample",
     "ClipDecision",
     "ClipSuggestion",
     "GeneratorModel",

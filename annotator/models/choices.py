@@ -54,3 +54,6 @@ class WorkKind(models.TextChoices):
     VERIFY = "verify", "verify clips"
     AUTHOR = "author", "author criteria"
     JUDGE = "judge", "judge generated videos"
+    # A random sample of (video, dimension) items whose drafts experts verify, for the
+    # human-corrected score (annotator/selectors/calibration.py); drawn, never chosen.
+    CALIBRATE = "calibrate", "calibrate the judge (random sample)"

@@ -2,7 +2,9 @@
 dimension (PRODUCT.md, "Scoring"), from a chosen source of verdicts, over a frozen
 release's criteria or, without one, the current approved criteria; every score with its
 95% interval, and the ranking with each model's rank interval and how often each model
-stays ahead of the next (rubrics_app.uncertainty: a paired bootstrap over tasks)."""
+stays ahead of the next (rubrics_app.uncertainty: a paired bootstrap over tasks); from the
+drafts, once experts verified a calibration sample, each model's human-corrected score
+(annotator.selectors.calibration)."""
 
 import itertools
 from collections import defaultdict
@@ -14,6 +16,7 @@ import numpy as np
 
 from annotator.models import Judgment, Video
 from annotator.models.choices import VideoKind
+from annotator.selectors.calibration import Calibration, Corrected, corrected_scores
 from annotator.selectors.verdicts import Source, judge_choose, verdicts_of
 from rubrics_app.choices import CriterionStatus, Dimension, Level
 from rubrics_app.models import Benchmark, Release, ReleaseCriterion
@@ -45,6 +48,8 @@ class ModelScores:
     by_level_ci: dict[str, Interval] = field(default_factory=dict)
     by_dimension_ci: dict[str, Interval] = field(default_factory=dict)
     rank_interval: tuple[int, int] | None = None
+    # The human-corrected score (drafts only, once a calibration sample is drawn).
+    corrected: Corrected | None = None
 
 
 @dataclass
@@ -65,6 +70,7 @@ class Leaderboard:
     rows: list[ModelScores] = field(default_factory=list)
     ahead: list[Ahead] = field(default_factory=list)
     uncertainty: dict[str, Any] = field(default_factory=dict)
+    calibration: Calibration | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -112,6 +118,40 @@ def rubric_of(benchmark: Benchmark, release: Release | None) -> tuple[Rubric, di
     return rubric, levels
 
 
+@dataclass(frozen=True)
+class ScoredVideo:
+    """A model's video of a task, with its points in each dimension."""
+
+    video_id: int
+    dimensions: dict[str, Points]
+
+
+def scored_videos(
+    benchmark: Benchmark, rubric: Rubric, verdicts: dict[tuple[int, int], int]
+) -> dict[str, dict[int, ScoredVideo]]:
+    """Per generator model (every one with a generated video in the benchmark), per
+    task, its video that counts: one with a verdict on every criterion of the three
+    dimensions."""
+    scored: dict[str, dict[int, ScoredVideo]] = defaultdict(dict)
+    scored_tasks = {task_id for task_id, _ in rubric}
+    videos = Video.objects.filter(kind=VideoKind.GENERATED, task__benchmark=benchmark)
+    for video_id, generator, task_id in videos.values_list("pk", "generator__name", "task_id"):
+        tasks = scored[generator]
+        if task_id not in scored_tasks:
+            continue
+        dimensions: dict[str, Points] = {}
+        for dimension in Dimension.values:
+            criteria = rubric.get((task_id, dimension), [])
+            found = [verdicts.get((video_id, criterion_id)) for criterion_id, _, _ in criteria]
+            given = [v for v in found if v is not None]
+            if len(given) < len(found):
+                break  # a video counts only when all three dimensions have verdicts
+            dimensions[dimension] = dimension_points([(p, w) for _, p, w in criteria], given)
+        else:
+            tasks[task_id] = ScoredVideo(video_id, dimensions)
+    return scored
+
+
 def leaderboard_compute(
     *,
     benchmark: Benchmark,
@@ -133,22 +173,12 @@ def leaderboard_compute(
     per_model: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"tasks": {}, "dimensions": defaultdict(dict)}
     )
-    videos = Video.objects.filter(kind=VideoKind.GENERATED, task__benchmark=benchmark)
-    for video_id, generator, task_id in videos.values_list("pk", "generator__name", "task_id"):
+    scored = scored_videos(benchmark, rubric, verdicts)
+    for generator, videos in scored.items():
         scores = per_model[generator]
-        if task_id not in scored_tasks:
-            continue
-        dimensions: dict[str, Points] = {}
-        for dimension in Dimension.values:
-            criteria = rubric.get((task_id, dimension), [])
-            found = [verdicts.get((video_id, criterion_id)) for criterion_id, _, _ in criteria]
-            given = [v for v in found if v is not None]
-            if len(given) < len(found):
-                break  # a video counts only when all three dimensions have verdicts
-            dimensions[dimension] = dimension_points([(p, w) for _, p, w in criteria], given)
-        else:
-            scores["tasks"][task_id] = task_percent(dimensions.values())
-            for dimension, points in dimensions.items():
+        for task_id, video in videos.items():
+            scores["tasks"][task_id] = task_percent(video.dimensions.values())
+            for dimension, points in video.dimensions.items():
                 scores["dimensions"][dimension][task_id] = points.percent
 
     board = Leaderboard(
@@ -185,6 +215,18 @@ def leaderboard_compute(
             )
         )
     board.rows.sort(key=lambda row: (row.overall is None, -(row.overall or 0), row.generator))
+    if source == Source.DRAFTS and judge:
+        # The judge's score corrected by the experts on a random sample of its items.
+        board.calibration, corrected = corrected_scores(
+            benchmark=benchmark,
+            release=release,
+            judge_model=judge,
+            scored=scored,
+            task_scores={g: scores["tasks"] for g, scores in per_model.items()},
+            rubric=rubric,
+        )
+        for row in board.rows:
+            row.corrected = corrected.get(row.generator)
     _uncertainty(board, per_model, sorted(scored_tasks), by_level, bootstrap)
     return board
 

@@ -59,6 +59,10 @@ def work_batch_create(
 ) -> WorkBatch:
     """A batch of work, each item to `overlap` annotators: candidate clips to verify,
     or tasks whose criteria to author or whose generated videos to judge."""
+    if kind == WorkKind.CALIBRATE:
+        raise InputError(
+            "A calibration batch is a random draw: create it from the calibration page."
+        )
     if not name.strip():
         raise InputError("A batch needs a name.")
     item_ids = [item.pk for item in items]

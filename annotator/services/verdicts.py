@@ -3,17 +3,18 @@ criterion, starting from the judge's drafts, which they confirm or override."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from annotator.core.errors import InputError
 from annotator.core.visibility import labelled
-from annotator.models import Assignment, Judgment, User, Video
+from annotator.models import Assignment, CalibrationItem, Judgment, User, Video
 from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
 from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Benchmark, Criterion, Task
@@ -54,6 +55,13 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
                 check.mine = verdict
                 if checklist.done:  # only a first verdict filling the video can complete the task
                     judging_done_refresh(_judging_assignments(user, _task_of(video)))
+                # Or one filling a dimension, a calibration item (one query when none).
+                calibration_done_refresh(
+                    _judging_assignments(user, _task_of(video)),
+                    filled=all(
+                        c.mine is not None for c in checklist.dimensions[check.criterion.dimension]
+                    ),
+                )
             return checklist
         except IntegrityError:  # given meanwhile (another tab): replaced below
             pass
@@ -144,6 +152,62 @@ def judging_done_refresh(assignments: QuerySet[Assignment]) -> None:
     Assignment.objects.bulk_update(done, ["done_at"])
 
 
+def calibration_done_refresh(assignments: QuerySet[Assignment], *, filled: bool = True) -> None:
+    """Marks calibration assignments done where the expert has a verdict on every live
+    criterion of each drawn (video, dimension) item of the task, at the time of their
+    last one. As judging_done_refresh, called by the writes only. One query when none
+    is pending, or when `filled` is false (the write filled no dimension: it cannot
+    have finished an item), else five."""
+    pending = list(
+        assignments.filter(batch__kind=WorkKind.CALIBRATE, done_at__isnull=True).only(
+            "pk", "user_id", "task_id", "batch_id"
+        )
+    )
+    if not pending or not filled:
+        return
+    items: dict[tuple[int, int | None], list[tuple[int, str]]] = {}
+    for batch_id, task_id, video_id, dimension in CalibrationItem.objects.filter(
+        sample__batch__in={a.batch_id for a in pending},
+        video__task__in={a.task_id for a in pending},
+    ).values_list("sample__batch_id", "video__task_id", "video_id", "dimension"):
+        items.setdefault((batch_id, task_id), []).append((video_id, dimension))
+    needed: dict[tuple[int | None, str], int] = {
+        (task_id, dimension): n
+        for task_id, dimension, n in live_criteria()
+        .filter(task__in={a.task_id for a in pending})
+        .values_list("task_id", "dimension")
+        .annotate(n=Count("pk"))
+        .values_list("task_id", "dimension", "n")
+        .order_by()
+    }
+    given = {
+        (user, video, dimension): (n, last)
+        for user, video, dimension, n, last in _given(
+            user__in={a.user_id for a in pending},
+            video__task__in={a.task_id for a in pending},
+        )
+        .values_list("user_id", "video_id", "criterion__dimension")
+        .annotate(n=Count("pk"), last=Max("updated_at"))
+        .values_list("user_id", "video_id", "criterion__dimension", "n", "last")
+        .order_by()
+    }
+    done = []
+    for assignment in pending:
+        mine = items.get((assignment.batch_id, assignment.task_id), [])
+        answered = [
+            given.get((assignment.user_id, video, dimension), (0, None))
+            for video, dimension in mine
+        ]
+        if mine and all(
+            n >= needed.get((assignment.task_id, dimension), 0)
+            for (n, _), (_, dimension) in zip(answered, mine, strict=True)
+        ):
+            moments = [last for _, last in answered if last is not None]
+            assignment.done_at = max(moments) if moments else timezone.now()
+            done.append(assignment)
+    Assignment.objects.bulk_update(done, ["done_at"])
+
+
 def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
     """Takes the judge's drafts of one dimension as the expert's verdicts where the
     expert has given none yet; returns how many were confirmed."""
@@ -168,6 +232,7 @@ def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
         bulk_create_with_history(new, Judgment, ignore_conflicts=True, default_user=user)
         if new:
             judging_done_refresh(_judging_assignments(user, _task_of(video)))
+            calibration_done_refresh(_judging_assignments(user, _task_of(video)))
     return len(new)
 
 
@@ -274,20 +339,32 @@ def _checklist(
 
 
 def workspace(
-    *, task: Task, user: User, blind: bool, only: Video | None = None
+    *,
+    task: Task,
+    user: User,
+    blind: bool,
+    only: Video | None = None,
+    include: Collection[int] = (),
 ) -> list[VideoChecklist]:
     """The task's generated videos, each with its checklist (a fixed number of queries,
     whatever the number of videos and criteria); with `only`, that video's alone
-    (labelled as on the page)."""
+    (labelled as on the page). The first MAX_VIDEOS, and those of `include` (the
+    videos of the expert's calibration items) wherever they come."""
     # Labelled first, then cut: blind, the videos shown are not the first by model name,
     # and each keeps the letter the task page gives it.
-    videos = labelled(
-        task.videos.filter(kind=VideoKind.GENERATED)
-        .select_related("generator")
-        .only(*PLAYER_FIELDS, "task_id", "generator__name"),
-        user,
-        names=not blind,
-    )[:MAX_VIDEOS]
+    videos = [
+        (video, label)
+        for k, (video, label) in enumerate(
+            labelled(
+                task.videos.filter(kind=VideoKind.GENERATED)
+                .select_related("generator")
+                .only(*PLAYER_FIELDS, "task_id", "generator__name"),
+                user,
+                names=not blind,
+            )
+        )
+        if k < MAX_VIDEOS or video.pk in include or video == only
+    ]
     criteria = list(live_criteria().filter(task=task))
     drafts, mine = verdicts_shown([v for v, _ in videos if only in (None, v)], user)
     return [
@@ -318,8 +395,10 @@ class QueueProgress:
 
 
 def _assigned_tasks(user: User) -> QuerySet[Assignment, Mapping[str, object]]:
-    """The ids of the tasks assigned to the user in judging batches."""
-    return Assignment.objects.filter(user=user, batch__kind=WorkKind.JUDGE).values("task_id")
+    """The ids of the tasks assigned to the user in judging (or calibration) batches."""
+    return Assignment.objects.filter(
+        user=user, batch__kind__in=[WorkKind.JUDGE, WorkKind.CALIBRATE]
+    ).values("task_id")
 
 
 def judgeable_tasks(user: User, benchmark: Benchmark | None = None) -> QuerySet[Task]:

@@ -15,6 +15,7 @@ from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import IdField, cleaned_input
 from annotator.core.visibility import names_shown
 from annotator.models import Video
+from annotator.selectors.calibration import items_assigned
 from annotator.services import verdicts
 from rubrics_app.models import Benchmark, Task
 
@@ -31,10 +32,18 @@ def judging_task(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         verdicts.judgeable_tasks(request.user).select_related("benchmark"), pk=pk
     )
     blind = _blind(request)
+    # The expert's calibration items of this task: their videos are shown wherever they
+    # come, and the page says which (video, dimension) to verify.
+    calibration = items_assigned(request.user, task.pk)
+    checklists = verdicts.workspace(
+        task=task, user=request.user, blind=blind, include={c.video_id for c in calibration}
+    )
+    labels = {checklist.video.pk: checklist.label for checklist in checklists}
     context = {
         "task": task,
-        "checklists": verdicts.workspace(task=task, user=request.user, blind=blind),
+        "checklists": checklists,
         "blind": blind,
+        "calibration": [(c.batch, labels.get(c.video_id, ""), c.dimension) for c in calibration],
     }
     return render(request, "annotator/judging.html", context)
 

@@ -9,7 +9,7 @@ from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import generator_names_required
 from annotator.models import Judgment
 from annotator.selectors.agreement import judge_agreement
-from annotator.selectors.leaderboard import Source, leaderboard_compute
+from annotator.selectors.leaderboard import Leaderboard, Source, leaderboard_compute
 from annotator.selectors.verdicts import judges_of
 from rubrics_app.choices import Dimension, Level
 from rubrics_app.models import Benchmark
@@ -51,7 +51,7 @@ def leaderboard_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         return render(request, "annotator/leaderboard.html", {**context, "error": exc})
     context["board"] = board
     # Rendered with json_script: generator names come from uploads, S3 and the API.
-    context["chart"] = {
+    chart: dict[str, Any] = {
         "models": [row.generator for row in board.rows],
         "levels": {
             level: [_bar(row.by_level[level], row.by_level_ci.get(level)) for row in board.rows]
@@ -62,13 +62,41 @@ def leaderboard_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             for d in Dimension.values
         },
     }
+    context["chart"] = chart
     if judge:
-        # The judge against the experts: the ranking from each, and their agreement.
-        context["drafts_board"] = leaderboard_compute(
+        # The judge against the experts: the ranking from each, and their agreement; and
+        # the drafts corrected by the experts on a random sample (the drafts board's).
+        drafts_board = leaderboard_compute(
             benchmark=benchmark, release=release, source=Source.DRAFTS, judge_model=judge
         )
-        context["human_board"] = leaderboard_compute(
+        human_board = leaderboard_compute(
             benchmark=benchmark, release=release, source=Source.CONFIRMED
         )
+        context["drafts_board"], context["human_board"] = drafts_board, human_board
         context["agreement"] = judge_agreement(benchmark=benchmark, judge_model=judge)
+        chart["corrected"] = _corrected_chart(drafts_board, human_board)
     return render(request, "annotator/leaderboard.html", context)
+
+
+def _corrected_chart(drafts: Leaderboard, human: Leaderboard) -> dict[str, Any] | None:
+    """Per model: the drafts' score, the experts' (on what they chose to verify) and the
+    human-corrected one (on the random sample), each with its interval."""
+    if drafts.calibration is None:
+        return None
+    experts = {row.generator: row for row in human.rows}
+    return {
+        "models": [row.generator for row in drafts.rows],
+        "drafts": [_bar(row.overall, row.overall_ci) for row in drafts.rows],
+        "experts": [
+            _bar(experts[r.generator].overall, experts[r.generator].overall_ci)
+            if r.generator in experts
+            else _bar(None, None)
+            for r in drafts.rows
+        ],
+        "corrected": [
+            _bar(row.corrected.estimate, row.corrected.interval)
+            if row.corrected
+            else _bar(None, None)
+            for row in drafts.rows
+        ],
+    }

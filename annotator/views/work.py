@@ -65,7 +65,7 @@ def work_next(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if upcoming is None:
         messages.success(request, f"All your items of {batch.name} are done.")
         return redirect("my-work")
-    if batch.kind == WorkKind.JUDGE:
+    if batch.kind in (WorkKind.JUDGE, WorkKind.CALIBRATE):
         return redirect("judging-task", pk=upcoming.task_id)
     return redirect("task-detail", pk=upcoming.task_id)
 
@@ -106,6 +106,8 @@ def _dashboard_context(batch: WorkBatch) -> dict[str, Any]:
     elif batch.kind == WorkKind.JUDGE:
         context["judging"] = work_stats.judging_agreement(batch)
         context["judge"] = work_stats.judge_versus_experts(batch)
+    elif batch.kind == WorkKind.CALIBRATE:
+        context["calibration"] = batch.calibration  # the draw: seed, sizes, strata
     return context
 
 
@@ -178,7 +180,12 @@ class BatchForm(StyledFieldsMixin, forms.Form):
     annotators and the overlap."""
 
     name = forms.CharField(max_length=200, required=False)
-    kind = forms.ChoiceField(choices=WorkKind.choices, initial=WorkKind.VERIFY, label="Work")
+    # Calibration samples are drawn, never chosen: their own page (views/calibration.py).
+    kind = forms.ChoiceField(
+        choices=[(k, label) for k, label in WorkKind.choices if k != WorkKind.CALIBRATE],
+        initial=WorkKind.VERIFY,
+        label="Work",
+    )
     overlap = forms.IntegerField(min_value=1, initial=1, label="Overlap k")
     sample = forms.IntegerField(min_value=1, required=False, label="Random sample of")
     level = forms.ChoiceField(choices=[("", "any"), *Level.choices], required=False)

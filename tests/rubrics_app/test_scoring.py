@@ -211,6 +211,7 @@ def test_the_leaderboard_api_answers_json(client, tmp_path):
             "confidence": 0.95,
             "tasks": benchmark.tasks.count(),
         },
+        "calibration": None,  # no calibration sample (and the experts' verdicts)
     }
     assert client.get(url, {"source": "guesses"}).status_code == 400
     assert client.get(url, {"release": "v9"}).status_code == 404

@@ -29,6 +29,7 @@ from annotator.models.choices import EvaluationStatus, VerdictSource, VerdictSta
 from annotator.models.tokens import TokenScope
 from annotator.services import judge_drafts
 from annotator.services.assignments import work_batch_create
+from annotator.services.calibration import calibration_batch_create
 from annotator.services.s3 import s3_client
 from annotator.services.verdicts import verdict_set
 from annotator.services.videos import videos_import_generated
@@ -103,6 +104,16 @@ def world(tmp_path, annotator_user, reviewer_user, admin_user, django_capture_on
             overlap=1,
             created_by=admin_user,
         )
+    # A calibration sample of the task's items, handed to the annotator.
+    calibration_batch_create(
+        benchmark=benchmark,
+        release=None,
+        judge_model=None,
+        size=3,
+        seed=0,
+        users=[annotator_user],
+        created_by=reviewer_user,
+    )
     clip = ClipFactory()
     work_batch_create(
         name="clips",

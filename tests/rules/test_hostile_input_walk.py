@@ -41,7 +41,7 @@ media_status batch confirmed clips cursor o p e next task dimension polarity wei
 version comment add remove rows adopt seen name notes weight_scheme decision reasons
 caption seconds gold leaving to users overlap create verdict blind file action index
 prompt requirement id pk offset limit ordering search media_status__exact kind__exact
-generator__id__exact task__id__exact level__exact status__exact role__exact""".split()  # noqa: SIM905
+generator__id__exact task__id__exact level__exact status__exact role__exact size seed""".split()  # noqa: SIM905
 
 OUT_OF_RANGE = "0001-01-01T00:00:00+01:00"
 # One value for every name at once, each kind of malformed value in its own request.

@@ -29,6 +29,7 @@ from annotator.models import (
 from annotator.models.choices import EvaluationStatus, Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.models.tokens import TokenScope
 from annotator.services.assignments import work_batch_create
+from annotator.services.calibration import calibration_batch_create
 from rubrics_app.choices import Dimension
 from rubrics_app.models import CriteriaDraft, CriterionSuggestion
 from rubrics_app.services.releases import release_create
@@ -101,7 +102,19 @@ def world(annotator_user, reviewer_user, admin_user):
             created_by=admin_user,
         )
         for kind in WorkKind.values
+        if kind != WorkKind.CALIBRATE
     }
+    # A calibration batch is drawn, never chosen: of the hostile judge's drafts.
+    batches[WorkKind.CALIBRATE] = calibration_batch_create(
+        benchmark=benchmark,
+        release=None,
+        judge_model=None,
+        size=2,
+        seed=0,
+        users=[annotator_user],
+        name=f"calibrate {HOSTILE}",
+        created_by=admin_user,
+    )
     reason = RejectReason.objects.create(code="hostile", label=HOSTILE)
     ClipDecision.objects.create(
         video=clip,
@@ -270,6 +283,7 @@ def test_it_runs_no_hostile_script_and_every_page_still_works_in_a_browser(
         reverse("video-list"),
         reverse("video-upload"),
         reverse("my-work"),
+        reverse("calibration-new"),
         reverse("clip-batches"),
         *(reverse("batch-dashboard", args=[b.pk]) for b in batches.values()),
         reverse("clip-grid", args=[batches[WorkKind.VERIFY].pk]),
@@ -299,6 +313,11 @@ def test_it_runs_no_hostile_script_and_every_page_still_works_in_a_browser(
                 ".data.datasets.map(d => d.label)"
             )
             assert sorted(labels) == sorted([HOSTILE, "plain-model"])
+            # The drafts, experts and human-corrected chart: the models are its labels.
+            models = page.evaluate(
+                "() => Chart.getChart(document.getElementById('chart-corrected')).data.labels"
+            )
+            assert sorted(models) == sorted([HOSTILE, "plain-model"])
     page.goto(f"{live_server.url}{reverse('api-docs')}")
     page.locator(".swagger-ui .info .title").wait_for()
     assert dialogs == [] and errors == []

@@ -12,7 +12,8 @@ from rubrics_app.services.rubric_files import benchmark_get
 class Command(BaseCommand):
     help = (
         "Scores of each generator model: overall (with its 95% interval and rank interval), "
-        "per level and per dimension; --json adds every interval."
+        "per level and per dimension; --json adds every interval. With the judge's drafts "
+        "and a calibration sample, the human-corrected score of each model."
     )
 
     def add_arguments(self, parser):
@@ -58,3 +59,17 @@ class Command(BaseCommand):
             )
         for ahead in board.ahead:
             self.stdout.write(f"{ahead.upper} > {ahead.lower} in {ahead.share:.1%} of resamples")
+        if board.calibration:
+            self.stdout.write(f"human-corrected ({board.calibration.method}):")
+            for row in board.rows:
+                c = row.corrected
+                if c is None or c.estimate is None:
+                    self.stdout.write(f"  {row.generator}: no verified calibration item")
+                    continue
+                low_high = f"{c.interval[0]:.2f}-{c.interval[1]:.2f}" if c.interval else "-"
+                halve = "-" if c.more_to_halve is None else f"+{c.more_to_halve}"
+                self.stdout.write(
+                    f"  {row.generator}: {c.estimate:.2f} ({low_high}), {c.verified} of "
+                    f"{c.sampled} drawn items verified, {c.population} items; to halve: {halve}"
+                )
+            self.stdout.write(f"  {board.calibration.note}")

@@ -40,6 +40,7 @@ def main() -> None:
         from rubrics_io import TASKS, rubric_file
 
         from annotator.models import User
+        from annotator.models.choices import Role
         from rubrics_app.models import Criterion
 
         call_command("migrate", verbosity=0)
@@ -48,7 +49,8 @@ def main() -> None:
         with open(os.devnull, "w") as null:
             call_command("import_rubrics", str(path), "--benchmark", "b", stdout=null)
         client = Client()
-        client.force_login(User.objects.create_user("expert", password="x"))
+        # Reviewers change any criterion; authors only their tasks'.
+        client.force_login(User.objects.create_user("rev", password="x", role=Role.REVIEWER))
         criteria = list(Criterion.objects.order_by("?")[: args.edits])
         timings = []
         for n, criterion in enumerate(criteria):
@@ -60,7 +62,7 @@ def main() -> None:
                 "polarity": "1",
             }
             start = time.perf_counter()
-            response = client.post(url, data)
+            response = client.post(url, data, secure=True)  # as behind the TLS proxy
             timings.append(time.perf_counter() - start)
             assert response.status_code == 200, response.status_code
         timings.sort()

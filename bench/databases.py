@@ -24,11 +24,15 @@ def fresh_postgres_database(url: str, name: str) -> str:
 
 
 def results_per_database(
-    script: str, tmp: str, postgres_name: str, postgres: str | None = POSTGRES
+    script: str,
+    tmp: str,
+    postgres_name: str,
+    postgres: str | None = POSTGRES,
+    sqlite: bool = True,
 ) -> Iterator[tuple[str, dict]]:
     """(database, the JSON the script printed last when run with --run URL); without
-    `postgres`, SQLite only."""
-    targets = {"SQLite": f"sqlite:///{tmp}/bench.sqlite3"}
+    `postgres`, SQLite only; without `sqlite`, PostgreSQL only."""
+    targets = {"SQLite": f"sqlite:///{tmp}/bench.sqlite3"} if sqlite else {}
     try:
         if postgres:
             targets["PostgreSQL"] = fresh_postgres_database(postgres, postgres_name)

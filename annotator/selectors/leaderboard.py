@@ -10,7 +10,7 @@ import itertools
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from statistics import fmean
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -133,20 +133,28 @@ def scored_videos(
     task, its video that counts: one with a verdict on every criterion of the three
     dimensions."""
     scored: dict[str, dict[int, ScoredVideo]] = defaultdict(dict)
-    scored_tasks = {task_id for task_id, _ in rubric}
+    # Each task's criteria per dimension, split once for all the models' videos of it.
+    shapes: dict[int, list[tuple[str, list[int], list[tuple[int, float]]]]] = {}
+    for task_id in {task_id for task_id, _ in rubric}:
+        shapes[task_id] = [
+            (
+                dimension,
+                [criterion_id for criterion_id, _, _ in rubric.get((task_id, dimension), [])],
+                [(p, w) for _, p, w in rubric.get((task_id, dimension), [])],
+            )
+            for dimension in Dimension.values
+        ]
     videos = Video.objects.filter(kind=VideoKind.GENERATED, task__benchmark=benchmark)
     for video_id, generator, task_id in videos.values_list("pk", "generator__name", "task_id"):
         tasks = scored[generator]
-        if task_id not in scored_tasks:
+        if task_id not in shapes:
             continue
         dimensions: dict[str, Points] = {}
-        for dimension in Dimension.values:
-            criteria = rubric.get((task_id, dimension), [])
-            found = [verdicts.get((video_id, criterion_id)) for criterion_id, _, _ in criteria]
-            given = [v for v in found if v is not None]
-            if len(given) < len(found):
+        for dimension, criterion_ids, weights in shapes[task_id]:
+            given = [verdicts.get((video_id, c)) for c in criterion_ids]
+            if None in given:
                 break  # a video counts only when all three dimensions have verdicts
-            dimensions[dimension] = dimension_points([(p, w) for _, p, w in criteria], given)
+            dimensions[dimension] = dimension_points(weights, cast(list[int], given))
         else:
             tasks[task_id] = ScoredVideo(video_id, dimensions)
     return scored

@@ -2,12 +2,14 @@
 the chance that a draft is wrong is the posterior mean of a Beta prior updated with
 the criterion's judge-versus-expert pairs (rubric_health): (wrong + a) / (n + a + b).
 
-The prior is centred on the judge's pooled error rate over every calibrated pair of
-the benchmark, (wrong + 1/2) / (pairs + 1) so that it is never 0 or 1 and is 1/2
-(Beta(1, 1)) when nothing is calibrated yet, and weighs PRIOR_STRENGTH pairs: a
-criterion nobody checked counts as an average one, ahead of the criteria known to be
-reliable, so new criteria get checked too, and a handful of its own pairs soon
-outweighs the prior.
+The prior is centred on the judge's pooled error rate over every checked pair of the
+batch's benchmarks (in practice one: the batch form takes one), (wrong + 1/2) /
+(pairs + 1) so that it is never 0 or 1 and is 1/2 (Beta(1, 1)) when nothing is
+calibrated yet, and weighs PRIOR_STRENGTH pairs: a criterion nobody checked counts
+as an average one, ahead of the criteria known to be reliable, so new criteria get
+checked too, and a handful of its own pairs soon outweighs the prior. The pairs are
+every expert verdict, not only a calibration sample's: an order needs no unbiased
+estimate, only a ranking.
 
 An item is a (video, dimension): its expected wrong drafts are the sum of that chance
 over its criteria with a draft and no expert's verdict yet. A judging batch hands out
@@ -21,8 +23,8 @@ from dataclasses import dataclass
 
 from annotator.models import Judgment, WorkBatch
 from annotator.models.choices import VerdictSource, VerdictStatus
-from annotator.selectors.rubric_health import rubric_health
-from rubrics_app.models import Benchmark, Task
+from rubrics_app.models import Task
+from rubrics_app.selectors import live_criteria
 
 PRIOR_STRENGTH = 2.0
 
@@ -90,37 +92,70 @@ def task_order(task_ids: Iterable[int], items: Iterable[Item]) -> list[int]:
     return sorted(task_ids, key=lambda t: (-density.get(t, 0.0), t))
 
 
+def reliabilities(benchmark_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Per live criterion of these benchmarks, (wrong, pairs): the drafts of each
+    benchmark's judge (the first by name, as on Rubric health) against the newest
+    confirmed expert verdict, the pairs rubric_health counts (the tests hold them to
+    its figures). Built here in four queries whatever the number of benchmarks, where
+    rubric_health would take five per benchmark and work out much more."""
+    return _pairs(set(benchmark_ids))[0]
+
+
+def _pairs(
+    benchmark_ids: set[int],
+) -> tuple[dict[int, tuple[int, int]], dict[int, str], list[tuple[int, int, int]]]:
+    """(wrong, pairs) per criterion, the criteria's dimensions, and the (task, video,
+    criterion) of the judges' drafts no expert has verified."""
+    judgments = Judgment.objects.filter(video__task__benchmark__in=benchmark_ids)
+    judge_of: dict[int, str] = {}
+    for benchmark_id, name in (
+        judgments.filter(source=VerdictSource.LLM)
+        .values_list("video__task__benchmark_id", "judge_model")
+        .distinct()
+        .order_by()
+    ):
+        judge_of[benchmark_id] = min(name, judge_of.get(benchmark_id, name))
+    criteria = live_criteria().filter(task__benchmark__in=benchmark_ids)
+    dimension_of, benchmark_of = {}, {}
+    for pk, dimension, benchmark_id in criteria.values_list(
+        "pk", "dimension", "task__benchmark_id"
+    ):
+        dimension_of[pk], benchmark_of[pk] = dimension, benchmark_id
+    drafts: dict[tuple[int, int], int] = {}
+    task_of: dict[int, int] = {}
+    for task_id, v, c, x, judge in judgments.filter(source=VerdictSource.LLM).values_list(
+        "video__task_id", "video_id", "criterion_id", "verdict", "judge_model"
+    ):
+        if c in benchmark_of and judge == judge_of.get(benchmark_of[c]):
+            drafts[(v, c)] = x
+            task_of[v] = task_id
+    newest = {
+        (v, c): x
+        for v, c, x in judgments.filter(source=VerdictSource.HUMAN, status=VerdictStatus.CONFIRMED)
+        .order_by("updated_at", "pk")
+        .values_list("video_id", "criterion_id", "verdict")
+    }
+    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for (v, c), x in newest.items():
+        if (v, c) in drafts:
+            counts[c][0] += drafts[(v, c)] != x
+            counts[c][1] += 1
+    reliability = {c: (w, n) for c, (w, n) in counts.items()}
+    unverified = [(task_of[v], v, c) for (v, c) in drafts if (v, c) not in newest]
+    return reliability, dimension_of, unverified
+
+
 def unverified_items(task_ids: Iterable[int]) -> list[Item]:
-    """The items of these tasks with drafts no expert has verified, with their
-    expected wrong drafts; per benchmark, the judge and reliabilities rubric_health
-    gives (its five queries), then two."""
+    """The (video, dimension) items of these tasks with drafts no expert has verified,
+    with their expected wrong drafts; the reliabilities and the prior pooled over the
+    tasks' benchmarks. Four queries, then one."""
     ids = set(task_ids)
-    found: list[Item] = []
-    for benchmark in Benchmark.objects.filter(tasks__in=ids).distinct():
-        health = rubric_health(benchmark=benchmark)
-        if health.judge_model is None:
-            continue
-        reliability = {
-            c.criterion_id: (c.judge.judge_1_expert_0 + c.judge.judge_0_expert_1, c.judge.n)
-            for c in health.criteria
-        }
-        chance, prior = wrong_chances(reliability)
-        dimension_of = {c.criterion_id: c.dimension for c in health.criteria}
-        judgments = Judgment.objects.filter(video__task__in=ids, video__task__benchmark=benchmark)
-        verified = set(
-            judgments.filter(
-                source=VerdictSource.HUMAN, status=VerdictStatus.CONFIRMED
-            ).values_list("video_id", "criterion_id")
-        )
-        drafts = (
-            (t, v, c)
-            for t, v, c in judgments.filter(
-                source=VerdictSource.LLM, judge_model=health.judge_model
-            ).values_list("video__task_id", "video_id", "criterion_id")
-            if c in dimension_of and (v, c) not in verified
-        )
-        found += items_of(drafts, dimension_of, chance, prior)
-    return found
+    benchmark_ids = set(
+        Task.objects.filter(pk__in=ids).values_list("benchmark_id", flat=True).distinct()
+    )
+    reliability, dimension_of, unverified = _pairs(benchmark_ids)
+    chance, prior = wrong_chances(reliability)
+    return items_of((d for d in unverified if d[0] in ids), dimension_of, chance, prior)
 
 
 def tasks_routed(tasks: Iterable[Task | int]) -> list[int]:

@@ -8,7 +8,14 @@ from django.urls import reverse
 from annotator.core.errors import InputError
 from annotator.models import Judgment, WorkBatch
 from annotator.models.choices import BatchOrder, Role, VerdictSource, VerdictStatus, WorkKind
-from annotator.selectors.routing import Prior, remaining_wrong, tasks_routed, wrong_chances
+from annotator.selectors.routing import (
+    Prior,
+    reliabilities,
+    remaining_wrong,
+    tasks_routed,
+    wrong_chances,
+)
+from annotator.selectors.rubric_health import rubric_health
 from annotator.services.assignments import work_batch_create
 from tests.factories import (
     BenchmarkFactory,
@@ -103,6 +110,17 @@ def test_it_routes_tasks_by_expected_wrong_drafts_per_item(world):
         t2.pk,
         t3.pk,
     ]
+
+
+def test_the_reliabilities_are_rubric_healths_pairs(world):
+    counted = reliabilities([world["benchmark"].pk])
+    assert counted == {world["criteria"][0].pk: (3, 4), world["criteria"][1].pk: (0, 4)}
+    health = rubric_health(benchmark=world["benchmark"])
+    assert counted == {
+        c.criterion_id: (c.judge.judge_1_expert_0 + c.judge.judge_0_expert_1, c.judge.n)
+        for c in health.criteria
+        if c.judge.n
+    }
 
 
 def test_the_prior_is_the_pooled_error_rate_and_beta_1_1_with_nothing_checked():

@@ -70,6 +70,7 @@ urlpatterns = [
     path("work/batches/<int:pk>/progress.csv", work.batch_dashboard_csv, name="batch-csv"),
     path("work/batches/<int:pk>/next", work.work_next, name="work-next"),
     path("work/batches/<int:pk>/reassign", work.batch_reassign_view, name="batch-reassign"),
+    path("work/batches/<int:pk>/threshold", work.batch_threshold, name="batch-threshold"),
     path("work/assignments/<int:pk>/done", work.authoring_done, name="authoring-done"),
     # audit
     path("audit/", audit.audit_log, name="audit-log"),

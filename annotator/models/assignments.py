@@ -4,7 +4,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from annotator.core.fields import user_reference
-from annotator.models.choices import Decision, WorkKind
+from annotator.models.choices import BatchOrder, Decision, WorkKind
 
 
 class WorkBatch(models.Model):
@@ -13,6 +13,11 @@ class WorkBatch(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=WorkKind.choices)
     overlap = models.PositiveSmallIntegerField(default=1)
+    # A judging batch's tasks in the order of the rubric, or the likeliest wrong drafts
+    # first (fixed when the batch is made: selectors/routing.py); below `stop_below`
+    # estimated wrong drafts left, a reviewer's choice, experts are no longer sent on.
+    order = models.CharField(max_length=10, choices=BatchOrder.choices, default=BatchOrder.TASK)
+    stop_below = models.FloatField(null=True, blank=True)
     created_by = user_reference()
     created_at = models.DateTimeField(auto_now_add=True)
 

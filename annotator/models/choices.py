@@ -57,3 +57,10 @@ class WorkKind(models.TextChoices):
     # A random sample of (video, dimension) items whose drafts experts verify, for the
     # human-corrected score (annotator/selectors/calibration.py); drawn, never chosen.
     CALIBRATE = "calibrate", "calibrate the judge (random sample)"
+
+
+class BatchOrder(models.TextChoices):
+    """How a judging batch serves its tasks (selectors/routing.py for the second)."""
+
+    TASK = "task", "by task"
+    ERRORS = "errors", "by expected draft errors"

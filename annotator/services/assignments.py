@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from annotator.core.errors import InputError
 from annotator.models import Assignment, User, Video, WorkBatch
-from annotator.models.choices import WorkKind
+from annotator.models.choices import BatchOrder, WorkKind
+from annotator.selectors.routing import tasks_routed
 from annotator.services.verdicts import judging_done_refresh
 from rubrics_app.models import Task
 
@@ -56,24 +57,33 @@ def work_batch_create(
     users: Sequence[User],
     overlap: int,
     created_by: User | None,
+    order: str = BatchOrder.TASK,
 ) -> WorkBatch:
     """A batch of work, each item to `overlap` annotators: candidate clips to verify,
-    or tasks whose criteria to author or whose generated videos to judge."""
+    or tasks whose criteria to author or whose generated videos to judge; a judging
+    batch's tasks in the order given, or by expected draft errors (selectors/routing.py:
+    each annotator's queue, by position, then serves the likeliest wrong drafts first)."""
     if kind == WorkKind.CALIBRATE:
         raise InputError(
             "A calibration batch is a random draw: create it from the calibration page."
         )
     if not name.strip():
         raise InputError("A batch needs a name.")
+    if order not in BatchOrder.values:
+        raise InputError(f"No such order: {order}.")
+    if order == BatchOrder.ERRORS and kind != WorkKind.JUDGE:
+        raise InputError("Only a judging batch can be ordered by expected draft errors.")
     item_ids = [item.pk for item in items]
     if not item_ids:
         raise InputError("Nothing matches: the batch would be empty.")
+    if order == BatchOrder.ERRORS:
+        item_ids = tasks_routed(item_ids)
     column = "video_id" if kind == WorkKind.VERIFY else "task_id"
     users = sorted(users, key=lambda u: u.pk)
     targets = distribute(len(item_ids), len(users), overlap)
     with transaction.atomic():
         batch = WorkBatch.objects.create(
-            name=name.strip(), kind=kind, overlap=overlap, created_by=created_by
+            name=name.strip(), kind=kind, overlap=overlap, order=order, created_by=created_by
         )
         positions = dict.fromkeys((u.pk for u in users), 0)
         rows = []

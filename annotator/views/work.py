@@ -19,8 +19,8 @@ from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import ModelIdChoiceField, ModelIdMultipleChoiceField
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
-from annotator.models.choices import ClipStatus, VideoKind, WorkKind
-from annotator.selectors import clip_stats, work_stats
+from annotator.models.choices import BatchOrder, ClipStatus, VideoKind, WorkKind
+from annotator.selectors import clip_stats, routing, work_stats
 from annotator.services import assignments
 from rubrics_app.choices import Level
 from rubrics_app.models import Benchmark, Task
@@ -61,6 +61,16 @@ def work_next(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         raise Http404("No such batch of yours.")
     if batch.kind == WorkKind.VERIFY:  # clips, not tasks: their own workspace
         return redirect("clip-verify", pk=batch.pk)
+    if batch.kind == WorkKind.JUDGE and batch.stop_below is not None:
+        left = routing.remaining_wrong(batch)
+        if left.below:
+            messages.info(
+                request,
+                f"{batch.name}: about {left.wrong:.1f} wrong drafts are estimated to be left, "
+                f"below the threshold of {left.threshold:g} its reviewers set; "
+                "no more work is suggested.",
+            )
+            return redirect("my-work")
     upcoming = mine.filter(done_at__isnull=True).select_related("task").order_by("position").first()
     if upcoming is None:
         messages.success(request, f"All your items of {batch.name} are done.")
@@ -106,6 +116,8 @@ def _dashboard_context(batch: WorkBatch) -> dict[str, Any]:
     elif batch.kind == WorkKind.JUDGE:
         context["judging"] = work_stats.judging_agreement(batch)
         context["judge"] = work_stats.judge_versus_experts(batch)
+        context["remaining"] = routing.remaining_wrong(batch)
+        context["threshold_form"] = ThresholdForm(initial={"stop_below": batch.stop_below})
     elif batch.kind == WorkKind.CALIBRATE:
         context["calibration"] = batch.calibration  # the draw: seed, sizes, strata
     return context
@@ -114,10 +126,47 @@ def _dashboard_context(batch: WorkBatch) -> dict[str, Any]:
 @reviewer_required
 @require_safe
 def batch_dashboard(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    batch = get_object_or_404(WorkBatch, pk=pk)
+    return _dashboard(request, get_object_or_404(WorkBatch, pk=pk))
+
+
+def _dashboard(request: AuthedHttpRequest, batch: WorkBatch, status: int = 200) -> HttpResponse:
     context = _dashboard_context(batch)
     context["others"] = User.objects.filter(is_active=True).order_by("username")
-    return render(request, "annotator/work_dashboard.html", context)
+    return render(request, "annotator/work_dashboard.html", context, status=status)
+
+
+class ThresholdForm(StyledFieldsMixin, forms.Form):
+    stop_below = forms.FloatField(
+        min_value=0,
+        required=False,
+        label="Stop suggesting work below",
+        error_messages={
+            "invalid": "The threshold is a number of wrong drafts, such as 5 or 2.5.",
+            "min_value": "The threshold cannot be negative.",
+        },
+    )
+
+
+@reviewer_required
+@require_POST
+def batch_threshold(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """A reviewer sets (or, left empty, clears) the estimated wrong drafts left below
+    which a judging batch no longer sends its experts on."""
+    batch = get_object_or_404(WorkBatch, pk=pk)
+    if batch.kind != WorkKind.JUDGE:
+        messages.error(request, "Only a judging batch has a threshold of wrong drafts.")
+        return _dashboard(request, batch, status=422)
+    form = ThresholdForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return _dashboard(request, batch, status=422)
+    batch.stop_below = form.cleaned_data["stop_below"]
+    batch.save(update_fields=["stop_below"])
+    if batch.stop_below is None:
+        messages.success(request, "Threshold cleared: experts are sent on until the end.")
+    else:
+        messages.success(request, f"Work stops being suggested below {batch.stop_below:g}.")
+    return redirect("batch-dashboard", pk=batch.pk)
 
 
 @reviewer_required
@@ -201,6 +250,13 @@ class BatchForm(StyledFieldsMixin, forms.Form):
         empty_label="any model",
         label="With videos of",
     )
+    order = forms.ChoiceField(
+        choices=BatchOrder.choices,
+        initial=BatchOrder.TASK,
+        required=False,
+        label="Order (judging)",
+        error_messages={"invalid_choice": "Order by task or by expected draft errors."},
+    )
     unassigned = forms.BooleanField(
         required=False, initial=True, label="only items in no batch of this kind yet"
     )
@@ -221,6 +277,9 @@ class BatchForm(StyledFieldsMixin, forms.Form):
         data = self.cleaned_data
         if data.get("kind") != WorkKind.VERIFY and not data.get("benchmark"):
             self.add_error("benchmark", "Choose the benchmark whose tasks to hand out.")
+        data["order"] = data.get("order") or BatchOrder.TASK
+        if data["order"] == BatchOrder.ERRORS and data.get("kind") != WorkKind.JUDGE:
+            self.add_error("order", "Only a judging batch can be ordered by expected draft errors.")
         return data
 
 
@@ -243,6 +302,7 @@ def batch_new(request: AuthedHttpRequest) -> HttpResponse:
                     users=users,
                     overlap=data["overlap"],
                     created_by=request.user,
+                    order=data["order"],
                 )
                 messages.success(request, f"Batch {batch.name} created.")
                 return redirect("batch-dashboard", pk=batch.pk)

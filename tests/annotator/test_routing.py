@@ -1,0 +1,306 @@
+"""Judging batches routed by expected draft errors (annotator/selectors/routing.py):
+the order on a constructed example, the prior for criteria nobody checked, the
+estimate of wrong drafts left, the reviewer's threshold, and who may set it."""
+
+import pytest
+from django.urls import reverse
+
+from annotator.core.errors import InputError
+from annotator.models import Judgment, WorkBatch
+from annotator.models.choices import BatchOrder, Role, VerdictSource, VerdictStatus, WorkKind
+from annotator.selectors.routing import (
+    Prior,
+    reliabilities,
+    remaining_wrong,
+    tasks_routed,
+    wrong_chances,
+)
+from annotator.selectors.rubric_health import rubric_health
+from annotator.services.assignments import work_batch_create
+from tests.factories import (
+    BenchmarkFactory,
+    CriterionFactory,
+    GeneratorModelFactory,
+    TaskFactory,
+    UserFactory,
+    VideoFactory,
+)
+
+pytestmark = pytest.mark.django_db
+JUDGE = "gpt-judge"
+
+
+def draft(video, criterion, verdict):
+    Judgment.objects.create(
+        video=video,
+        criterion=criterion,
+        verdict=verdict,
+        source=VerdictSource.LLM,
+        judge_model=JUDGE,
+        status=VerdictStatus.DRAFT,
+    )
+
+
+def expert_verdict(video, criterion, verdict, user):
+    Judgment.objects.create(
+        video=video,
+        criterion=criterion,
+        verdict=verdict,
+        source=VerdictSource.HUMAN,
+        user=user,
+        status=VerdictStatus.CONFIRMED,
+    )
+
+
+@pytest.fixture
+def world():
+    """Three tasks of one criterion each. The judge was checked on 4 videos of the
+    first (wrong on 3) and of the second (wrong on none), never on the third. Left to
+    verify: one video of the first and of the third, four of the second.
+    Pooled: 3 wrong of 8 pairs, rate (3 + 1/2) / 9 = 7/18, prior Beta(7/9, 11/9), so
+    P(wrong) is (3 + 7/9) / 6 = 17/27 on the first, (7/9) / 6 = 7/54 on the second and
+    7/18 (the prior's mean) on the third."""
+    benchmark = BenchmarkFactory()
+    checker = UserFactory(username="checker", role=Role.ANNOTATOR)
+    tasks, criteria = [], []
+    for _ in range(3):
+        task = TaskFactory(benchmark=benchmark)
+        tasks.append(task)
+        criteria.append(CriterionFactory(task=task))
+    models = [GeneratorModelFactory(name=f"secret-model-{i}") for i in range(8)]
+    for task, criterion, wrong in ((tasks[0], criteria[0], 3), (tasks[1], criteria[1], 0)):
+        for i in range(4):
+            video = VideoFactory(task=task, generator=models[i])
+            draft(video, criterion, 1)
+            expert_verdict(video, criterion, 0 if i < wrong else 1, checker)
+    for task, criterion, left in zip(tasks, criteria, (1, 4, 1), strict=True):
+        for i in range(left):
+            draft(VideoFactory(task=task, generator=models[4 + i]), criterion, 1)
+    return {"tasks": tasks, "criteria": criteria, "benchmark": benchmark}
+
+
+def test_it_routes_tasks_by_expected_wrong_drafts_per_item(world):
+    t1, t2, t3 = world["tasks"]
+    # The second holds more expected errors in all (4 x 7/54 = 0.52 against 0.39) but
+    # fewer per item verified: it goes last.
+    assert tasks_routed([t1, t2, t3]) == [t1.pk, t3.pk, t2.pk]
+    expert = UserFactory(username="expert")
+    batch = work_batch_create(
+        name="routed",
+        kind=WorkKind.JUDGE,
+        items=[t1, t2, t3],
+        users=[expert],
+        overlap=1,
+        created_by=None,
+        order=BatchOrder.ERRORS,
+    )
+    assert batch.order == BatchOrder.ERRORS
+    served = list(batch.assignments.order_by("position").values_list("task_id", flat=True))
+    assert served == [t1.pk, t3.pk, t2.pk]
+    plain = work_batch_create(
+        name="plain",
+        kind=WorkKind.JUDGE,
+        items=[t1, t2, t3],
+        users=[expert],
+        overlap=1,
+        created_by=None,
+    )
+    assert list(plain.assignments.order_by("position").values_list("task_id", flat=True)) == [
+        t1.pk,
+        t2.pk,
+        t3.pk,
+    ]
+
+
+def test_the_reliabilities_are_rubric_healths_pairs(world):
+    counted = reliabilities([world["benchmark"].pk])
+    assert counted == {world["criteria"][0].pk: (3, 4), world["criteria"][1].pk: (0, 4)}
+    health = rubric_health(benchmark=world["benchmark"])
+    assert counted == {
+        c.criterion_id: (c.judge.judge_1_expert_0 + c.judge.judge_0_expert_1, c.judge.n)
+        for c in health.criteria
+        if c.judge.n
+    }
+
+
+def test_the_prior_is_the_pooled_error_rate_and_beta_1_1_with_nothing_checked():
+    chance, prior = wrong_chances({1: (3, 4), 2: (0, 4)})
+    assert (prior.a, prior.b) == pytest.approx((7 / 9, 11 / 9))
+    assert prior.mean == pytest.approx(7 / 18)
+    assert chance == pytest.approx({1: 17 / 27, 2: 7 / 54})
+    # A criterion nobody checked sits between the unreliable and the reliable one.
+    assert chance[2] < prior.mean < chance[1]
+    _, nothing = wrong_chances({})
+    assert (nothing.a, nothing.b) == (1, 1) and nothing.p_wrong(0, 0) == 0.5
+    assert Prior.pooled(0, 100).mean > 0  # a perfect record never rules a criterion out
+
+
+def test_the_remaining_estimate_covers_unverified_items_only(world):
+    t1, t2, t3 = world["tasks"]
+    batch = work_batch_create(
+        name="b",
+        kind=WorkKind.JUDGE,
+        items=[t1, t2, t3],
+        users=[UserFactory()],
+        overlap=1,
+        created_by=None,
+    )
+    left = remaining_wrong(batch)
+    assert left.items == 6
+    assert left.wrong == pytest.approx(17 / 27 + 4 * 7 / 54 + 7 / 18)
+    assert left.threshold is None and not left.below
+    # An expert verifies the third task's video: its item is no longer counted (and the
+    # new pair moves the pooled prior, hence the reliabilities).
+    video = t3.videos.get()
+    expert_verdict(video, world["criteria"][2], 1, UserFactory())
+    after = remaining_wrong(batch)
+    assert after.items == 5
+    chance, _ = wrong_chances(
+        {c.pk: v for c, v in zip(world["criteria"], [(3, 4), (0, 4), (0, 1)], strict=True)}
+    )
+    assert after.wrong == pytest.approx(
+        chance[world["criteria"][0].pk] + 4 * chance[world["criteria"][1].pk]
+    )
+
+
+def test_work_stops_being_suggested_below_the_threshold(client, world):
+    t1, t2, t3 = world["tasks"]
+    expert = UserFactory(username="expert")
+    reviewer = UserFactory(username="rev", role=Role.REVIEWER)
+    batch = work_batch_create(
+        name="routed",
+        kind=WorkKind.JUDGE,
+        items=[t1, t2, t3],
+        users=[expert],
+        overlap=1,
+        created_by=None,
+        order=BatchOrder.ERRORS,
+    )
+    client.force_login(reviewer)
+    html = client.get(reverse("batch-dashboard", args=[batch.pk])).content.decode()
+    assert 'id="remaining-wrong"' in html and "1.5</span> wrong drafts" in html
+    assert "below-threshold" not in html
+    response = client.post(reverse("batch-threshold", args=[batch.pk]), {"stop_below": "1"})
+    assert response.status_code == 302
+    client.force_login(expert)
+    response = client.get(reverse("work-next", args=[batch.pk]))
+    assert response["Location"] == reverse("judging-task", args=[t1.pk])
+
+    client.force_login(reviewer)
+    client.post(reverse("batch-threshold", args=[batch.pk]), {"stop_below": "2"})
+    assert WorkBatch.objects.get(pk=batch.pk).stop_below == 2
+    html = client.get(reverse("batch-dashboard", args=[batch.pk])).content.decode()
+    assert 'id="below-threshold"' in html
+    client.force_login(expert)
+    response = client.get(reverse("work-next", args=[batch.pk]), follow=True)
+    assert response.redirect_chain[0][0] == reverse("my-work")
+    html = response.content.decode()
+    assert "below the threshold of 2" in html and "no more work is suggested" in html
+    # The expert judges blind: neither the judge nor the models are named to them.
+    assert JUDGE not in html and "secret-model" not in html
+
+    client.force_login(reviewer)  # cleared: sent on again
+    client.post(reverse("batch-threshold", args=[batch.pk]), {"stop_below": ""})
+    assert WorkBatch.objects.get(pk=batch.pk).stop_below is None
+    client.force_login(expert)
+    assert client.get(reverse("work-next", args=[batch.pk]))["Location"] == reverse(
+        "judging-task", args=[t1.pk]
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("abc", "The threshold is a number of wrong drafts"),
+        ("-1", "The threshold cannot be negative."),
+        ("nan", "The threshold is a number of wrong drafts"),
+    ],
+)
+def test_a_bad_threshold_is_refused_with_a_message(client, world, value, message):
+    batch = work_batch_create(
+        name="b",
+        kind=WorkKind.JUDGE,
+        items=world["tasks"],
+        users=[UserFactory()],
+        overlap=1,
+        created_by=None,
+    )
+    client.force_login(UserFactory(role=Role.REVIEWER))
+    response = client.post(reverse("batch-threshold", args=[batch.pk]), {"stop_below": value})
+    assert response.status_code == 422
+    assert message in response.content.decode()
+    assert WorkBatch.objects.get(pk=batch.pk).stop_below is None
+
+
+def test_only_judging_batches_have_a_threshold(client):
+    bench = BenchmarkFactory()
+    batch = work_batch_create(
+        name="a",
+        kind=WorkKind.AUTHOR,
+        items=[TaskFactory(benchmark=bench)],
+        users=[UserFactory()],
+        overlap=1,
+        created_by=None,
+    )
+    client.force_login(UserFactory(role=Role.REVIEWER))
+    response = client.post(reverse("batch-threshold", args=[batch.pk]), {"stop_below": "1"})
+    assert response.status_code == 422 and "Only a judging batch" in response.content.decode()
+
+
+def test_annotators_and_outsiders_cannot_set_the_threshold(client, world):
+    expert = UserFactory(username="expert")
+    batch = work_batch_create(
+        name="b",
+        kind=WorkKind.JUDGE,
+        items=world["tasks"],
+        users=[expert],
+        overlap=1,
+        created_by=None,
+    )
+    url = reverse("batch-threshold", args=[batch.pk])
+    response = client.post(url, {"stop_below": "100"})
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+    for user in (expert, UserFactory(username="outsider")):
+        client.force_login(user)
+        assert client.post(url, {"stop_below": "100"}).status_code == 403
+        assert client.get(reverse("batch-dashboard", args=[batch.pk])).status_code == 403
+    assert WorkBatch.objects.get(pk=batch.pk).stop_below is None
+
+
+def test_the_batch_form_offers_the_order_and_refuses_bad_input(client, world):
+    admin = UserFactory(username="boss", role=Role.ADMIN)
+    expert = UserFactory(username="expert")
+    client.force_login(admin)
+    form = {
+        "name": "routed",
+        "kind": WorkKind.JUDGE,
+        "overlap": 1,
+        "benchmark": world["benchmark"].pk,
+        "users": [expert.pk],
+    }
+    assert "by expected draft errors" in client.get(reverse("batch-new")).content.decode()
+    response = client.post(reverse("batch-new"), {**form, "order": "bogus"})
+    assert response.status_code == 422
+    assert "Order by task or by expected draft errors." in response.content.decode()
+    response = client.post(
+        reverse("batch-new"), {**form, "kind": WorkKind.AUTHOR, "order": BatchOrder.ERRORS}
+    )
+    assert response.status_code == 422
+    assert "Only a judging batch can be ordered" in response.content.decode()
+    response = client.post(reverse("batch-new"), {**form, "order": "errors", "create": "1"})
+    assert response.status_code == 302
+    batch = WorkBatch.objects.get(name="routed")
+    t1, t2, t3 = world["tasks"]
+    assert batch.order == BatchOrder.ERRORS
+    served = list(batch.assignments.order_by("position").values_list("task_id", flat=True))
+    assert served == [t1.pk, t3.pk, t2.pk]
+    with pytest.raises(InputError, match="Only a judging batch"):
+        work_batch_create(
+            name="x",
+            kind=WorkKind.AUTHOR,
+            items=world["tasks"],
+            users=[expert],
+            overlap=1,
+            created_by=None,
+            order=BatchOrder.ERRORS,
+        )

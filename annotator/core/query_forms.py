@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, BadRequest
 
+from annotator.core.errors import InputError
+
 
 class IdField(forms.IntegerField):
     """A row id: a positive whole number that fits the id columns (BigAutoField)."""
@@ -64,4 +66,13 @@ def cleaned_input(form: forms.Form) -> dict[str, Any]:
             for name, errors in form.errors.items()
         )
         raise BadRequest(f"Malformed input. {problems}")
+    return form.cleaned_data
+
+
+def posted_input(form: forms.Form) -> dict[str, Any]:
+    """The cleaned data of a form a person corrects (it is shown again with each error
+    by its field), or InputError naming each bad field: a 422, where cleaned_input's
+    BadRequest is for parameters no page sends malformed."""
+    if not form.is_valid():
+        raise InputError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
     return form.cleaned_data

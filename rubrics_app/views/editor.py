@@ -1,16 +1,17 @@
 """The criteria editor: htmx requests that each answer with the dimension's block,
 re-rendered (criteria, maximum score, messages)."""
 
+from typing import Any
+
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from annotator.core.errors import InputError
 from annotator.core.htmx import AuthedHttpRequest
-from annotator.core.query_forms import IdField, cleaned_input
-from rubrics_app.choices import Dimension
+from annotator.core.query_forms import IdField, cleaned_input, posted_input
+from rubrics_app.choices import Dimension, Polarity
 from rubrics_app.history import history_rows
 from rubrics_app.models import Criterion, Task
 from rubrics_app.selectors import dimension_blocks, may_author
@@ -35,11 +36,39 @@ def _refused(
     return _block(request, task, dimension, status=403, action_errors=[str(exc)])
 
 
-def _version(request: AuthedHttpRequest) -> int:
-    try:
-        return int(request.POST["version"])
-    except (KeyError, ValueError):
-        raise InputError({"version": "The edit does not say which version it changes."}) from None
+class Versioned(forms.Form):
+    """Every change names the version it was made on (a conflicting edit is refused)."""
+
+    version = forms.IntegerField(
+        error_messages={
+            "required": "The edit does not say which version it changes.",
+            "invalid": "The edit does not say which version it changes.",
+        }
+    )
+
+
+class CriterionEditForm(Versioned):
+    """An edit carries what changes: a field left out stays as it is (None). The form
+    reads the fields' shapes; the service checks their values (rules that hold for
+    the API too), and either's errors show by their field."""
+
+    text = forms.Field(required=False)
+    polarity = forms.TypedChoiceField(
+        choices=Polarity.choices, coerce=int, required=False, empty_value=None
+    )
+    weight = forms.Field(required=False)
+
+
+class CriterionAddForm(forms.Form):
+    text = forms.CharField(required=False, strip=False)
+    polarity = forms.TypedChoiceField(
+        choices=Polarity.choices, coerce=int, required=False, empty_value="1"
+    )
+    weight = forms.Field(required=False)
+
+    def clean_weight(self) -> Any:
+        weight = self.cleaned_data["weight"]
+        return "1" if weight is None else weight  # left out: the default weight
 
 
 @require_POST
@@ -56,10 +85,8 @@ def criterion_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         authoring.criterion_create(
             task=task,
             dimension=dimension,
-            text=request.POST.get("text", ""),
-            polarity=request.POST.get("polarity", "1"),
-            weight=request.POST.get("weight", "1"),
             user=request.user,
+            **posted_input(CriterionAddForm(request.POST)),
         )
     except PermissionDenied as exc:
         return _refused(request, task, dimension, exc)
@@ -85,11 +112,8 @@ def criterion_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             return _block(request, task, dimension, editing=criterion.pk)
         authoring.criterion_update(
             criterion_id=criterion.pk,
-            version=_version(request),
             user=request.user,
-            text=request.POST.get("text"),
-            polarity=request.POST.get("polarity"),
-            weight=request.POST.get("weight"),
+            **posted_input(CriterionEditForm(request.POST)),
         )
     except PermissionDenied as exc:
         return _refused(request, task, dimension, exc)
@@ -136,7 +160,7 @@ def criterion_action(request: AuthedHttpRequest, pk: int, action: str) -> HttpRe
     criterion = get_object_or_404(Criterion.objects.select_related("task"), pk=pk)
     task, dimension = criterion.task, criterion.dimension
     try:
-        version = _version(request)
+        version = posted_input(Versioned(request.POST))["version"]
         if action == "request-changes":
             # htmx's hx-prompt sends the reviewer's answer in this header.
             comment = request.POST.get("comment") or request.headers.get("HX-Prompt", "")

@@ -188,3 +188,21 @@ def test_new_criteria_number_after_retired_ones():
         authoring.criterion_create(
             task=task, dimension="visual", text="T ", polarity=1, weight="1", user=expert
         )
+
+
+def test_the_editors_forms_name_a_malformed_field_and_write_nothing(client, criterion):
+    client.force_login(author_of(criterion.task))
+    add = reverse("criterion-add", args=[criterion.task_id])
+    response = client.post(add, {"dimension": "scientific", "text": "Nuclei", "polarity": "x"})
+    assert response.status_code == 422 and "Select a valid choice" in response.content.decode()
+    assert not Criterion.objects.filter(text="Nuclei").exists()
+    response = client.post(add, {"dimension": "scientific", "text": "Nuclei visible"})
+    assert response.status_code == 200  # polarity and weight left out: + and 1
+    added = Criterion.objects.get(text="Nuclei visible")
+    assert (added.polarity, added.weight) == (Polarity.POSITIVE, Decimal(1))
+    response = edit(client, criterion, version="v2", text="Changed")
+    assert response.status_code == 422
+    assert "The edit does not say which version it changes." in response.content.decode()
+    response = edit(client, criterion, weight="2")  # what is left out stays as it is
+    criterion.refresh_from_db()
+    assert (criterion.text, criterion.weight) == ("Cells divide once", Decimal(2))

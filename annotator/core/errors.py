@@ -15,7 +15,7 @@ Whoever raises one has written nothing. A 404 stays Django's `Http404`."""
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 
 
 class InputError(ValidationError):
@@ -56,7 +56,14 @@ class Refusal:
 def refusal(exc: Refused) -> Refusal:
     """How a refusal is answered, on pages and in the API."""
     if isinstance(exc, ValidationError):
-        return Refusal(422, 400, exc.messages)
+        messages = exc.messages
+        if hasattr(exc, "error_dict"):  # each message says which field it is about
+            messages = [
+                message if field == NON_FIELD_ERRORS else f"{field}: {message}"
+                for field, field_messages in exc.message_dict.items()
+                for message in field_messages
+            ]
+        return Refusal(422, 400, messages)
     if isinstance(exc, PermissionDenied):
         return Refusal(403, 403, [str(exc) or "You may not do this."])
     if isinstance(exc, Conflict):

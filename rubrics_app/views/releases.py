@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from annotator.core.htmx import AuthedHttpRequest
-from annotator.core.query_forms import cleaned_input
+from annotator.core.query_forms import cleaned_input, posted_input
 from rubrics_app.models import Benchmark, Release
 from rubrics_app.rubric_format import download_name, encode
 from rubrics_app.services.releases import release_compare, release_create, release_export
@@ -17,16 +17,23 @@ from rubrics_app.services.releases import release_compare, release_create, relea
 WARNING_NAMES = 20
 
 
+class ReleaseForm(forms.Form):
+    """A release to freeze; the service checks the name (its rule holds for the
+    command and the API too), the form the columns' lengths."""
+
+    name = forms.CharField(required=False, max_length=Release._meta.get_field("name").max_length)
+    weight_scheme = forms.CharField(
+        required=False, max_length=Release._meta.get_field("weight_scheme").max_length
+    )
+    notes = forms.CharField(required=False)
+
+
 @require_http_methods(["GET", "POST"])
 def release_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     benchmark = get_object_or_404(Benchmark, pk=pk)
     if request.method == "POST":
         report = release_create(
-            benchmark=benchmark,
-            name=request.POST.get("name", ""),
-            user=request.user,
-            weight_scheme=request.POST.get("weight_scheme", ""),
-            notes=request.POST.get("notes", ""),
+            benchmark=benchmark, user=request.user, **posted_input(ReleaseForm(request.POST))
         )
         messages.success(request, report.summary())
         if report.left_out:

@@ -1,3 +1,4 @@
+import html
 import json
 from io import StringIO
 
@@ -131,3 +132,16 @@ def test_reviewers_freeze_releases_in_the_browser_and_annotators_cannot(benchmar
     download = client.get(reverse("release-export", args=[release.pk]))
     assert download["Content-Disposition"] == 'attachment; filename="mwb_v1_rubrics.json"'
     assert as_data(json.loads(download.content)) == as_data(load("rubrics_variants.json"))
+
+
+def test_a_bad_release_form_goes_back_to_the_page_naming_the_field(benchmark, client):
+    client.force_login(UserFactory(role=Role.REVIEWER))
+    url = reverse("release-list", args=[benchmark.pk])
+    for data, message in (
+        ({"name": "v" * 51}, "name: Ensure this value has at most 50 characters (it has 51)."),
+        ({"name": "  "}, "a release needs a name, for example v1.0"),
+    ):
+        response = client.post(url, data, HTTP_REFERER=f"http://testserver{url}", follow=True)
+        assert response.redirect_chain == [(f"http://testserver{url}", 302)]
+        assert message in html.unescape(response.content.decode())
+    assert not Release.objects.exists()

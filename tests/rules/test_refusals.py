@@ -51,6 +51,10 @@ def text(response) -> str:
     return html.unescape(response.content.decode())
 
 
+def test_a_refusal_by_field_names_the_field():
+    assert refusal(KINDS["fields"]).messages == ["text: The criterion needs a text."]
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_kind_has_one_status_on_pages_and_one_in_the_api(kind):
     found = refusal(KINDS[kind])

@@ -15,11 +15,12 @@ from annotator.core.errors import REFUSALS, Refusal, refusal
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.llm import llm_configured
 from annotator.core.permissions import reviewer_required
-from annotator.core.query_forms import cleaned_input
+from annotator.core.query_forms import cleaned_input, posted_input
 from annotator.core.visibility import visible_jobs
 from annotator.models import Job, JobStatus, User
 from rubrics_app.choices import SuggestionStatus
 from rubrics_app.filtersets import TaskFilter
+from rubrics_app.forms import CriterionFields
 from rubrics_app.models import Benchmark, CriterionSuggestion, Task
 from rubrics_app.selectors import dimension_blocks, may_author, tasks_with_review_state
 from rubrics_app.services import drafting
@@ -90,11 +91,7 @@ def suggestion_decide(request: AuthedHttpRequest, pk: int, decision: str) -> Htt
     try:
         if decision == "accept":
             drafting.suggestion_accept(
-                suggestion_id=pk,
-                user=request.user,
-                text=request.POST.get("text"),
-                polarity=request.POST.get("polarity"),
-                weight=request.POST.get("weight"),
+                suggestion_id=pk, user=request.user, **posted_input(CriterionFields(request.POST))
             )
         else:
             drafting.suggestion_reject(suggestion_id=pk, user=request.user)

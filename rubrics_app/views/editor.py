@@ -1,8 +1,6 @@
 """The criteria editor: htmx requests that each answer with the dimension's block,
 re-rendered (criteria, maximum score, messages)."""
 
-from typing import Any
-
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
@@ -11,7 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import IdField, cleaned_input, posted_input
-from rubrics_app.choices import Dimension, Polarity
+from rubrics_app.choices import Dimension
+from rubrics_app.forms import CriterionAddForm, CriterionEditForm, Versioned
 from rubrics_app.history import history_rows
 from rubrics_app.models import Criterion, Task
 from rubrics_app.selectors import dimension_blocks, may_author
@@ -34,41 +33,6 @@ def _refused(
     request: AuthedHttpRequest, task: Task, dimension: str, exc: PermissionDenied
 ) -> HttpResponse:
     return _block(request, task, dimension, status=403, action_errors=[str(exc)])
-
-
-class Versioned(forms.Form):
-    """Every change names the version it was made on (a conflicting edit is refused)."""
-
-    version = forms.IntegerField(
-        error_messages={
-            "required": "The edit does not say which version it changes.",
-            "invalid": "The edit does not say which version it changes.",
-        }
-    )
-
-
-class CriterionEditForm(Versioned):
-    """An edit carries what changes: a field left out stays as it is (None). The form
-    reads the fields' shapes; the service checks their values (rules that hold for
-    the API too), and either's errors show by their field."""
-
-    text = forms.Field(required=False)
-    polarity = forms.TypedChoiceField(
-        choices=Polarity.choices, coerce=int, required=False, empty_value=None
-    )
-    weight = forms.Field(required=False)
-
-
-class CriterionAddForm(forms.Form):
-    text = forms.CharField(required=False, strip=False)
-    polarity = forms.TypedChoiceField(
-        choices=Polarity.choices, coerce=int, required=False, empty_value="1"
-    )
-    weight = forms.Field(required=False)
-
-    def clean_weight(self) -> Any:
-        weight = self.cleaned_data["weight"]
-        return "1" if weight is None else weight  # left out: the default weight
 
 
 @require_POST

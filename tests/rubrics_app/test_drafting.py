@@ -63,6 +63,13 @@ def test_experts_accept_edited_or_reject_suggestions(client, draft, task, llm_se
     client.force_login(expert)
     draft(client, task)
     first, second, *_ = CriterionSuggestion.objects.order_by("pk")
+    malformed = client.post(
+        reverse("suggestion-decide", args=[first.pk, "accept"]), {"polarity": "sideways"}
+    )
+    assert malformed.status_code == 422 and "polarity: Select a valid choice" in (
+        malformed.content.decode()
+    )
+    assert not Criterion.objects.exists()
     response = client.post(
         reverse("suggestion-decide", args=[first.pk, "accept"]),
         {"text": "Chromosomes separate first", "polarity": "1", "weight": "3"},

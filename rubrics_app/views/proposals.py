@@ -14,9 +14,10 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from annotator.core.errors import InputError
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import reviewer_required
-from rubrics_app.choices import Dimension, ProposalStatus
+from rubrics_app.choices import Dimension, Polarity, ProposalStatus
 from rubrics_app.models import ProposalSet, ProposedCriterion, Task
 from rubrics_app.rubric_format import format_weight
 from rubrics_app.selectors import live_criteria
@@ -286,22 +287,53 @@ def proposal_review(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return _review_page(request, _task(pk))
 
 
+class MergeForm(forms.Form):
+    """The reviewer's choices: the groups adopted (their keys, in rubric order) and, for
+    each, its text, polarity and weight as edited, under `<field>-<key>`. A value left
+    out is the group's default (None); the service checks the groups and the values,
+    with errors keyed by group."""
+
+    seen = forms.CharField(required=False, empty_value=None)
+
+    def __init__(self, data: Any) -> None:
+        super().__init__(data)
+        self.adopted = data.getlist("adopt")
+        for key in self.adopted:
+            self.fields[f"text-{key}"] = forms.Field(required=False)
+            self.fields[f"polarity-{key}"] = forms.TypedChoiceField(
+                choices=Polarity.choices, coerce=int, required=False, empty_value=None
+            )
+            self.fields[f"weight-{key}"] = forms.Field(required=False)
+
+    def choices(self) -> list[dict[str, Any]]:
+        """The choices for proposals_merge, or InputError keyed "<group>.<field>" as the
+        service's are, so that each shows by its group."""
+        if not self.is_valid():
+            raise InputError(
+                {
+                    ".".join(reversed(name.split("-", 1))): [str(e) for e in errors]
+                    for name, errors in self.errors.items()
+                }
+            )
+        data = self.cleaned_data
+        return [
+            {
+                "group": key,
+                **{name: data[f"{name}-{key}"] for name in ("text", "polarity", "weight")},
+            }
+            for key in self.adopted
+        ]
+
+
 @reviewer_required
 @require_POST
 def proposal_merge(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     task = _task(pk)
-    choices = [
-        {
-            "group": key,
-            "text": request.POST.get(f"text-{key}"),
-            "polarity": request.POST.get(f"polarity-{key}"),
-            "weight": request.POST.get(f"weight-{key}"),
-        }
-        for key in request.POST.getlist("adopt")
-    ]
+    form = MergeForm(request.POST)
     try:
+        choices = form.choices()
         merged = proposals.proposals_merge(
-            task=task, user=request.user, choices=choices, seen=request.POST.get("seen")
+            task=task, user=request.user, choices=choices, seen=form.cleaned_data["seen"]
         )
     except proposals.ProposalsChanged as exc:
         # Fresh groups and defaults: the reviewer's inputs were for other sets.

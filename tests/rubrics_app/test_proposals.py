@@ -316,6 +316,9 @@ def test_merge_refuses_bad_choices_and_a_stale_page(client, task):
     assert "Weight must be between 0 and 10." in html
     assert 'value="12"' in html  # the reviewer's input is kept
     assert client.post(url, {"seen": review.context["seen"]}).status_code == 422  # nothing adopted
+    sideways = client.post(url, {**data, f"polarity-{divide.key}": "sideways"})
+    assert sideways.status_code == 422 and "Select a valid choice" in sideways.content.decode()
+    assert sideways.context["blocks"][0].rows[0].errors["polarity"]  # shown by its group
 
     submitted_set(task, author_of(task), item(DIVIDE))  # a new set arrives meanwhile
     data.update({f"text-{condense.key}": CONDENSE, f"weight-{condense.key}": "1"})

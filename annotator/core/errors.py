@@ -25,7 +25,7 @@ class InputError(ValidationError):
         super().__init__(dict(messages) if isinstance(messages, Mapping) else messages)
 
     def __str__(self) -> str:
-        return "\n".join(self.messages)
+        return "\n".join(refusal(self).messages)  # naming the fields, if any
 
 
 class Conflict(Exception):

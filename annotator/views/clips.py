@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from annotator.core.errors import InputError
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import reviewer_required
-from annotator.core.query_forms import IdField, IdListField, cleaned_input
+from annotator.core.query_forms import IdField, IdListField, cleaned_input, posted_input
 from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
 from annotator.models.choices import VideoKind, WorkKind
 from annotator.services import clip_drafts, clip_review
@@ -49,19 +49,19 @@ def _batch(request: AuthedHttpRequest, pk: int) -> WorkBatch:
     return batch
 
 
+class AnswerForm(forms.Form):
+    """A decision on a clip as posted (the workspace's and the adjudication's); the
+    service checks decision, reasons and level against each other."""
+
+    decision = forms.CharField(required=False, strip=False)
+    reasons = forms.Field(required=False, widget=forms.MultipleHiddenInput)  # a list
+    caption = forms.CharField(required=False, strip=False)
+    level = forms.CharField(required=False)
+    seconds = forms.FloatField(required=False)
+
+
 def _answer(data) -> clip_review.Answer:
-    seconds = data.get("seconds")
-    try:
-        seconds = float(seconds) if seconds else None
-    except ValueError:
-        raise InputError(f"seconds {seconds!r} is not a number.") from None
-    return clip_review.Answer(
-        decision=data.get("decision", ""),
-        reasons=data.getlist("reasons"),
-        caption=data.get("caption", ""),
-        level=data.get("level", ""),
-        seconds=seconds,
-    )
+    return clip_review.Answer(**posted_input(AnswerForm(data)))
 
 
 @require_safe

@@ -462,5 +462,5 @@ def test_a_malformed_time_is_refused_with_a_message(client, annotator_user, two_
         {"video": first.pk, "decision": "flag", "seconds": "soon"},
         headers={"HX-Request": "true"},
     )
-    assert response.status_code == 422 and "is not a number" in response.content.decode()
+    assert response.status_code == 422 and "seconds: Enter a number." in response.content.decode()
     assert not ClipDecision.objects.exists()

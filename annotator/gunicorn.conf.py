@@ -60,8 +60,11 @@ limit_request_line = 4094
 limit_request_fields = 100
 limit_request_field_size = 8190
 
-# Logs on stdout and stderr, for the process manager (honcho, docker, kubelet).
-accesslog = "-"
+# Logs on stdout and stderr, for the process manager (honcho, docker, kubelet). The
+# app logs every request itself (annotator.requests: request id, user, duration, as
+# JSON with LOG_FORMAT=json); gunicorn's own access line, a second line a request,
+# only when asked: formatting and writing it was CPU every save paid twice.
+accesslog = "-" if os.environ.get("WEB_ACCESS_LOG", "").lower() in {"1", "true", "yes"} else None
 errorlog = "-"
 loglevel = (os.environ.get("LOG_LEVEL") or "info").lower()
 # The usual combined format, plus the time taken in microseconds.

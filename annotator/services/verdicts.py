@@ -55,7 +55,7 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
                 check.mine = verdict
                 if checklist.done:  # only a first verdict filling the video can complete the task
                     judging_done_refresh(_judging_assignments(user, _task_of(video)))
-                # Or one filling a dimension, a calibration item (one query when none).
+                # Or one filling a dimension, a calibration item (no query when it fills none).
                 calibration_done_refresh(
                     _judging_assignments(user, _task_of(video)),
                     filled=all(
@@ -155,15 +155,17 @@ def judging_done_refresh(assignments: QuerySet[Assignment]) -> None:
 def calibration_done_refresh(assignments: QuerySet[Assignment], *, filled: bool = True) -> None:
     """Marks calibration assignments done where the expert has a verdict on every live
     criterion of each drawn (video, dimension) item of the task, at the time of their
-    last one. As judging_done_refresh, called by the writes only. One query when none
-    is pending, or when `filled` is false (the write filled no dimension: it cannot
-    have finished an item), else five."""
+    last one. As judging_done_refresh, called by the writes only. No query when `filled`
+    is false (the write filled no dimension: it cannot have finished an item; most
+    first verdicts of a save), one when none is pending, else five."""
+    if not filled:
+        return
     pending = list(
         assignments.filter(batch__kind=WorkKind.CALIBRATE, done_at__isnull=True).only(
             "pk", "user_id", "task_id", "batch_id"
         )
     )
-    if not pending or not filled:
+    if not pending:
         return
     items: dict[tuple[int, int | None], list[tuple[int, str]]] = {}
     for batch_id, task_id, video_id, dimension in CalibrationItem.objects.filter(

@@ -77,3 +77,16 @@ def test_gunicorn_forks_its_processes_from_a_loaded_master(monkeypatch):
     assert "url_patterns" not in get_resolver().__dict__
     conf["when_ready"](None)
     assert "url_patterns" in get_resolver().__dict__  # imported, cached
+
+
+@pytest.mark.parametrize(("asked", "accesslog"), [(None, None), ("false", None), ("true", "-")])
+def test_gunicorn_writes_its_access_lines_only_when_asked(monkeypatch, asked, accesslog):
+    """The app logs each request itself (annotator.requests); gunicorn's line would be a
+    second one a request."""
+    import runpy
+
+    if asked is None:
+        monkeypatch.delenv("WEB_ACCESS_LOG", raising=False)
+    else:
+        monkeypatch.setenv("WEB_ACCESS_LOG", asked)
+    assert runpy.run_path(str(ROOT / "annotator/gunicorn.conf.py"))["accesslog"] == accesslog

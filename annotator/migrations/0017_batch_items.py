@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
                 ('video', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='batch_items', to='annotator.video')),
             ],
             options={
-                'ordering': ['batch', 'position'],
+                'ordering': ['batch_id', 'position'],
                 'constraints': [models.UniqueConstraint(fields=('batch', 'video', 'dimension'), name='batch_item_once')],
             },
         ),

@@ -49,7 +49,7 @@ class BatchItem(models.Model):
     position = models.PositiveIntegerField()
 
     class Meta:
-        ordering = ["batch", "position"]
+        ordering = ["batch_id", "position"]  # not by the batch's own ordering (a join)
         constraints = [
             models.UniqueConstraint(fields=["batch", "video", "dimension"], name="batch_item_once"),
         ]

@@ -1,17 +1,20 @@
 """Expert time routed where drafts are most likely wrong (issue 16, item 4): wrong
 drafts found per 100 (video, dimension) items verified, a routed judging batch against
-the same tasks in random order.
+the same items in random order.
 
 Synthetic benchmark of the published shape: 459 tasks x 3 dimensions x 5 criteria
 (6,885 criteria), 10 models' videos per task (13,770 items, 68,850 drafts). The judge's
 errors are concentrated: a draft is wrong with probability 40% on 20% of the criteria,
 3% on the rest. A calibration phase first verifies a uniformly random sample of items
 (judge-versus-expert pairs per criterion, as the calibration batches give them); the
-routed order is then the app's own (annotator/selectors/routing.py: wrong_chances,
-items_of, task_order) over the items left, served task by task as a judging batch
-is (an expert verifies every item of a task before the next). Random order: the same
-tasks shuffled, averaged over 50 shuffles. Pure Python, no database: the figures are
-about the order, not about speed.
+routed batch is then made of the items left, in the app's own order
+(annotator/selectors/routing.py: wrong_chances, items_of, ranked, as items_routed
+stores them in the batch's BatchItems) and served item by item as work-next serves
+them (one expert: the batch's positions in order; with several, each gets that order
+restricted to their tasks). Random order: the expectation over uniformly random orders
+of the same items (the mean wrong drafts per item left, whatever the budget). The
+ceiling: the same ranking knowing the judge's true error rates. Pure Python, no
+database: the figures are about the order, not about speed.
 
     .venv/bin/python bench/routing.py [--calibration 0.1,0.2,0.3] [--seeds 5]"""
 
@@ -27,13 +30,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "annotator.settings")
 
 TASKS, DIMENSIONS, PER_DIMENSION, MODELS = 459, 3, 5, 10
 SHAKY_SHARE, SHAKY_ERROR, SOLID_ERROR = 0.2, 0.40, 0.03
-SHUFFLES = 50
 BUDGETS = (100, 500, 1377)  # items verified; 1,377 is a tenth of the benchmark
 
 
 def world(seed: int) -> tuple[dict, dict, dict, dict]:
     """Criteria per (task, dimension) with their error rates, and per (task, video,
     criterion) whether the judge's draft is wrong."""
+    from rubrics_app.choices import Dimension
+
     rng = random.Random(seed)
     criteria: dict[tuple[int, int], list[int]] = {}
     error: dict[int, float] = {}
@@ -44,7 +48,7 @@ def world(seed: int) -> tuple[dict, dict, dict, dict]:
             criteria[(task, d)] = []
             for _ in range(PER_DIMENSION):
                 error[pk] = SHAKY_ERROR if rng.random() < SHAKY_SHARE else SOLID_ERROR
-                dimension_of[pk] = f"d{d}"
+                dimension_of[pk] = Dimension.values[d]
                 criteria[(task, d)].append(pk)
                 pk += 1
     wrong = {
@@ -57,7 +61,8 @@ def world(seed: int) -> tuple[dict, dict, dict, dict]:
 
 
 def run(seed: int, calibration: float) -> dict[str, dict[int, float]]:
-    from annotator.selectors.routing import items_of, task_order, wrong_chances
+    from annotator.selectors.routing import items_of, ranked, wrong_chances
+    from rubrics_app.choices import Dimension
 
     criteria, dimension_of, error, wrong = world(seed)
     rng = random.Random(seed + 1)
@@ -70,44 +75,25 @@ def run(seed: int, calibration: float) -> dict[str, dict[int, float]]:
             pairs[c][1] += 1
     chance, prior = wrong_chances({c: (w, n) for c, (w, n) in pairs.items() if n})
     left = [item for item in items if item not in checked]
-    drafts = ((t, v, c) for t, v, d in left for c in criteria[(t, d)])
     # Video ids unique across tasks, as in the database.
-    estimates = items_of(
-        ((t, t * MODELS + v, c) for t, v, c in drafts), dimension_of, chance, prior
-    )
-    by_task: dict[int, list[tuple[int, int, int]]] = {}
-    for t, v, d in left:
-        by_task.setdefault(t, []).append((t, v, d))
+    drafts = [(t, t * MODELS + v, c) for t, v, d in left for c in criteria[(t, d)]]
 
-    def found(order: list[int]) -> dict[int, float]:
-        return count([item for t in order for item in by_task.get(t, [])])
+    def wrong_in(t: int, video_id: int, dimension: str) -> int:
+        v, d = video_id % MODELS, Dimension.values.index(dimension)
+        return sum(wrong[(t, v, c)] for c in criteria[(t, d)])
 
-    def count(served: list[tuple[int, int, int]]) -> dict[int, float]:
-        return {
-            budget: sum(wrong[(t, v, c)] for t, v, d in served[:budget] for c in criteria[(t, d)])
-            * 100
-            / budget
-            for budget in BUDGETS
-        }
+    def served(chances: dict[int, float]) -> dict[int, float]:
+        order = ranked(items_of(drafts, dimension_of, chances, prior), range(TASKS))
+        found = [wrong_in(i.task_id, i.video_id, i.dimension) for i in order]
+        return {budget: sum(found[:budget]) * 100 / budget for budget in BUDGETS}
 
-    routed = found(task_order(range(TASKS), estimates))
-    # The ceiling of serving task by task: tasks ordered by the judge's true error rates.
-    truth = items_of(
-        ((t, t * MODELS + v, c) for t, v, d in left for c in criteria[(t, d)]),
-        dimension_of,
-        error,
-        prior,
-    )
-    oracle = found(task_order(range(TASKS), truth))
-    ranked = sorted(estimates, key=lambda i: (-i.expected_wrong, i.video_id, i.dimension))
-    by_item = count([(i.task_id, i.video_id % MODELS, int(i.dimension[1:])) for i in ranked])
-    shuffles = []
-    for _ in range(SHUFFLES):
-        order = list(range(TASKS))
-        rng.shuffle(order)
-        shuffles.append(found(order))
-    shuffled = {b: sum(s[b] for s in shuffles) / SHUFFLES for b in BUDGETS}
-    return {"routed": routed, "items": by_item, "oracle": oracle, "random": shuffled}
+    at_random = sum(wrong[(t, v, c)] for t, v, d in left for c in criteria[(t, d)])
+    at_random *= 100 / len(left)
+    return {
+        "routed": served(chance),
+        "ceiling": served(error),
+        "random": dict.fromkeys(BUDGETS, at_random),
+    }
 
 
 def main() -> None:
@@ -126,24 +112,20 @@ def main() -> None:
         f"per 100 items at random; {args.seeds} seeds"
     )
     print(
-        "wrong drafts found per 100 items verified: routed as a batch serves them (task by "
-        "task) | item by item in the ranking | random task order | ratios to random"
+        "wrong drafts found per 100 items verified: the routed batch served item by item "
+        "| random order | ratio (worst seed) | ceiling: ranked on the true error rates"
     )
-    print("calibrated | items verified | by task | by item | random | ratios")
+    print("calibrated | items verified | routed | random | ratio (worst) | ceiling")
     for share in (float(s) for s in args.calibration.split(",")):
         results = [run(seed, share) for seed in range(args.seeds)]
         for budget in BUDGETS:
             routed = sum(r["routed"][budget] for r in results) / len(results)
-            items = sum(r["items"][budget] for r in results) / len(results)
             shuffled = sum(r["random"][budget] for r in results) / len(results)
+            ceiling = sum(r["ceiling"][budget] for r in results) / len(results)
             worst = min(r["routed"][budget] / r["random"][budget] for r in results)
-            worst_items = min(r["items"][budget] / r["random"][budget] for r in results)
-            oracle = sum(r["oracle"][budget] for r in results) / len(results)
             print(
-                f"{share:>10.0%} | {budget:>14} | {routed:>7.1f} | {items:>7.1f} | "
-                f"{shuffled:>6.1f} | {routed / shuffled:.2f}x (worst seed {worst:.2f}x), "
-                f"{items / shuffled:.2f}x (worst {worst_items:.2f}x); task by task knowing "
-                f"the true rates {oracle / shuffled:.2f}x"
+                f"{share:>10.0%} | {budget:>14} | {routed:>6.1f} | {shuffled:>6.1f} | "
+                f"{routed / shuffled:.2f}x ({worst:.2f}x) | {ceiling / shuffled:.2f}x"
             )
 
 

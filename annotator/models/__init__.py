@@ -1,5 +1,5 @@
-from .assignments import Assignment, GoldAnswer, WorkBatch
-from .calibration import CalibrationItem, CalibrationSample
+from .assignments import Assignment, BatchItem, GoldAnswer, WorkBatch
+from .calibration import CalibrationSample
 from .clips import ClipDecision, ClipSuggestion, RejectReason
 from .jobs import Job, JobItem, JobStatus, OutboxMessage
 from .judgments import JudgeEvaluation, Judgment
@@ -10,7 +10,7 @@ from .users import User
 __all__ = [
     "ApiToken",
     "Assignment",
-    "CalibrationItem",
+    "BatchItem",
     "CalibrationSample",
     "ClipDecision",
     "ClipSuggestion",

@@ -5,6 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from annotator.core.fields import user_reference
 from annotator.models.choices import BatchOrder, Decision, WorkKind
+from rubrics_app.choices import Dimension
 
 
 class WorkBatch(models.Model):
@@ -13,9 +14,10 @@ class WorkBatch(models.Model):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=10, choices=WorkKind.choices)
     overlap = models.PositiveSmallIntegerField(default=1)
-    # A judging batch's tasks in the order of the rubric, or the likeliest wrong drafts
-    # first (fixed when the batch is made: selectors/routing.py); below `stop_below`
-    # estimated wrong drafts left, a reviewer's choice, experts are no longer sent on.
+    # A judging batch's tasks in the order of the rubric, or its (video, dimension)
+    # items served one by one, the likeliest wrong drafts first (its BatchItems, fixed
+    # when the batch is made: selectors/routing.py); below `stop_below` estimated wrong
+    # drafts left, a reviewer's choice, experts are no longer sent on.
     order = models.CharField(max_length=10, choices=BatchOrder.choices, default=BatchOrder.TASK)
     stop_below = models.FloatField(null=True, blank=True)
     created_by = user_reference()
@@ -27,6 +29,33 @@ class WorkBatch(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def served_by_item(self) -> bool:
+        """Whether its experts are served its BatchItems one by one (a calibration
+        sample's, a routed judging batch's) rather than its tasks."""
+        return self.kind == WorkKind.CALIBRATE or self.order == BatchOrder.ERRORS
+
+
+class BatchItem(models.Model):
+    """One (video, dimension) of a batch served item by item: its expert verifies the
+    video's criteria in that dimension. `position` is the order they are served in: a
+    calibration sample's random draw, or a routed judging batch's expected wrong drafts
+    (the likeliest first). Each expert is served the items of the tasks given to them."""
+
+    batch = models.ForeignKey(WorkBatch, on_delete=models.CASCADE, related_name="items")
+    video = models.ForeignKey("Video", on_delete=models.CASCADE, related_name="batch_items")
+    dimension = models.CharField(max_length=12, choices=Dimension.choices)
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["batch_id", "position"]  # not by the batch's own ordering (a join)
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "video", "dimension"], name="batch_item_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"video {self.video_id}, {self.dimension} (batch {self.batch_id})"
 
 
 class Assignment(models.Model):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from statistics import fmean
 from typing import TYPE_CHECKING, Any
 
-from annotator.models import Assignment, CalibrationItem, CalibrationSample, Judgment, WorkBatch
+from annotator.models import Assignment, BatchItem, CalibrationSample, Judgment, WorkBatch
 from annotator.models.choices import VerdictSource, VerdictStatus
 from rubrics_app.calibration import CONFIDENCE, METHOD, item_value, ppi_estimate
 from rubrics_app.choices import Dimension
@@ -85,7 +85,9 @@ def samples_of(
 def drawn_items(samples: list[CalibrationSample]) -> set[tuple[int, str]]:
     """The (video, dimension) items these samples drew."""
     return set(
-        CalibrationItem.objects.filter(sample__in=samples).values_list("video_id", "dimension")
+        BatchItem.objects.filter(batch__calibration__in=samples).values_list(
+            "video_id", "dimension"
+        )
     )
 
 
@@ -138,9 +140,9 @@ def corrected_scores(
     if not samples:
         return None, {}
     batch_of: dict[tuple[int, str], int] = {}
-    for video_id, dimension, batch_id in CalibrationItem.objects.filter(
-        sample__in=samples
-    ).values_list("video_id", "dimension", "sample__batch_id"):
+    for video_id, dimension, batch_id in BatchItem.objects.filter(
+        batch__calibration__in=samples
+    ).values_list("video_id", "dimension", "batch_id"):
         batch_of.setdefault((video_id, dimension), batch_id)
     experts: dict[tuple[int, int | None], set[int]] = defaultdict(set)
     for batch_id, task_id, user_id in Assignment.objects.filter(
@@ -154,7 +156,7 @@ def corrected_scores(
         Judgment.objects.filter(
             source=VerdictSource.HUMAN,
             status=VerdictStatus.CONFIRMED,
-            video__in=CalibrationItem.objects.filter(sample__in=samples).values("video_id"),
+            video__in=BatchItem.objects.filter(batch__calibration__in=samples).values("video_id"),
             user__in=Assignment.objects.filter(batch__calibration__in=samples).values("user_id"),
         ).values_list("video_id", "criterion_id", "user_id", "verdict")
     ):
@@ -247,10 +249,8 @@ def items_assigned(user: Any, task_id: int) -> list[Assigned]:
         user=user, task_id=task_id, batch__calibration__isnull=False
     )
     rows = (
-        CalibrationItem.objects.filter(
-            sample__batch__in=assigned.values("batch_id"), video__task_id=task_id
-        )
-        .select_related("sample__batch")
-        .order_by("sample_id", "position")
+        BatchItem.objects.filter(batch__in=assigned.values("batch_id"), video__task_id=task_id)
+        .select_related("batch")
+        .order_by("batch_id", "position")
     )
-    return [Assigned(row.sample.batch, row.video_id, row.dimension) for row in rows]
+    return [Assigned(row.batch, row.video_id, row.dimension) for row in rows]

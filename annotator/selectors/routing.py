@@ -12,17 +12,19 @@ every expert verdict, not only a calibration sample's: an order needs no unbiase
 estimate, only a ranking.
 
 An item is a (video, dimension): its expected wrong drafts are the sum of that chance
-over its criteria with a draft and no expert's verdict yet. A judging batch hands out
-tasks, so a routed batch serves its tasks by expected wrong drafts per item (a big
-task does not go first for its size alone); the order is fixed when the batch is
-made, while the remaining estimate on the dashboard is read anew each time."""
+over its criteria with a draft and no expert's verdict yet. A routed judging batch
+carries its items in that order (BatchItems, the likeliest wrong drafts first, then
+those with nothing left to verify) and serves them one by one, as a calibration batch
+serves its draw (selectors/batch_items.py); the order is fixed when the batch is made,
+while the remaining estimate on the dashboard is read anew each time."""
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from annotator.models import Judgment, WorkBatch
-from annotator.models.choices import VerdictSource, VerdictStatus
+from annotator.models import Judgment, Video, WorkBatch
+from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind
+from rubrics_app.choices import Dimension
 from rubrics_app.models import Task
 from rubrics_app.selectors import live_criteria
 
@@ -82,14 +84,19 @@ def items_of(
     return [Item(t, v, d, int(n), p) for (t, v, d), (n, p) in totals.items()]
 
 
-def task_order(task_ids: Iterable[int], items: Iterable[Item]) -> list[int]:
-    """Tasks by expected wrong drafts per item, the likeliest first; ties (and tasks
-    with nothing left to verify, last) in task order."""
-    per_task: dict[int, list[float]] = defaultdict(list)
-    for item in items:
-        per_task[item.task_id].append(item.expected_wrong)
-    density = {t: sum(v) / len(v) for t, v in per_task.items()}
-    return sorted(task_ids, key=lambda t: (-density.get(t, 0.0), t))
+def ranked(items: Iterable[Item], task_ids: Sequence[int]) -> list[Item]:
+    """The likeliest wrong drafts first; ties in the order of the tasks given, then by
+    video and dimension (rounded: sums of the same chances in another order are ties)."""
+    rank = {t: k for k, t in enumerate(task_ids)}
+    return sorted(
+        items,
+        key=lambda i: (
+            -round(i.expected_wrong, 9),
+            rank[i.task_id],
+            i.video_id,
+            Dimension.values.index(i.dimension),
+        ),
+    )
 
 
 def reliabilities(benchmark_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
@@ -158,10 +165,37 @@ def unverified_items(task_ids: Iterable[int]) -> list[Item]:
     return items_of((d for d in unverified if d[0] in ids), dimension_of, chance, prior)
 
 
-def tasks_routed(tasks: Iterable[Task | int]) -> list[int]:
-    """Task ids, the likeliest wrong drafts per item first."""
-    ids = [t if isinstance(t, int) else t.pk for t in tasks]
-    return task_order(ids, unverified_items(ids))
+def items_routed(task_ids: Sequence[int]) -> list[tuple[int, int, str]]:
+    """Every (task, video, dimension) item of these tasks' generated videos with live
+    criteria: those with unverified drafts by expected wrong drafts (ranked), then the
+    others (nothing left to check, or no drafts) in task order. Seven queries."""
+    ranking = ranked(unverified_items(task_ids), task_ids)
+    order = [(i.task_id, i.video_id, i.dimension) for i in ranking]
+    dimensions: dict[int, set[str]] = defaultdict(set)
+    for task_id, dimension in (
+        live_criteria()
+        .filter(task__in=task_ids)
+        .values_list("task_id", "dimension")
+        .distinct()
+        .order_by()
+    ):
+        dimensions[task_id].add(dimension)
+    videos: dict[int, list[int]] = defaultdict(list)
+    for video_id, task_id in (
+        Video.objects.filter(task__in=task_ids, kind=VideoKind.GENERATED)
+        .order_by("pk")
+        .values_list("pk", "task_id")
+    ):
+        videos[task_id].append(video_id)
+    routed = set(order)
+    order += [
+        (t, v, d)
+        for t in task_ids
+        for v in videos[t]
+        for d in Dimension.values
+        if d in dimensions[t] and (t, v, d) not in routed
+    ]
+    return order
 
 
 @dataclass(frozen=True)

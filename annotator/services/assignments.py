@@ -9,9 +9,9 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from annotator.core.errors import InputError
-from annotator.models import Assignment, User, Video, WorkBatch
+from annotator.models import Assignment, BatchItem, User, Video, WorkBatch
 from annotator.models.choices import BatchOrder, WorkKind
-from annotator.selectors.routing import tasks_routed
+from annotator.selectors.routing import items_routed
 from annotator.services.verdicts import judging_done_refresh
 from rubrics_app.models import Task
 
@@ -61,8 +61,11 @@ def work_batch_create(
 ) -> WorkBatch:
     """A batch of work, each item to `overlap` annotators: candidate clips to verify,
     or tasks whose criteria to author or whose generated videos to judge; a judging
-    batch's tasks in the order given, or by expected draft errors (selectors/routing.py:
-    each annotator's queue, by position, then serves the likeliest wrong drafts first)."""
+    batch's tasks in the order given, or routed by expected draft errors: then the
+    batch carries its (video, dimension) items in that order (selectors/routing.py) and
+    serves each expert those of their tasks one by one, the likeliest wrong drafts
+    first (selectors/batch_items.py). Its tasks are dealt out in the order of their
+    first item, so that every expert's queue starts with likely errors."""
     if kind == WorkKind.CALIBRATE:
         raise InputError(
             "A calibration batch is a random draw: create it from the calibration page."
@@ -76,8 +79,11 @@ def work_batch_create(
     item_ids = [item.pk for item in items]
     if not item_ids:
         raise InputError("Nothing matches: the batch would be empty.")
+    routed: list[tuple[int, int, str]] = []
     if order == BatchOrder.ERRORS:
-        item_ids = tasks_routed(item_ids)
+        routed = items_routed(item_ids)
+        # Tasks without any item (no video or no live criterion yet) last, as given.
+        item_ids = list(dict.fromkeys([t for t, _, _ in routed] + item_ids))
     column = "video_id" if kind == WorkKind.VERIFY else "task_id"
     users = sorted(users, key=lambda u: u.pk)
     targets = distribute(len(item_ids), len(users), overlap)
@@ -93,6 +99,10 @@ def work_batch_create(
                 rows.append((batch.pk, user.pk, item_id, positions[user.pk]))
                 positions[user.pk] += 1
         _assignments_insert(rows, column, created_by)
+        BatchItem.objects.bulk_create(
+            BatchItem(batch=batch, video_id=v, dimension=d, position=k)
+            for k, (_, v, d) in enumerate(routed)
+        )
         if kind == WorkKind.JUDGE:  # experts may have judged a task before it was theirs
             judging_done_refresh(batch.assignments.all())
     return batch

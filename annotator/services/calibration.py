@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from django.db import transaction
 
 from annotator.core.errors import InputError
-from annotator.models import CalibrationItem, CalibrationSample, Judgment, User, WorkBatch
+from annotator.models import BatchItem, CalibrationSample, Judgment, User, WorkBatch
 from annotator.models.choices import WorkKind
 from annotator.selectors import calibration
 from annotator.selectors.leaderboard import rubric_of, scored_videos
@@ -98,7 +98,7 @@ def calibration_batch_create(
             overlap=overlap,
             created_by=created_by,
         )
-        sample = CalibrationSample.objects.create(
+        CalibrationSample.objects.create(
             batch=batch,
             benchmark=benchmark,
             release=release,
@@ -108,11 +108,10 @@ def calibration_batch_create(
             population=total,
             strata={g: [strata[g], drawn_per_model[g]] for g in sorted(strata)},
         )
-        CalibrationItem.objects.bulk_create(
-            CalibrationItem(sample=sample, video_id=item.video_id, dimension=item.dimension,
-                            position=k)
+        BatchItem.objects.bulk_create(
+            BatchItem(batch=batch, video_id=item.video_id, dimension=item.dimension, position=k)
             for k, item in enumerate(drawn)
-        )  # fmt: skip
+        )
         positions = dict.fromkeys((u.pk for u in users), 0)
         rows = []
         for task_id, indices in zip(tasks, targets, strict=True):

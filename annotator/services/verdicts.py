@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 
 from annotator.core.errors import InputError
 from annotator.core.visibility import labelled
-from annotator.models import Assignment, CalibrationItem, Judgment, User, Video
+from annotator.models import Assignment, BatchItem, Judgment, User, Video
 from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
 from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Benchmark, Criterion, Task
@@ -168,10 +168,10 @@ def calibration_done_refresh(assignments: QuerySet[Assignment], *, filled: bool 
     if not pending:
         return
     items: dict[tuple[int, int | None], list[tuple[int, str]]] = {}
-    for batch_id, task_id, video_id, dimension in CalibrationItem.objects.filter(
-        sample__batch__in={a.batch_id for a in pending},
+    for batch_id, task_id, video_id, dimension in BatchItem.objects.filter(
+        batch__in={a.batch_id for a in pending},
         video__task__in={a.task_id for a in pending},
-    ).values_list("sample__batch_id", "video__task_id", "video_id", "dimension"):
+    ).values_list("batch_id", "video__task_id", "video_id", "dimension"):
         items.setdefault((batch_id, task_id), []).append((video_id, dimension))
     needed: dict[tuple[int | None, str], int] = {
         (task_id, dimension): n

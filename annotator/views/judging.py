@@ -6,7 +6,7 @@ from uuid import UUID
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import reswap, retarget
@@ -14,7 +14,8 @@ from django_htmx.http import reswap, retarget
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import IdField, cleaned_input
 from annotator.core.visibility import names_shown
-from annotator.models import Video
+from annotator.models import BatchItem, Video
+from annotator.selectors.batch_items import item_served
 from annotator.selectors.calibration import items_assigned
 from annotator.services import verdicts
 from rubrics_app.models import Benchmark, Task
@@ -25,6 +26,22 @@ def _blind(request: AuthedHttpRequest) -> bool:
     return not names_shown(request.user, asked=request.GET.get("reveal") == "1")
 
 
+class ItemQuery(forms.Form):
+    """The batch item a page is open at (work-next serves a batch item by item), which
+    saves post back to learn whether they finished it."""
+
+    item = IdField(required=False)
+
+
+def _item(request: AuthedHttpRequest, item_id: int | None, task_id: int) -> BatchItem | None:
+    if item_id is None:
+        return None
+    item = item_served(request.user, task_id, item_id)
+    if item is None:
+        raise Http404("No such item of yours in this task.")
+    return item
+
+
 @require_safe
 def judging_task(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     # Annotators judge only the tasks assigned to them; others are not found.
@@ -32,18 +49,21 @@ def judging_task(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         verdicts.judgeable_tasks(request.user).select_related("benchmark"), pk=pk
     )
     blind = _blind(request)
-    # The expert's calibration items of this task: their videos are shown wherever they
-    # come, and the page says which (video, dimension) to verify.
+    item = _item(request, cleaned_input(ItemQuery(request.GET))["item"], task.pk)
+    # The expert's calibration items of this task, and the item served: their videos
+    # are shown wherever they come, and the page says which (video, dimension) to verify.
     calibration = items_assigned(request.user, task.pk)
-    checklists = verdicts.workspace(
-        task=task, user=request.user, blind=blind, include={c.video_id for c in calibration}
-    )
+    include = {c.video_id for c in calibration} | ({item.video_id} if item else set())
+    checklists = verdicts.workspace(task=task, user=request.user, blind=blind, include=include)
     labels = {checklist.video.pk: checklist.label for checklist in checklists}
     context = {
         "task": task,
         "checklists": checklists,
         "blind": blind,
         "calibration": [(c.batch, labels.get(c.video_id, ""), c.dimension) for c in calibration],
+        "item": item,
+        "item_label": labels.get(item.video_id, "") if item else "",
+        "item_done": any(_finished(item, checklist) for checklist in checklists),
     }
     return render(request, "annotator/judging.html", context)
 
@@ -80,17 +100,33 @@ def judging_next(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _checklist(
-    request: AuthedHttpRequest, video: Video, *, status: int = 200, error: str = ""
+    request: AuthedHttpRequest,
+    video: Video,
+    *,
+    status: int = 200,
+    error: str = "",
+    item: BatchItem | None = None,
 ) -> HttpResponse:
-    """The video's whole checklist, labelled as on the page."""
+    """The video's whole checklist, labelled as on the page; with the page's item,
+    out of band, whether it is finished."""
     blind = not names_shown(request.user, asked=request.POST.get("blind", "1") == "0")
     checklist = verdicts.video_checklist(video, request.user, blind=blind)
-    return render(
-        request,
-        "annotator/_checklist.html",
-        {"checklist": checklist, "error": error, "blind": blind},
-        status=status,
-    )
+    context = {
+        "checklist": checklist,
+        "error": error,
+        "blind": blind,
+        "item": item,
+        "item_done": _finished(item, checklist),
+    }
+    return render(request, "annotator/_checklist.html", context, status=status)
+
+
+def _finished(item: BatchItem | None, checklist: verdicts.VideoChecklist) -> bool:
+    """Whether the expert's verdicts in this checklist finish the page's item."""
+    if item is None or item.video_id != checklist.video.pk:
+        return False
+    checks = checklist.dimensions.get(item.dimension, [])
+    return bool(checks) and all(c.mine is not None for c in checks)
 
 
 def _video(request: AuthedHttpRequest, public_id: UUID) -> Video:
@@ -101,7 +137,7 @@ def _video(request: AuthedHttpRequest, public_id: UUID) -> Video:
     )
 
 
-class VerdictPosted(forms.Form):
+class VerdictPosted(ItemQuery):
     criterion = IdField()
     verdict = forms.IntegerField()  # 0 or 1: the service says so
 
@@ -113,6 +149,7 @@ def verdict_save(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
     with the reason in place of the row."""
     video = _video(request, public_id)
     posted = cleaned_input(VerdictPosted(request.POST))
+    item = _item(request, posted["item"], cast(int, video.task_id))
     criterion_id = posted["criterion"]
     try:
         checklist = verdicts.verdict_set(
@@ -121,20 +158,24 @@ def verdict_save(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
     except ValidationError as exc:
         response = _checklist(request, video, status=422, error=" ".join(exc.messages))
         return reswap(retarget(response, f"#checklist-{video.public_id}"), "outerHTML")
-    return render(
-        request,
-        "annotator/_check_saved.html",
-        {"checklist": checklist, "checks": [checklist.check_of(criterion_id)]},
-    )
+    context = {
+        "checklist": checklist,
+        "checks": [checklist.check_of(criterion_id)],
+        "item": item,
+        "item_done": _finished(item, checklist),
+    }
+    return render(request, "annotator/_check_saved.html", context)
 
 
 @require_POST
 def drafts_confirm_view(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
     video = _video(request, public_id)
+    posted = cleaned_input(ItemQuery(request.POST))
+    item = _item(request, posted["item"], cast(int, video.task_id))
     try:
         verdicts.drafts_confirm(
             video=video, dimension=request.POST.get("dimension", ""), user=request.user
         )
     except ValidationError as exc:
         return _checklist(request, video, status=422, error=" ".join(exc.messages))
-    return _checklist(request, video)
+    return _checklist(request, video, item=item)

@@ -20,7 +20,7 @@ from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import ModelIdChoiceField, ModelIdMultipleChoiceField
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
 from annotator.models.choices import BatchOrder, ClipStatus, VideoKind, WorkKind
-from annotator.selectors import clip_stats, routing, work_stats
+from annotator.selectors import batch_items, clip_stats, routing, work_stats
 from annotator.services import assignments
 from rubrics_app.choices import Level
 from rubrics_app.models import Benchmark, Task
@@ -54,7 +54,8 @@ def my_work(request: AuthedHttpRequest) -> HttpResponse:
 
 @require_safe
 def work_next(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    """The user's next unfinished task of a judging or authoring batch."""
+    """The user's next unfinished item of a batch: the task of a judging or authoring
+    batch, the (video, dimension) of one served item by item."""
     batch = get_object_or_404(WorkBatch, pk=pk)
     mine = batch.assignments.filter(user=request.user)
     if not mine.exists():
@@ -71,6 +72,12 @@ def work_next(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 "no more work is suggested.",
             )
             return redirect("my-work")
+    if batch.served_by_item:  # a calibration draw, a routed batch: its items one by one
+        item = batch_items.next_item(batch, request.user)
+        if item is not None:
+            url = reverse("judging-task", args=[item.video.task_id])
+            return redirect(f"{url}?item={item.pk}")
+    # Else (or with work left outside the items: a video added since) task by task.
     upcoming = mine.filter(done_at__isnull=True).select_related("task").order_by("position").first()
     if upcoming is None:
         messages.success(request, f"All your items of {batch.name} are done.")

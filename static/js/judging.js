@@ -60,15 +60,29 @@
       p: player.toggle,
       ",": function () { player.step(-1); },
       ".": function () { player.step(1); },
-      n: function () { document.getElementById("next-task").click(); },
+      n: function () { (document.getElementById("next-item") || document.getElementById("next-task")).click(); },
     }[e.key];
     if (!handled) return;
     e.preventDefault();
     handled();
     show();
   });
+  // Opened at a batch's item: its video selected, at the first criterion of its dimension.
+  const served = cards().findIndex(function (c) { return c.dataset.itemDimension; });
+  if (served >= 0) {
+    card = served;
+    const dimension = cards()[served].dataset.itemDimension;
+    row = Math.max(0, rows().findIndex(function (b) { return b.closest(".dimension-checks").dataset.dimension === dimension; }));
+  }
   // After a checklist is swapped in, the focus marker is drawn again.
   document.body.addEventListener("htmx:afterSwap", show);
+  // The save that finishes the item brings the way to the next one (out of band).
+  document.body.addEventListener("htmx:oobAfterSwap", function (e) {
+    if (e.detail.target && e.detail.target.id === "batch-item") {
+      const next = document.getElementById("next-item");
+      if (next) next.focus();
+    }
+  });
   // Saves are POSTs; the progress count loading (a GET) is not one.
   const saving = function (e) { return e.detail.requestConfig.verb === "post"; };
   document.body.addEventListener("htmx:beforeRequest", function (e) {

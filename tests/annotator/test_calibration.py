@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from annotator.core.errors import InputError
 from annotator.core.visibility import blind_order
-from annotator.models import Assignment, CalibrationItem, CalibrationSample, Judgment, WorkBatch
+from annotator.models import Assignment, BatchItem, CalibrationSample, Judgment, WorkBatch
 from annotator.models.choices import Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.selectors.leaderboard import leaderboard_compute
 from annotator.services.assignments import work_batch_create
@@ -85,7 +85,7 @@ def expert():
     return UserFactory(username="ann")
 
 
-def verify(item: CalibrationItem, user) -> None:
+def verify(item: BatchItem, user) -> None:
     """The expert's verdicts on every criterion of the item, as the truth has them."""
     for criterion in item.video.task.criteria.filter(dimension=item.dimension):
         verdict_set(
@@ -129,7 +129,7 @@ def test_a_calibration_batch_from_draw_to_human_corrected_score(client, bench, r
     )
     # Stratified: 4 of each model's 24 items; the draw is the recorded seed's.
     assert sample.strata == {name: [24, 4] for name in MODELS}
-    items = list(sample.items.select_related("video__generator", "video__task"))
+    items = list(sample.batch.items.select_related("video__generator", "video__task"))
     assert len(items) == 12
     picks = stratified_draw({name: 24 for name in MODELS}, 12, 11)
     assert [i.video.generator.name for i in items] == [name for name, _ in picks]
@@ -140,24 +140,32 @@ def test_a_calibration_batch_from_draw_to_human_corrected_score(client, bench, r
     dashboard = client.get(reverse("batch-dashboard", args=[batch.pk])).content.decode()
     assert 'seed <span class="num">11</span>' in dashboard and "alpha-gen" in dashboard
 
-    # The expert goes from their work to each task, where the page says what to verify.
+    # The expert is served each item in the order of the draw, at its task's page,
+    # which says what to verify; the save that finishes an item leads to the next.
     client.force_login(expert)
     assert batch.name in client.get(reverse("my-work")).content.decode()
-    for task_id in tasks:
+    for item in items:
         response = client.get(reverse("work-next", args=[batch.pk]))
-        assert response["Location"] == reverse("judging-task", args=[task_id])
+        page = reverse("judging-task", args=[item.video.task_id])
+        assert response["Location"] == f"{page}?item={item.pk}"
         html = client.get(response["Location"]).content.decode()
-        assert 'id="calibration-items"' in html
+        assert 'id="calibration-items"' in html and 'id="batch-item"' in html
+        assert f"· {item.dimension}</strong>" in html
         assert not any(name in html for name in MODELS)
-        for item in items:
-            if item.video.task_id == task_id:
-                assert f"· {item.dimension}</strong>" in html
-                for criterion in item.video.task.criteria.filter(dimension=item.dimension):
-                    saved = client.post(
-                        reverse("verdict-save", args=[item.video.public_id]),
-                        {"criterion": criterion.pk, "verdict": truth(item.video, criterion)},
-                    )
-                    assert saved.status_code == 200
+        criteria = list(item.video.task.criteria.filter(dimension=item.dimension))
+        for k, criterion in enumerate(criteria):
+            saved = client.post(
+                reverse("verdict-save", args=[item.video.public_id]),
+                {
+                    "criterion": criterion.pk,
+                    "verdict": truth(item.video, criterion),
+                    "item": item.pk,
+                },
+            )
+            assert saved.status_code == 200
+            # Only the save that finishes the item brings the way to the next.
+            assert ('id="next-item"' in saved.content.decode()) == (k == len(criteria) - 1)
+    for task_id in tasks:
         assert Assignment.objects.get(batch=batch, user=expert, task_id=task_id).done_at
     assert client.get(reverse("work-next", args=[batch.pk]))["Location"] == reverse("my-work")
 
@@ -203,7 +211,7 @@ def test_verifying_every_item_gives_the_experts_score(bench, reviewer, expert):
         benchmark=bench, release=None, judge_model=None, size=72, users=[expert],
         created_by=reviewer,
     )  # fmt: skip
-    for item in batch.calibration.items.select_related("video__task"):
+    for item in batch.items.select_related("video__task"):
         verify(item, expert)
     assert not Assignment.objects.filter(batch=batch, done_at__isnull=True).exists()
     drafts = leaderboard_compute(benchmark=bench)
@@ -222,13 +230,13 @@ def test_verdicts_outside_the_random_sample_never_enter(bench, reviewer, expert)
         benchmark=bench, release=None, judge_model="gpt-judge", size=6, seed=2,
         users=[expert], created_by=reviewer,
     )  # fmt: skip
-    drawn = {(i.video_id, i.dimension) for i in batch.calibration.items.all()}
+    drawn = {(i.video_id, i.dimension) for i in batch.items.all()}
     # The reviewer (not given the batch) verifies drawn items; the expert verifies
     # items of their own choosing, not drawn.
-    for item in batch.calibration.items.select_related("video__task"):
+    for item in batch.items.select_related("video__task"):
         verify(item, reviewer)
     chosen = [
-        CalibrationItem(video=video, dimension=d)
+        BatchItem(video=video, dimension=d)
         for video in bench.tasks.first().videos.all()
         for d in Dimension.values
         if (video.pk, d) not in drawn
@@ -256,8 +264,8 @@ def test_a_new_draw_takes_only_items_left_and_the_samples_pool(bench, reviewer, 
         benchmark=bench, release=None, judge_model=None, size=42, seed=1, users=[expert],
         created_by=reviewer,
     )  # fmt: skip
-    one = set(first.calibration.items.values_list("video_id", "dimension"))
-    two = set(second.calibration.items.values_list("video_id", "dimension"))
+    one = set(first.items.values_list("video_id", "dimension"))
+    two = set(second.items.values_list("video_id", "dimension"))
     assert len(one) == 30 and len(two) == 42 and not one & two
     assert second.calibration.population == 42
     with pytest.raises(InputError, match="took all 72 items"):
@@ -354,7 +362,7 @@ def test_annotators_and_outsiders_neither_draw_nor_see_the_scores(client, bench,
     assert client.get(api).status_code == 403
     assert _post(client, benchmark=bench.pk, size=3, users=[expert.pk]).status_code == 403
     assert CalibrationSample.objects.count() == 1
-    item = batch.calibration.items.select_related("video").first()
+    item = batch.items.select_related("video").first()
     html = client.get(reverse("judging-task", args=[item.video.task_id])).content.decode()
     assert "Calibration sample" in html and not any(name in html for name in MODELS)
     html = client.get(reverse("my-work")).content.decode()
@@ -369,7 +377,7 @@ def test_an_assignment_is_done_when_each_drawn_item_of_its_task_is(bench, review
     )  # fmt: skip
     task = bench.tasks.order_by("pk").first()
     assignment = Assignment.objects.get(batch=batch, task=task)
-    items = list(batch.calibration.items.filter(video__task=task).select_related("video__task"))
+    items = list(batch.items.filter(video__task=task).select_related("video__task"))
     assert len(items) == 9  # 3 videos x 3 dimensions
     for item in items[:-1]:
         verify(item, expert)
@@ -404,7 +412,7 @@ def test_the_workspace_shows_a_drawn_video_past_the_first_eight(client, reviewer
             benchmark=benchmark, release=None, judge_model=None, size=1, seed=seed,
             users=[expert], created_by=reviewer,
         )  # fmt: skip
-        item = batch.calibration.items.get()
+        item = batch.items.get()
         html = client.get(reverse("judging-task", args=[task.pk])).content.decode()
         assert str(item.video.public_id) in html
         drawn.add(item.video_id)

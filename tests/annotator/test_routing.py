@@ -1,22 +1,25 @@
 """Judging batches routed by expected draft errors (annotator/selectors/routing.py):
-the order on a constructed example, the prior for criteria nobody checked, the
-estimate of wrong drafts left, the reviewer's threshold, and who may set it."""
+the item order on a constructed example, served item by item through the pages, the
+prior for criteria nobody checked, the estimate of wrong drafts left on the dashboard,
+the reviewer's threshold, and who may set it."""
 
 import pytest
 from django.urls import reverse
 
 from annotator.core.errors import InputError
-from annotator.models import Judgment, WorkBatch
+from annotator.models import Assignment, Judgment, WorkBatch
 from annotator.models.choices import BatchOrder, Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.selectors.routing import (
     Prior,
+    items_routed,
     reliabilities,
     remaining_wrong,
-    tasks_routed,
     wrong_chances,
 )
 from annotator.selectors.rubric_health import rubric_health
 from annotator.services.assignments import work_batch_create
+from rubrics_app.choices import Dimension
+from rubrics_app.models import Criterion
 from tests.factories import (
     BenchmarkFactory,
     CriterionFactory,
@@ -73,17 +76,52 @@ def world():
             video = VideoFactory(task=task, generator=models[i])
             draft(video, criterion, 1)
             expert_verdict(video, criterion, 0 if i < wrong else 1, checker)
-    for task, criterion, left in zip(tasks, criteria, (1, 4, 1), strict=True):
-        for i in range(left):
-            draft(VideoFactory(task=task, generator=models[4 + i]), criterion, 1)
-    return {"tasks": tasks, "criteria": criteria, "benchmark": benchmark}
+    left = {}
+    for task, criterion, n in zip(tasks, criteria, (1, 4, 1), strict=True):
+        left[task.pk] = [VideoFactory(task=task, generator=models[4 + i]) for i in range(n)]
+        for video in left[task.pk]:
+            draft(video, criterion, 1)
+    return {"tasks": tasks, "criteria": criteria, "benchmark": benchmark, "left": left}
 
 
-def test_it_routes_tasks_by_expected_wrong_drafts_per_item(world):
+@pytest.fixture
+def interleaved(world):
+    """The world, and a visual criterion of the second task nobody checked, drafted on
+    its four videos left: items at the prior's mean 7/18, as the third task's."""
+    t2 = world["tasks"][1]
+    visual = CriterionFactory(task=t2, dimension=Dimension.VISUAL)
+    for video in world["left"][t2.pk]:
+        draft(video, visual, 1)
+    return world
+
+
+def expected_order(world):
+    """By hand: the first task's video left (17/27), the second's four visual items
+    (7/18, ahead of the third task's tie by task order), the third's (7/18), the
+    second's scientific ones (7/54); then, in task order, the items with nothing left
+    to verify: the checked videos (the second's visual criterion never drafted)."""
     t1, t2, t3 = world["tasks"]
-    # The second holds more expected errors in all (4 x 7/54 = 0.52 against 0.39) but
-    # fewer per item verified: it goes last.
-    assert tasks_routed([t1, t2, t3]) == [t1.pk, t3.pk, t2.pk]
+    left = world["left"]
+    sci, vis = Dimension.SCIENTIFIC, Dimension.VISUAL
+    checked = {
+        t: list(t.videos.exclude(pk__in=[v.pk for v in left[t.pk]]).order_by("pk"))
+        for t in (t1, t2)
+    }
+    return (
+        [(t1.pk, left[t1.pk][0].pk, sci)]
+        + [(t2.pk, v.pk, vis) for v in left[t2.pk]]
+        + [(t3.pk, left[t3.pk][0].pk, sci)]
+        + [(t2.pk, v.pk, sci) for v in left[t2.pk]]
+        + [(t1.pk, v.pk, sci) for v in checked[t1]]
+        + [(t2.pk, v.pk, d) for v in checked[t2] for d in (sci, vis)]
+    )
+
+
+def test_it_ranks_items_by_expected_wrong_drafts_across_tasks(interleaved):
+    world = interleaved
+    t1, t2, t3 = world["tasks"]
+    order = expected_order(world)
+    assert items_routed([t1.pk, t2.pk, t3.pk]) == order
     expert = UserFactory(username="expert")
     batch = work_batch_create(
         name="routed",
@@ -94,9 +132,12 @@ def test_it_routes_tasks_by_expected_wrong_drafts_per_item(world):
         created_by=None,
         order=BatchOrder.ERRORS,
     )
-    assert batch.order == BatchOrder.ERRORS
+    assert batch.order == BatchOrder.ERRORS and batch.served_by_item
+    stored = batch.items.order_by("position").values_list("video__task_id", "video_id", "dimension")
+    assert list(stored) == order
+    # Tasks dealt out in the order of their first item.
     served = list(batch.assignments.order_by("position").values_list("task_id", flat=True))
-    assert served == [t1.pk, t3.pk, t2.pk]
+    assert served == [t1.pk, t2.pk, t3.pk]
     plain = work_batch_create(
         name="plain",
         kind=WorkKind.JUDGE,
@@ -105,11 +146,116 @@ def test_it_routes_tasks_by_expected_wrong_drafts_per_item(world):
         overlap=1,
         created_by=None,
     )
+    assert not plain.served_by_item and not plain.items.exists()
     assert list(plain.assignments.order_by("position").values_list("task_id", flat=True)) == [
         t1.pk,
         t2.pk,
         t3.pk,
     ]
+
+
+def test_a_routed_batch_serves_its_items_one_by_one_through_the_pages(client, interleaved):
+    """The expert follows work-next: each item opens the judging page at its video and
+    dimension, the save that finishes it offers the next, and the dashboard's estimate
+    of wrong drafts left falls as the likeliest ones are verified."""
+    world = interleaved
+    t1, t2, t3 = world["tasks"]
+    expert = UserFactory(username="expert")
+    reviewer = UserFactory(username="rev", role=Role.REVIEWER)
+    batch = work_batch_create(
+        name="routed",
+        kind=WorkKind.JUDGE,
+        items=[t1, t2, t3],
+        users=[expert],
+        overlap=1,
+        created_by=None,
+        order=BatchOrder.ERRORS,
+    )
+    client.force_login(reviewer)
+    html = client.get(reverse("batch-dashboard", args=[batch.pk])).content.decode()
+    start = remaining_wrong(batch)
+    assert start.items == 10  # 1 + 4 x 2 + 1 items with drafts nobody verified
+    assert f"{start.wrong:.1f}</span> wrong drafts" in html
+    assert '<span class="num">10</span> (video, dimension) items' in html
+    assert "served one by one" in html
+
+    client.force_login(expert)
+    items = {(i.video_id, i.dimension): i for i in batch.items.select_related("video")}
+    for k, (task_id, video_id, dimension) in enumerate(expected_order(world)):
+        response = client.get(reverse("work-next", args=[batch.pk]))
+        item = items[(video_id, dimension)]
+        page = reverse("judging-task", args=[task_id])
+        assert response["Location"] == f"{page}?item={item.pk}"
+        html = client.get(response["Location"]).content.decode()
+        assert 'id="batch-item"' in html and f"· {dimension}</strong>" in html
+        assert f'data-video="{item.video.public_id}" data-item-dimension="{dimension}"' in html
+        assert html.count("data-item-dimension") == 1
+        assert f'hx-vals=\'{{"item": "{item.pk}"}}\'' in html
+        assert "secret-model" not in html  # blind to the generator models
+        criterion = Criterion.objects.get(task_id=task_id, dimension=dimension)
+        saved = client.post(
+            reverse("verdict-save", args=[item.video.public_id]),
+            {"criterion": criterion.pk, "verdict": 1, "item": item.pk},
+        )
+        assert saved.status_code == 200
+        body = saved.content.decode()
+        assert 'id="batch-item" hx-swap-oob="true"' in body and 'id="next-item"' in body
+        assert reverse("work-next", args=[batch.pk]) in body
+        if k == 5:  # the six likeliest verified: what is left is the second task's
+            client.force_login(reviewer)
+            html = client.get(reverse("batch-dashboard", args=[batch.pk])).content.decode()
+            now = remaining_wrong(batch)
+            assert now.items == 4 and now.wrong < start.wrong / 2
+            assert f"{now.wrong:.1f}</span> wrong drafts" in html
+            assert '<span class="num">4</span> (video, dimension) items' in html
+            client.force_login(expert)
+    response = client.get(reverse("work-next", args=[batch.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("my-work")
+    assert "All your items of routed are done." in response.content.decode()
+    assert not Assignment.objects.filter(batch=batch, done_at__isnull=True).exists()
+    assert remaining_wrong(batch).items == 0
+
+
+def test_an_item_of_someone_else_or_malformed_is_refused(client, world):
+    t1, t2, t3 = world["tasks"]
+    expert, other = UserFactory(username="expert"), UserFactory(username="other")
+    batch = work_batch_create(
+        name="routed",
+        kind=WorkKind.JUDGE,
+        items=[t1, t2, t3],
+        users=[expert],
+        overlap=1,
+        created_by=None,
+        order=BatchOrder.ERRORS,
+    )
+    work_batch_create(
+        name="theirs",
+        kind=WorkKind.JUDGE,
+        items=[t1, t2, t3],
+        users=[other],
+        overlap=1,
+        created_by=None,
+    )
+    item = batch.items.select_related("video").get(video=world["left"][t1.pk][0])
+    page = reverse("judging-task", args=[t1.pk])
+    client.force_login(other)  # judges the task, but was not given the item
+    assert client.get(f"{page}?item={item.pk}").status_code == 404
+    save = reverse("verdict-save", args=[item.video.public_id])
+    criterion = world["criteria"][0]
+    response = client.post(save, {"criterion": criterion.pk, "verdict": 1, "item": item.pk})
+    assert response.status_code == 404
+    assert not Judgment.objects.filter(user=other).exists()
+    client.force_login(expert)
+    response = client.get(f"{page}?item=abc")
+    assert response.status_code == 400 and "item" in response.content.decode()
+    other_task = reverse("judging-task", args=[t2.pk])  # the item is not of that task
+    assert client.get(f"{other_task}?item={item.pk}").status_code == 404
+    # Confirming the drafts of the item's dimension finishes it too.
+    confirm = reverse("drafts-confirm", args=[item.video.public_id])
+    response = client.post(confirm, {"dimension": Dimension.SCIENTIFIC, "item": item.pk})
+    assert response.status_code == 200 and 'id="next-item"' in response.content.decode()
+    html = client.get(f"{page}?item={item.pk}").content.decode()
+    assert "Item done." in html
 
 
 def test_the_reliabilities_are_rubric_healths_pairs(world):
@@ -184,7 +330,7 @@ def test_work_stops_being_suggested_below_the_threshold(client, world):
     assert response.status_code == 302
     client.force_login(expert)
     response = client.get(reverse("work-next", args=[batch.pk]))
-    assert response["Location"] == reverse("judging-task", args=[t1.pk])
+    assert response["Location"].startswith(reverse("judging-task", args=[t1.pk]) + "?item=")
 
     client.force_login(reviewer)
     client.post(reverse("batch-threshold", args=[batch.pk]), {"stop_below": "2"})
@@ -203,9 +349,8 @@ def test_work_stops_being_suggested_below_the_threshold(client, world):
     client.post(reverse("batch-threshold", args=[batch.pk]), {"stop_below": ""})
     assert WorkBatch.objects.get(pk=batch.pk).stop_below is None
     client.force_login(expert)
-    assert client.get(reverse("work-next", args=[batch.pk]))["Location"] == reverse(
-        "judging-task", args=[t1.pk]
-    )
+    response = client.get(reverse("work-next", args=[batch.pk]))
+    assert response["Location"].startswith(reverse("judging-task", args=[t1.pk]) + "?item=")
 
 
 @pytest.mark.parametrize(

@@ -322,3 +322,50 @@ def test_a_verdict_given_from_the_keyboard_persists_and_looks_confirmed(
     assert first.evaluate("b => getComputedStyle(b).borderTopStyle") == "solid"
     second = page.locator(".judging-card").nth(1).locator(".check")
     assert second.get_attribute("data-state") == "draft"
+
+
+def test_a_routed_batch_opens_at_its_item_and_the_save_finishing_it_leads_on(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks
+):
+    from annotator.models import Judgment
+    from annotator.models.choices import BatchOrder, VerdictSource, VerdictStatus
+
+    task, _, videos = judging_task_with_videos(tmp_path, 2, django_capture_on_commit_callbacks)
+    # A second criterion drafted on the second video only: nothing is calibrated, so
+    # each draft is a coin flip, and that video's item holds two, the first's one.
+    Judgment.objects.create(
+        video=videos[1],
+        criterion=CriterionFactory(task=task, text="Two nuclei form"),
+        verdict=1,
+        source=VerdictSource.LLM,
+        judge_model="gpt",
+        status=VerdictStatus.DRAFT,
+    )
+    log_in(page, live_server)
+    batch = work_batch_create(
+        name="routed",
+        kind=WorkKind.JUDGE,
+        items=[task],
+        users=[User.objects.get(username="ann")],
+        overlap=1,
+        created_by=None,
+        order=BatchOrder.ERRORS,
+    )
+    page.goto(f"{live_server.url}/work/batches/{batch.pk}/next")
+    card = page.locator(".judging-card.selected")
+    assert card.get_attribute("data-video") == str(videos[1].public_id)
+    assert card.get_attribute("data-item-dimension") == "scientific"
+    assert "focused" in card.locator(".check").first.get_attribute("class")
+    page.keyboard.press("Space")
+    page.wait_for_selector("#save-state.text-success")
+    assert page.locator("#next-item").count() == 0  # one of the item's two criteria
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Space")
+    page.wait_for_selector("#next-item")
+    assert page.evaluate("() => document.activeElement.id") == "next-item"
+    page.keyboard.press("n")  # the next item: the first video
+    selected = "document.querySelector('.judging-card.selected').dataset.video"
+    page.wait_for_function(
+        f"() => location.search.startsWith('?item=') && {selected} === '{videos[0].public_id}'"
+    )
+    assert page.locator("#batch-item").text_content().count("verify every criterion") == 1

@@ -417,12 +417,8 @@ API_UPLOAD_MAX_BYTES = envint("API_UPLOAD_MAX_BYTES", str(50 * 1024**2))
 # does not apply to the API's bodies (annotator.api.parsers); over it a form gets 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(2.5 * 1024**2)
 # The throttle's counters: shared by every server process through Redis when there is
-# one, else per process. Sessions then are read from Redis too, and written through to
-# the database (cached_db: a flushed Redis logs nobody out): the session query was one
-# of the ten every verdict save made. Without Redis each process would keep its own
-# copy, and a logout in one would not reach the others: sessions stay in the database.
+# one, else per process.
 if REDIS_URL:
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

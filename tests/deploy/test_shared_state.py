@@ -123,4 +123,3 @@ def test_it_shares_sessions_lockouts_and_throttles(two_servers):
         for url in (first, second, first, second, first, second)
     ]
     assert statuses == [200, 200, 200, 200, 429, 429]
-

@@ -2,14 +2,21 @@
 the chance that a draft is wrong is the posterior mean of a Beta prior updated with
 the criterion's judge-versus-expert pairs (rubric_health): (wrong + a) / (n + a + b).
 
-The prior is centred on the judge's pooled error rate over every checked pair of the
-batch's benchmarks (in practice one: the batch form takes one), (wrong + 1/2) /
-(pairs + 1) so that it is never 0 or 1 and is 1/2 (Beta(1, 1)) when nothing is
-calibrated yet, and weighs PRIOR_STRENGTH pairs: a criterion nobody checked counts
-as an average one, ahead of the criteria known to be reliable, so new criteria get
-checked too, and a handful of its own pairs soon outweighs the prior. The pairs are
-every expert verdict, not only a calibration sample's: an order needs no unbiased
-estimate, only a ranking.
+The prior is fitted to every checked criterion of the batch's benchmarks (in practice
+one: the batch form takes one) by the method of moments, empirical Bayes: its mean is
+the pooled error rate, (wrong + 1/2) / (pairs + 1) so that it is never 0 or 1, and its
+spread the variance of the criteria's error rates, estimated from the pairs of pairs
+of each criterion checked twice or more (wrong * (wrong - 1) over pairs * (pairs - 1)
+is unbiased for its squared rate, where (wrong / pairs) squared is not). Its weight, a + b
+pairs, is then large when the criteria err alike (one wrong pair says little about a
+criterion: its neighbours' record counts) and small when they differ (a criterion's
+own few pairs say a lot). After one pair the posterior mean depends on the prior's
+first two moments only, so there the Beta's shape costs nothing. With no
+criterion checked twice the spread cannot be told and the prior weighs 2 pairs; with
+nothing checked it is Beta(1, 1). A criterion nobody checked counts as an average
+one, ahead of the criteria known to be reliable, so new criteria get checked too. The
+pairs are every expert verdict, not only a calibration sample's: an order needs no
+unbiased estimate, only a ranking.
 
 An item is a (video, dimension): its expected wrong drafts are the sum of that chance
 over its criteria with a draft and no expert's verdict yet. A routed judging batch
@@ -28,7 +35,8 @@ from rubrics_app.choices import Dimension
 from rubrics_app.models import Task
 from rubrics_app.selectors import live_criteria
 
-PRIOR_STRENGTH = 2.0
+PRIOR_STRENGTH = 2.0  # pairs the prior weighs when the criteria's spread is unknown
+MIN_STRENGTH = 1.0  # however much the criteria differ: a perfect record never rules one out
 
 
 @dataclass(frozen=True)
@@ -43,6 +51,26 @@ class Prior:
         rate = (wrong + 0.5) / (pairs + 1)
         return cls(strength * rate, strength * (1 - rate))
 
+    @classmethod
+    def fitted(cls, reliability: Iterable[tuple[int, int]]) -> "Prior":
+        """Empirical Bayes, by the method of moments over the criteria's (wrong, pairs).
+        The mean is the pooled rate. The spread is the variance of the rates over the
+        criteria checked at least twice, each weighing its pairs of pairs n (n - 1):
+        w (w - 1) and w (n - 1) are unbiased for n (n - 1) times p^2 and p, so both
+        moments are of the same weighted criteria. a + b = m (1 - m) / variance - 1,
+        between MIN_STRENGTH and the pairs counted (no spread seen: the criteria look
+        alike, and the pool weighs at most what it was fitted from)."""
+        counts = list(reliability)
+        wrong, pairs = sum(w for w, _ in counts), sum(n for _, n in counts)
+        both = sum(n * (n - 1) for _, n in counts)
+        if not both:
+            return cls.pooled(wrong, pairs)
+        m = sum(w * (n - 1) for w, n in counts) / both
+        variance = sum(w * (w - 1) for w, _ in counts) / both - m**2
+        ceiling = max(float(pairs), MIN_STRENGTH)
+        strength = m * (1 - m) / variance - 1 if variance > 0 else ceiling
+        return cls.pooled(wrong, pairs, min(max(strength, MIN_STRENGTH), ceiling))
+
     @property
     def mean(self) -> float:
         return self.a / (self.a + self.b)
@@ -53,10 +81,9 @@ class Prior:
 
 def wrong_chances(reliability: Mapping[int, tuple[int, int]]) -> tuple[dict[int, float], Prior]:
     """Per criterion, from its (wrong, pairs) counts, the chance its draft is wrong;
-    and the prior, which is also the chance for a criterion with no pairs."""
-    prior = Prior.pooled(
-        sum(w for w, _ in reliability.values()), sum(n for _, n in reliability.values())
-    )
+    and the prior fitted to them all, which is also the chance for a criterion with no
+    pairs."""
+    prior = Prior.fitted(reliability.values())
     return {c: prior.p_wrong(w, n) for c, (w, n) in reliability.items()}, prior
 
 

@@ -3,6 +3,8 @@ the item order on a constructed example, served item by item through the pages, 
 prior for criteria nobody checked, the estimate of wrong drafts left on the dashboard,
 the reviewer's threshold, and who may set it."""
 
+import random
+
 import pytest
 from django.urls import reverse
 
@@ -11,7 +13,9 @@ from annotator.models import Assignment, Judgment, WorkBatch
 from annotator.models.choices import BatchOrder, Role, VerdictSource, VerdictStatus, WorkKind
 from annotator.selectors.routing import (
     Prior,
+    items_of,
     items_routed,
+    ranked,
     reliabilities,
     remaining_wrong,
     wrong_chances,
@@ -60,9 +64,11 @@ def world():
     """Three tasks of one criterion each. The judge was checked on 4 videos of the
     first (wrong on 3) and of the second (wrong on none), never on the third. Left to
     verify: one video of the first and of the third, four of the second.
-    Pooled: 3 wrong of 8 pairs, rate (3 + 1/2) / 9 = 7/18, prior Beta(7/9, 11/9), so
-    P(wrong) is (3 + 7/9) / 6 = 17/27 on the first, (7/9) / 6 = 7/54 on the second and
-    7/18 (the prior's mean) on the third."""
+    Pooled: 3 wrong of 8 pairs, rate (3 + 1/2) / 9 = 7/18. Spread, over the pairs of
+    pairs (12 each): m = (3 x 3 + 0) / 24 = 3/8, E[p^2] = (3 x 2) / 24 = 1/4, variance
+    1/4 - 9/64 = 7/64, so a + b = (3/8 x 5/8) / (7/64) - 1 = 8/7: the prior is
+    Beta(4/9, 44/63), and P(wrong) is (3 + 4/9) / (4 + 8/7) = 217/324 on the first,
+    (4/9) / (36/7) = 7/81 on the second and 7/18 (the prior's mean) on the third."""
     benchmark = BenchmarkFactory()
     checker = UserFactory(username="checker", role=Role.ANNOTATOR)
     tasks, criteria = [], []
@@ -96,9 +102,9 @@ def interleaved(world):
 
 
 def expected_order(world):
-    """By hand: the first task's video left (17/27), the second's four visual items
+    """By hand: the first task's video left (217/324), the second's four visual items
     (7/18, ahead of the third task's tie by task order), the third's (7/18), the
-    second's scientific ones (7/54); then, in task order, the items with nothing left
+    second's scientific ones (7/81); then, in task order, the items with nothing left
     to verify: the checked videos (the second's visual criterion never drafted)."""
     t1, t2, t3 = world["tasks"]
     left = world["left"]
@@ -269,16 +275,69 @@ def test_the_reliabilities_are_rubric_healths_pairs(world):
     }
 
 
-def test_the_prior_is_the_pooled_error_rate_and_beta_1_1_with_nothing_checked():
+def test_the_prior_is_fitted_to_the_criteria_and_beta_1_1_with_nothing_checked():
     chance, prior = wrong_chances({1: (3, 4), 2: (0, 4)})
-    assert (prior.a, prior.b) == pytest.approx((7 / 9, 11 / 9))
+    assert (prior.a, prior.b) == pytest.approx((4 / 9, 44 / 63))  # the world's, by hand
     assert prior.mean == pytest.approx(7 / 18)
-    assert chance == pytest.approx({1: 17 / 27, 2: 7 / 54})
+    assert chance == pytest.approx({1: 217 / 324, 2: 7 / 81})
     # A criterion nobody checked sits between the unreliable and the reliable one.
     assert chance[2] < prior.mean < chance[1]
     _, nothing = wrong_chances({})
     assert (nothing.a, nothing.b) == (1, 1) and nothing.p_wrong(0, 0) == 0.5
+    # None checked twice: the spread cannot be told, the prior weighs 2 pairs.
+    _, once = wrong_chances({1: (1, 1), 2: (0, 1)})
+    assert once == Prior.pooled(1, 2) and once.a + once.b == 2
     assert Prior.pooled(0, 100).mean > 0  # a perfect record never rules a criterion out
+    # Criteria that are all either always or never wrong: the weight floors at 1 pair.
+    split, floored = wrong_chances({1: (4, 4), 2: (0, 4), 3: (0, 1)})
+    assert floored.a + floored.b == 1 and split[3] == pytest.approx(0.45 / 2)
+
+
+def test_a_judge_that_errs_alike_everywhere_is_not_condemned_on_one_pair():
+    """Ten criteria checked on ten videos each, wrong 0, 1 or 2 times: no more spread
+    than chance alone gives a judge wrong one time in ten everywhere (E[p^2] from the
+    pairs of pairs, 6/900, is below the mean squared, 1/100), so the prior weighs all
+    100 pairs. A new criterion's single wrong pair then says little: the item holding
+    only it (item A) comes after an item of two criteria nobody checked (item B), one
+    wrong draft in ten each. The former fixed prior of 2 pairs put A first (0.41 against
+    0.23 expected wrong drafts), sending the expert to one draft where two were as
+    likely wrong each."""
+    record = {c: (w, 10) for c, w in enumerate([0, 0, 0, 1, 1, 1, 1, 2, 2, 2])}
+    chance, prior = wrong_chances({**record, 10: (1, 1)})
+    assert prior.a + prior.b == 101
+    assert chance[10] == pytest.approx(0.12, abs=0.005)
+    dimension_of = dict.fromkeys(range(13), Dimension.SCIENTIFIC)
+    drafts = [(1, 100, 10), (2, 200, 11), (2, 200, 12)]
+    order = ranked(items_of(drafts, dimension_of, chance, prior), [1, 2])
+    assert [i.video_id for i in order] == [200, 100]
+    assert order[0].expected_wrong == pytest.approx(2 * prior.mean)
+    old = Prior.pooled(11, 101)
+    old_chance = {c: old.p_wrong(w, n) for c, (w, n) in {**record, 10: (1, 1)}.items()}
+    old_order = ranked(items_of(drafts, dimension_of, old_chance, old), [1, 2])
+    assert [i.video_id for i in old_order] == [100, 200]
+
+
+def test_with_one_pair_the_fitted_prior_gives_the_exact_posterior_of_a_mixture():
+    """Criteria drawn as in bench/routing.py: a fifth wrong 40% of the time, the rest
+    3%. Fitted from 2,000 criteria checked ten times each, the Beta prior gives a new
+    criterion's first pair the chance the true mixture gives it (0.314 after a wrong
+    draft, 0.080 after a right one: the first two moments suffice), where the former
+    fixed prior of 2 pairs made it 0.40 and 0.07."""
+    rng = random.Random(16)
+    record = {}
+    for c in range(2000):
+        rate = 0.40 if rng.random() < 0.2 else 0.03
+        record[c] = (sum(rng.random() < rate for _ in range(10)), 10)
+    chance, prior = wrong_chances({**record, -1: (1, 1), -2: (0, 1)})
+
+    def exact(wrong: int) -> float:
+        shaky = 0.2 * 0.4**wrong * 0.6 ** (1 - wrong)
+        solid = 0.8 * 0.03**wrong * 0.97 ** (1 - wrong)
+        return (0.4 * shaky + 0.03 * solid) / (shaky + solid)
+
+    assert chance[-1] == pytest.approx(exact(1), abs=0.02)
+    assert chance[-2] == pytest.approx(exact(0), abs=0.01)
+    assert 3 < prior.a + prior.b < 4
 
 
 def test_the_remaining_estimate_covers_unverified_items_only(world):
@@ -293,10 +352,10 @@ def test_the_remaining_estimate_covers_unverified_items_only(world):
     )
     left = remaining_wrong(batch)
     assert left.items == 6
-    assert left.wrong == pytest.approx(17 / 27 + 4 * 7 / 54 + 7 / 18)
+    assert left.wrong == pytest.approx(217 / 324 + 4 * 7 / 81 + 7 / 18)
     assert left.threshold is None and not left.below
     # An expert verifies the third task's video: its item is no longer counted (and the
-    # new pair moves the pooled prior, hence the reliabilities).
+    # new pair moves the fitted prior, hence the reliabilities).
     video = t3.videos.get()
     expert_verdict(video, world["criteria"][2], 1, UserFactory())
     after = remaining_wrong(batch)
@@ -324,7 +383,7 @@ def test_work_stops_being_suggested_below_the_threshold(client, world):
     )
     client.force_login(reviewer)
     html = client.get(reverse("batch-dashboard", args=[batch.pk])).content.decode()
-    assert 'id="remaining-wrong"' in html and "1.5</span> wrong drafts" in html
+    assert 'id="remaining-wrong"' in html and "1.4</span> wrong drafts" in html
     assert "below-threshold" not in html
     response = client.post(reverse("batch-threshold", args=[batch.pk]), {"stop_below": "1"})
     assert response.status_code == 302

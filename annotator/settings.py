@@ -158,7 +158,7 @@ ROOT_URLCONF = "annotator.urls"
 WSGI_APPLICATION = "annotator.wsgi.application"
 AUTH_USER_MODEL = "annotator.User"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "benchmark-list"
+LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
 # Password guessing (django-axes): after AXES_FAILURE_LIMIT wrong passwords for one

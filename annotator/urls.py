@@ -1,6 +1,5 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from annotator.views import (
     accounts,
@@ -20,7 +19,7 @@ from annotator.views import (
 from rubrics_app.views import benchmarks, drafting, editor, proposals, releases
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="benchmark-list"), name="home"),
+    path("", accounts.home, name="home"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", health.metrics, name="metrics"),
@@ -98,6 +97,7 @@ urlpatterns = [
     path("releases/<int:pk>/export.json", releases.release_download, name="release-export"),
     path("releases/compare/", releases.release_compare_view, name="release-compare"),
     path("media/videos/<uuid:public_id>/<slug:field>", videos.video_media, name="video-media"),
+    path("judging/", judging.judging_home, name="judging-home"),
     path("judging/tasks/<int:pk>/", judging.judging_task, name="judging-task"),
     path("judging/benchmarks/<int:pk>/next", judging.judging_next, name="judging-next"),
     path(

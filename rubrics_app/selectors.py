@@ -1,3 +1,4 @@
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -8,7 +9,7 @@ from annotator.models import Assignment, User, Video
 from annotator.models.choices import VideoKind, WorkKind
 
 from .choices import CriterionStatus, Dimension, Level
-from .models import LIVE_CRITERIA, Benchmark, Criterion, Task
+from .models import LIVE_CRITERIA, Benchmark, Criterion, Release, Task
 from .scoring import dimension_max
 
 # Annotation-safe names for the levels ("Organ-level" is not an identifier).
@@ -104,3 +105,13 @@ def tasks_with_review_state(tasks: QuerySet[Task]) -> QuerySet[Task]:
     """Tasks with n_unapproved: live criteria not yet approved (0: the task is approved)."""
     pending = Criterion.objects.filter(LIVE_CRITERIA).exclude(status=CriterionStatus.APPROVED)
     return tasks.annotate(n_unapproved=count_of(pending, "task"))
+
+
+def release_chosen(releases: Iterable[Release], asked: str | None) -> Release | None:
+    """The release a query asks for, by name or by id, on the pages and in the API
+    alike (a name first: a release named "2" is the one asked for by ?release=2);
+    None when it names none of them."""
+    releases = list(releases)
+    return next((r for r in releases if r.name == asked), None) or next(
+        (r for r in releases if str(r.pk) == asked), None
+    )

@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -13,11 +14,20 @@ from annotator.core.api_permissions import GENERATOR_VIEWERS
 from annotator.selectors.leaderboard import leaderboard_compute
 from annotator.selectors.rubric_health import ANY, Finding, rubric_health
 from annotator.selectors.verdicts import Source
-from rubrics_app.models import Benchmark
+from rubrics_app.models import Benchmark, Release
+from rubrics_app.selectors import release_chosen
+
+
+def _release(benchmark: Benchmark, asked: str) -> Release:
+    """The release a query asks for, by name or id as on the pages (release_chosen)."""
+    release = release_chosen(benchmark.releases.all(), asked)
+    if release is None:
+        raise NotFound(f"{benchmark.name} has no release named {asked!r} (or with that id).")
+    return release
 
 
 class LeaderboardQuery(serializers.Serializer):
-    release = serializers.CharField(required=False, help_text="release name")
+    release = serializers.CharField(required=False, help_text="release name or id")
     # A declared field, which DRF's metaclass moves into _declared_fields; the stubs
     # see the class attribute Field.source (a str) instead.
     source = serializers.ChoiceField(  # type: ignore[assignment]
@@ -84,7 +94,7 @@ def leaderboard(request: Request, pk: int) -> Response:
     query.is_valid(raise_exception=True)
     release = None
     if "release" in query.validated_data:
-        release = get_object_or_404(benchmark.releases, name=query.validated_data["release"])
+        release = _release(benchmark, query.validated_data["release"])
     board = leaderboard_compute(
         benchmark=benchmark,
         release=release,
@@ -95,7 +105,7 @@ def leaderboard(request: Request, pk: int) -> Response:
 
 
 class RubricHealthQuery(serializers.Serializer):
-    release = serializers.CharField(required=False, help_text="release name")
+    release = serializers.CharField(required=False, help_text="release name or id")
     judge = serializers.CharField(
         required=False, help_text="judge model of the drafts (default: the first by name)"
     )
@@ -171,7 +181,7 @@ def rubric_health_view(request: Request, pk: int) -> Response:
     query.is_valid(raise_exception=True)
     release = None
     if "release" in query.validated_data:
-        release = get_object_or_404(benchmark.releases, name=query.validated_data["release"])
+        release = _release(benchmark, query.validated_data["release"])
     health = rubric_health(
         benchmark=benchmark, release=release, judge_model=query.validated_data.get("judge")
     )

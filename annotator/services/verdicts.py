@@ -417,27 +417,58 @@ def judgeable_videos(user: User) -> QuerySet[Video]:
     return videos if user.is_reviewer else videos.filter(task__in=_assigned_tasks(user))
 
 
-def judging_queue(*, benchmark: Benchmark, user: User, after: Task | None = None) -> QueueProgress:
-    """The tasks the expert may judge that have generated videos; one is done for them
-    when they have a verdict on every live criterion of every video. Next: the first
-    unfinished task after `after`, wrapping around (to `after` itself when it is the
-    only one left). Two queries: the expert's verdicts are counted per task in one
-    grouped query; a count subquery per task read every video's verdicts of every task
-    (a 459-task benchmark: 58 ms against 19)."""
+def _judged_tasks(
+    user: User, benchmark: Benchmark | None
+) -> tuple[list[WithAnnotations[Task, _Needed]], set[int]]:
+    """The tasks the expert may judge that have generated videos (of one benchmark, or
+    of all), in index order, and the ids of those they have finished: a verdict on
+    every live criterion of every video. Two queries: the expert's verdicts are counted
+    per task in one grouped query; a count subquery per task read every video's
+    verdicts of every task (a 459-task benchmark: 58 ms against 19)."""
     tasks = [
         t
         for t in _with_needed(judgeable_tasks(user, benchmark))
         .only("pk", "index", "benchmark_id")
-        .order_by("index")
+        .order_by("benchmark_id", "index")
         if t.n_videos  # a task without generated videos has nothing to judge
     ]
+    where = {"video__task__benchmark": benchmark} if benchmark else {}
     given = dict(
-        _given(user=user, video__task__benchmark=benchmark)
-        .values_list("video__task_id")
-        .annotate(n=Count("pk"))
-        .order_by()
+        _given(user=user, **where).values_list("video__task_id").annotate(n=Count("pk")).order_by()
     )
-    unfinished = [t for t in tasks if given.get(t.pk, 0) < t.n_videos * t.n_criteria]
+    finished = {t.pk for t in tasks if given.get(t.pk, 0) >= t.n_videos * t.n_criteria}
+    return tasks, finished
+
+
+def judging_queue(*, benchmark: Benchmark, user: User, after: Task | None = None) -> QueueProgress:
+    """The expert's progress through the tasks of a benchmark they may judge (see
+    _judged_tasks). Next: the first unfinished task after `after`, wrapping around (to
+    `after` itself when it is the only one left)."""
+    tasks, finished = _judged_tasks(user, benchmark)
+    unfinished = [t for t in tasks if t.pk not in finished]
     later = [t for t in unfinished if after is None or t.index > after.index]
     next_task = later[0] if later else unfinished[0] if unfinished else None
-    return QueueProgress(len(tasks) - len(unfinished), len(tasks), next_task)
+    return QueueProgress(len(finished), len(tasks), next_task)
+
+
+@dataclass
+class BenchmarkProgress:
+    benchmark: Benchmark
+    done: int
+    total: int
+
+
+def judging_overview(user: User) -> list[BenchmarkProgress]:
+    """Per benchmark with tasks the expert may judge, how many they have finished:
+    three queries, however many benchmarks."""
+    tasks, finished = _judged_tasks(user, None)
+    counts: dict[int, list[int]] = {}
+    for task in tasks:
+        done_total = counts.setdefault(task.benchmark_id, [0, 0])
+        done_total[0] += task.pk in finished
+        done_total[1] += 1
+    benchmarks = Benchmark.objects.in_bulk(list(counts))
+    return [
+        BenchmarkProgress(benchmarks[pk], done, total)
+        for pk, (done, total) in sorted(counts.items(), key=lambda kv: benchmarks[kv[0]].name)
+    ]

@@ -6,11 +6,17 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.models import ApiToken
 from annotator.models.tokens import TokenScope
+
+
+@require_safe
+def home(request: AuthedHttpRequest) -> HttpResponse:
+    """Where a login lands: annotators on their work, the others on the benchmarks."""
+    return redirect("benchmark-list" if request.user.is_reviewer else "my-work")
 
 
 class TokenForm(forms.Form):

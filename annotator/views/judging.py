@@ -43,11 +43,20 @@ def _item(request: AuthedHttpRequest, item_id: int | None, task_id: int) -> Batc
 
 
 @require_safe
+def judging_home(request: AuthedHttpRequest) -> HttpResponse:
+    """The menu's Judging: per benchmark the expert may judge, their progress and the
+    way on to their next task."""
+    overview = verdicts.judging_overview(request.user)
+    return render(request, "annotator/judging_home.html", {"overview": overview})
+
+
+@require_safe
 def judging_task(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    # Annotators judge only the tasks assigned to them; others are not found.
-    task = get_object_or_404(
-        verdicts.judgeable_tasks(request.user).select_related("benchmark"), pk=pk
-    )
+    # Annotators judge only the tasks assigned to them; others are not found, on a page
+    # that says where their work is (not the debug 404 of a development server).
+    task = verdicts.judgeable_tasks(request.user).select_related("benchmark").filter(pk=pk).first()
+    if task is None:
+        return render(request, "annotator/judging_not_yours.html", status=404)
     blind = _blind(request)
     item = _item(request, cleaned_input(ItemQuery(request.GET))["item"], task.pk)
     # The expert's calibration items of this task, and the item served: their videos

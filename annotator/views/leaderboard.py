@@ -13,6 +13,7 @@ from annotator.selectors.leaderboard import Leaderboard, Source, leaderboard_com
 from annotator.selectors.verdicts import judges_of
 from rubrics_app.choices import Dimension, Level
 from rubrics_app.models import Benchmark
+from rubrics_app.selectors import release_chosen
 
 
 def _bar(value: float | None, interval: tuple[float, float] | None) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def _bar(value: float | None, interval: tuple[float, float] | None) -> dict[str,
 def leaderboard_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     benchmark = get_object_or_404(Benchmark, pk=pk)
     releases = list(benchmark.releases.all())
-    release = next((r for r in releases if str(r.pk) == request.GET.get("release")), None)
+    release = release_chosen(releases, request.GET.get("release"))
     source = request.GET.get("source", Source.DRAFTS)
     if source not in Source.__members__.values():
         source = Source.DRAFTS

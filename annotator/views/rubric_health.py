@@ -15,6 +15,7 @@ from annotator.models import Judgment
 from annotator.selectors.rubric_health import ANY, Finding, RubricHealth, csv_rows, rubric_health
 from annotator.selectors.verdicts import judges_of
 from rubrics_app.models import Benchmark, Release
+from rubrics_app.selectors import release_chosen
 
 # Rows a section of the page shows before "show all" (the CSV has every one).
 ROWS_SHOWN = 50
@@ -26,7 +27,7 @@ def _health(
     """The health the query asks for: ?release=<id> (else the live criteria), ?judge=."""
     benchmark = get_object_or_404(Benchmark, pk=pk)
     releases = list(benchmark.releases.all())
-    release = next((r for r in releases if str(r.pk) == request.GET.get("release")), None)
+    release = release_chosen(releases, request.GET.get("release"))
     judges = judges_of(Judgment.objects.filter(video__task__benchmark=benchmark))
     judge = request.GET.get("judge") or (judges[0] if judges else None)
     health = rubric_health(benchmark=benchmark, release=release, judge_model=judge)

@@ -39,8 +39,11 @@ def release_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         if report.left_out:
             messages.warning(request, report.warning(limit=WARNING_NAMES))
         return redirect("release-list", pk=benchmark.pk)
-    releases = benchmark.releases.select_related("created_by").annotate(
-        n_criteria=Count("tasks__criteria")
+    # Newest first, so that compare preselects the one before it as old.
+    releases = (
+        benchmark.releases.select_related("created_by")
+        .annotate(n_criteria=Count("tasks__criteria"))
+        .order_by("-created_at", "-pk")
     )
     return render(
         request, "rubrics_app/release_list.html", {"benchmark": benchmark, "releases": releases}

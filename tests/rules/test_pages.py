@@ -29,7 +29,7 @@ def test_every_page_requires_login(client, name):
 
 def test_login_page_logs_in(client, annotator_user):
     response = client.post(reverse("login"), {"username": "ann", "password": "secret-pass-1"})
-    assert response.status_code == 302 and response["Location"] == reverse("benchmark-list")
+    assert response.status_code == 302 and response["Location"] == reverse("home")  # by role
 
 
 def test_benchmark_list_counts_tasks_per_level(client, annotator_user):

@@ -126,6 +126,26 @@ window.Keys = (function () {
   }
   document.addEventListener("htmx:afterSettle", summarise);
 
+  // Entries for the radios and checkboxes under `selector` that carry a key
+  // (data-key): the key picks the radio, or ticks and unticks the box; each is
+  // described by its label. Inputs swapped in later are found by their key.
+  function inputs(selector, what, when) {
+    return Array.from(document.querySelectorAll(selector + " input[data-key]")).filter(function (input) {
+      return input.dataset.key;
+    }).map(function (input) {
+      const key = input.dataset.key;
+      const label = document.querySelector('label[for="' + input.id + '"]').cloneNode(true);
+      label.querySelectorAll("kbd").forEach(function (k) { k.remove(); });
+      return {
+        keys: [key], label: key, does: what + ": " + label.textContent.trim(), when: when,
+        run: function () {
+          const current = document.querySelector(selector + ' input[data-key="' + key + '"]');
+          if (current) current.checked = current.type === "radio" ? true : !current.checked;
+        },
+      };
+    });
+  }
+
   // A workspace's keys: entries of {keys: [...e.key values], label, does, run(event),
   // when() (optional: the entry stands only while it says so), brief (in the line)}.
   function workspace(map) {
@@ -133,5 +153,5 @@ window.Keys = (function () {
     summarise();
   }
 
-  return { workspace: workspace, ask: ask };
+  return { workspace: workspace, inputs: inputs, ask: ask };
 })();

@@ -6,18 +6,23 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.core.files import File
 
-from annotator.models import Judgment, User
+from annotator.models import ClipDecision, Judgment, User
 from annotator.models.choices import (
+    Decision,
+    Role,
     VerdictSource,
     VerdictStatus,
     WorkKind,
 )
 from annotator.services.assignments import work_batch_create
-from rubrics_app.choices import Dimension
+from annotator.services.clip_review import Answer, clip_decide
+from rubrics_app.choices import Dimension, Level
 from tests.browser import log_in
 from tests.browser.test_browser import judging_task_with_videos
-from tests.factories import CriterionFactory
+from tests.factories import ClipFactory, CriterionFactory, UserFactory
+from tests.videos import make_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -248,3 +253,122 @@ def test_question_mark_shows_the_judging_keys_and_esc_closes_them(
     assert page.evaluate(SELECTED) == str(videos[1].public_id)
     # The page's line of keys is drawn from the same map.
     assert "v confirm every draft of the video" in page.text_content("[data-keys-summary]")
+
+
+def clip_batch(tmp_path, n, username="ann"):
+    clips = []
+    for k in range(n):
+        clip = ClipFactory(caption=f"Draft caption {k}", level="")
+        with open(make_video(tmp_path / f"c{k}.mp4", frames=48, shade=k * 40), "rb") as fh:
+            clip.file.save(f"c{k}.mp4", File(fh))
+        clips.append(clip)
+    batch = work_batch_create(
+        kind=WorkKind.VERIFY,
+        name="keys",
+        items=clips,
+        users=[User.objects.get(username=username)],
+        overlap=1,
+        created_by=None,
+    )
+    return batch, clips
+
+
+def wait_for_clip(page, clip):
+    page.wait_for_selector(f"#clip-workspace[data-video='{clip.pk}']")
+    page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
+
+
+def test_clip_keys_work_after_the_speed_menu_and_the_loop_box_and_undo_says_what_it_undid(
+    page, live_server, tmp_path
+):
+    log_in(page, live_server)
+    batch, clips = clip_batch(tmp_path, 3)
+    page.goto(f"{live_server.url}/clips/batches/{batch.pk}/")
+    wait_for_clip(page, clips[0])
+    page.select_option("#speed", "2")
+    page.focus("#speed")
+    page.keyboard.press("s")  # a level, though the menu has the focus
+    assert page.is_checked("#level-s") and page.input_value("#speed") == "2"
+    page.keyboard.press("a")
+    wait_for_clip(page, clips[1])
+
+    page.click("#loop")
+    assert not page.is_checked("#loop")
+    page.keyboard.press("Space")  # plays or pauses; the box stays as it is
+    assert not page.is_checked("#loop")
+    page.keyboard.press("4")
+    page.keyboard.press("r")
+    wait_for_clip(page, clips[2])
+    assert page.text_content("#save-state") == "saved"
+
+    page.keyboard.press("u")
+    wait_for_clip(page, clips[1])
+    name = clips[1].external_id or clips[1].original_name
+    assert page.text_content("#save-state") == f"undid your answer on {name} (reject)"
+    assert page.is_checked("#reason-black-borders")
+    page.keyboard.press("u")
+    wait_for_clip(page, clips[0])
+    page.keyboard.press("u")
+    page.wait_for_function(
+        "() => document.getElementById('save-state').textContent === 'nothing to undo'"
+    )
+    assert not ClipDecision.objects.exists()
+
+
+def test_question_mark_shows_the_clip_keys(page, live_server, tmp_path):
+    log_in(page, live_server)
+    batch, clips = clip_batch(tmp_path, 1)
+    page.goto(f"{live_server.url}/clips/batches/{batch.pk}/")
+    wait_for_clip(page, clips[0])
+    page.keyboard.press("?")
+    text = page.locator("dialog#keys-help").inner_text()
+    for line in ("level: Cellular-level", "reason: black borders", "flag for a reviewer"):
+        assert line in text
+    page.keyboard.press("Escape")
+    assert not page.locator("dialog#keys-help").is_visible()
+    assert "a accept" in page.text_content("[data-keys-summary]")
+
+
+def test_the_adjudication_keys_decide_and_the_page_says_what_happened(page, live_server, tmp_path):
+    log_in(page, live_server, username="rev", role=Role.REVIEWER)
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    clips = []
+    for k in range(2):
+        clip = ClipFactory(caption=f"Draft caption {k}", level="")
+        with open(make_video(tmp_path / f"c{k}.mp4", frames=48), "rb") as fh:
+            clip.file.save(f"c{k}.mp4", File(fh))
+        clips.append(clip)
+    batch = work_batch_create(
+        kind=WorkKind.VERIFY,
+        name="split",
+        items=clips,
+        users=[alice, bob],
+        overlap=2,
+        created_by=None,
+    )
+    for clip in clips:  # the two disagree: to adjudication
+        accept = Answer(Decision.ACCEPT, caption="Cells.", level=Level.CELLULAR)
+        clip_decide(batch=batch, user=alice, video_id=clip.pk, answer=accept)
+        reject = Answer(Decision.REJECT, reasons=["black-borders"])
+        clip_decide(batch=batch, user=bob, video_id=clip.pk, answer=reject)
+    page.goto(f"{live_server.url}/clips/adjudication/{clips[0].pk}/")
+    page.locator("video.clip-player").click()  # the player takes the focus
+    page.keyboard.press("o")
+    assert page.is_checked("#level-o")
+    page.keyboard.press("a")
+    page.wait_for_url(f"**/clips/adjudication/{clips[1].pk}/")
+    name = clips[0].external_id or clips[0].original_name
+    assert f"{name}: accepted as the final decision. Next in the queue:" in page.text_content(
+        "main"
+    )
+    page.keyboard.press("6")  # a reason ticked by its key
+    assert page.locator(".reasons input[data-key='6']").is_checked()
+    page.keyboard.press("r")
+    page.wait_for_url("**/clips/adjudication/")
+    assert "The adjudication queue is empty." in page.text_content("main")
+    first, second = (ClipDecision.objects.get(video=c, adjudication=True) for c in clips)
+    assert (first.decision, first.level) == (Decision.ACCEPT, Level.ORGAN)
+    assert (second.decision, second.reasons) == (Decision.REJECT, ["low-quality"])
+    page.goto(f"{live_server.url}/clips/adjudication/{clips[0].pk}/")
+    page.keyboard.press("?")
+    assert "accept, final" in page.locator("dialog#keys-help").inner_text()

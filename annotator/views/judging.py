@@ -243,7 +243,7 @@ def _checklists(
     request: AuthedHttpRequest, task: Task, video_ids: set[int], item: BatchItem | None
 ) -> HttpResponse:
     """The checklists of these videos of the task, each out of band in its place
-    (labelled as on the page), and whether they finish the page's item."""
+    (labelled as on the page), and the state of the page's item."""
     blind = not names_shown(request.user, asked=request.POST.get("blind", "1") == "0")
     checklists = [
         checklist
@@ -252,11 +252,14 @@ def _checklists(
         )
         if checklist.video.pk in video_ids
     ]
+    # The item's banner too when its video is among them: finished, or open again (undo).
+    served = next((c for c in checklists if item and c.video.pk == item.video_id), None)
     context = {
         "checklists": checklists,
         "blind": blind,
-        "item": item,
-        "item_done": any(_finished(item, checklist) for checklist in checklists),
+        "item": item if served else None,
+        "item_label": served.label if served else "",
+        "item_done": served is not None and _finished(item, served),
     }
     return render(request, "annotator/_checklists_oob.html", context)
 

@@ -223,6 +223,11 @@ def test_a_bulk_confirm_finishing_the_item_says_so(client):
     )
     html = response.content.decode()
     assert 'id="batch-item" hx-swap-oob="true"' in html and 'id="next-item"' in html
+    # Undone, the item is open again, and the banner says so.
+    token = said(response)["undo-ready"]["token"]
+    html = post(client, "bulk-undo", None, {"token": token, "item": item.pk}).content.decode()
+    assert 'id="batch-item" hx-swap-oob="true"' in html and 'id="next-item"' not in html
+    assert "verify every criterion of <strong>Video " in html
 
 
 def test_the_save_filling_a_video_asks_for_the_progress_again(client):

@@ -10,6 +10,7 @@ from django.core.files import File
 
 from annotator.models import ClipDecision, Judgment, User
 from annotator.models.choices import (
+    BatchOrder,
     Decision,
     Role,
     VerdictSource,
@@ -372,3 +373,45 @@ def test_the_adjudication_keys_decide_and_the_page_says_what_happened(page, live
     page.goto(f"{live_server.url}/clips/adjudication/{clips[0].pk}/")
     page.keyboard.press("?")
     assert "accept, final" in page.locator("dialog#keys-help").inner_text()
+
+
+def test_the_count_of_tasks_done_follows_the_save_finishing_the_task(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks
+):
+    task, _, _ = judging_task_with_videos(tmp_path, 1, django_capture_on_commit_callbacks)
+    log_in(page, live_server)
+    judging_page(page, live_server, task)
+    assert page.text_content("#queue-progress") == "0 of 1 tasks done"
+    page.keyboard.press("Space")  # the task's only verdict
+    saved(page, "saved")
+    page.wait_for_function(
+        "() => document.getElementById('queue-progress').textContent === '1 of 1 tasks done'"
+    )
+
+
+def test_a_video_confirm_finishing_the_served_item_leads_on_like_a_save(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks
+):
+    task, _, _ = judging_task_with_videos(tmp_path, 2, django_capture_on_commit_callbacks)
+    log_in(page, live_server)
+    batch = work_batch_create(
+        name="routed",
+        kind=WorkKind.JUDGE,
+        items=[task],
+        users=[User.objects.get(username="ann")],
+        overlap=1,
+        created_by=None,
+        order=BatchOrder.ERRORS,
+    )
+    page.goto(f"{live_server.url}/work/batches/{batch.pk}/next")
+    page.wait_for_selector(".judging-card.selected")
+    page.keyboard.press("v")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#next-item")
+    assert page.evaluate("() => document.activeElement.id") == "next-item"
+    assert page.text_content("#save-state") == "confirmed 1 draft · u undoes"
+    # Undone, the item is open again.
+    page.keyboard.press("u")
+    saved(page, "undid 1 verdict")
+    assert page.locator("#next-item").count() == 0
+    assert "verify every criterion of" in page.text_content("#batch-item")

@@ -301,14 +301,16 @@ def bulk_undo_view(request: AuthedHttpRequest) -> HttpResponse:
     """Takes back the expert's last bulk write (`u`), which its answer handed the page."""
     posted = cleaned_input(UndoPosted(request.POST))
     try:
-        # The token was signed for this user's session's page: a day is ample.
+        # Made for a page open now (a day is ample); the service takes back only the
+        # poster's own verdicts among those it names.
         undo = signing.loads(posted["token"], salt=_UNDO_SALT, max_age=86400)
+        task_id = int(undo["task"])
         confirmed = verdicts.Confirmed(
             [int(pk) for pk in undo["ids"]], datetime.fromisoformat(undo["at"])
         )
     except (signing.BadSignature, KeyError, TypeError, ValueError):
         raise BadRequest("Malformed input. token: not an undo of this site's.") from None
-    task = get_object_or_404(verdicts.judgeable_tasks(request.user), pk=undo["task"])
+    task = get_object_or_404(verdicts.judgeable_tasks(request.user), pk=task_id)
     item = _item(request, posted["item"], task.pk)
     video_ids = verdicts.bulk_undo(user=request.user, confirmed=confirmed)
     response = _checklists(request, task, video_ids, item)

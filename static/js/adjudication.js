@@ -12,8 +12,8 @@
     if (video.paused) video.play().catch(function () {}); else video.pause();
   }
   Keys.workspace([].concat(Keys.inputs(".level-choice", "level"), Keys.inputs(".reasons", "reason"), [
-    { keys: ["a"], label: "a", does: "accept, final", brief: true, run: decide("accept") },
-    { keys: ["r"], label: "r", does: "reject, final (tick its reasons first)", brief: true, run: decide("reject") },
+    { keys: ["a"], label: "a", does: "accept, final", brief: "accept", run: decide("accept") },
+    { keys: ["r"], label: "r", does: "reject, final (tick its reasons first)", brief: "reject", run: decide("reject") },
     { keys: ["e"], label: "e", does: "edit the caption (Esc leaves it)", run: function () { document.getElementById("caption").focus(); } },
     { keys: ["p", " "], label: "p / space", does: "play / pause", run: toggle },
   ]));

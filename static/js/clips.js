@@ -36,14 +36,14 @@
   function inWorkspace() { return Boolean(workspace()); }
   // The level and reason inputs carry their keys, the same for every clip.
   Keys.workspace([].concat(Keys.inputs(".level-choice", "level", inWorkspace), Keys.inputs(".reasons", "reason", inWorkspace), [
-    { keys: ["a"], label: "a", does: "accept", brief: true, when: inWorkspace, run: function () { decide("accept"); } },
-    { keys: ["r"], label: "r", does: "reject (tick its reasons first)", brief: true, when: inWorkspace, run: function () { decide("reject"); } },
-    { keys: ["f"], label: "f", does: "flag for a reviewer", brief: true, when: inWorkspace, run: function () { decide("flag"); } },
+    { keys: ["a"], label: "a", does: "accept", brief: "accept", when: inWorkspace, run: function () { decide("accept"); } },
+    { keys: ["r"], label: "r", does: "reject (tick its reasons first)", brief: "reject", when: inWorkspace, run: function () { decide("reject"); } },
+    { keys: ["f"], label: "f", does: "flag for a reviewer", brief: "flag", when: inWorkspace, run: function () { decide("flag"); } },
     { keys: ["e"], label: "e", does: "edit the caption (Esc leaves it)", when: inWorkspace, run: function () { document.getElementById("caption").focus(); } },
     { keys: ["p", " "], label: "p / space", does: "play / pause", when: inWorkspace, run: controls.toggle },
     { keys: [","], label: ",", does: "one frame back", when: inWorkspace, run: function () { controls.step(-1); } },
     { keys: ["."], label: ".", does: "one frame forward", when: inWorkspace, run: function () { controls.step(1); } },
-    { keys: ["u"], label: "u", does: "undo your last answer", brief: true, when: inWorkspace, run: click("undo") },
+    { keys: ["u"], label: "u", does: "undo your last answer", brief: "undo", when: inWorkspace, run: click("undo") },
     { keys: ["g"], label: "g", does: "grid of the batch's clips", when: inWorkspace, run: click("grid-link") },
   ]));
 

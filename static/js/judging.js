@@ -55,18 +55,18 @@
   }
   const undo = document.getElementById("bulk-undo");
   Keys.workspace([
-    { keys: ["ArrowRight"], label: "→", does: "next video", brief: true, run: moved(function () { across(1); }) },
+    { keys: ["ArrowRight"], label: "→", does: "next video", brief: "video", run: moved(function () { across(1); }) },
     { keys: ["ArrowLeft"], label: "←", does: "previous video", run: moved(function () { across(-1); }) },
-    { keys: ["ArrowDown"], label: "↓", does: "next criterion", brief: true, run: moved(function () { row = Math.min(row + 1, rows().length - 1); }) },
+    { keys: ["ArrowDown"], label: "↓", does: "next criterion", brief: "criterion", run: moved(function () { row = Math.min(row + 1, rows().length - 1); }) },
     { keys: ["ArrowUp"], label: "↑", does: "previous criterion", run: moved(function () { row = Math.max(row - 1, 0); }) },
-    { keys: [" ", "x"], label: "space / x", does: "toggle the criterion (met / not met, present / absent)", brief: true,
+    { keys: [" ", "x"], label: "space / x", does: "toggle the criterion (met / not met, present / absent)", brief: "toggle",
       run: function () { const b = check(); if (b) htmx.trigger(b, "click"); } },
     { keys: ["c"], label: "c", does: "confirm the drafts of the criterion's dimension", run: function () { inDimension(".confirm-drafts"); } },
-    { keys: ["v"], label: "v", does: "confirm every draft of the video (asks first)", brief: true,
+    { keys: ["v"], label: "v", does: "confirm every draft of the video (asks first)", brief: "confirm the video",
       run: function () { const b = cards()[card].querySelector(".confirm-video"); if (b) htmx.trigger(b, "click"); } },
-    { keys: ["C"], label: "Shift+C", does: "confirm every draft of the videos shown (asks first)", brief: true,
+    { keys: ["C"], label: "Shift+C", does: "confirm every draft of the videos shown (asks first)", brief: "confirm all",
       run: function () { htmx.trigger(document.getElementById("confirm-task"), "click"); } },
-    { keys: ["0"], label: "0", does: "set the dimension's criteria without draft or verdict to not met / absent", brief: true,
+    { keys: ["0"], label: "0", does: "set the dimension's criteria without draft or verdict to not met / absent", brief: "dimension to 0",
       run: function () { inDimension(".dimension-absent"); } },
     { keys: ["u"], label: "u", does: "undo the last confirm (or 0)",
       run: function () {
@@ -76,7 +76,7 @@
     { keys: ["p"], label: "p", does: "play / pause all videos", run: player.toggle },
     { keys: [","], label: ",", does: "one frame back", run: function () { player.step(-1); } },
     { keys: ["."], label: ".", does: "one frame forward", run: function () { player.step(1); } },
-    { keys: ["n"], label: "n", does: "next item, else next task", brief: true,
+    { keys: ["n"], label: "n", does: "next item, else next task", brief: "next",
       run: function () { (document.getElementById("next-item") || document.getElementById("next-task")).click(); } },
   ]);
 
@@ -110,10 +110,12 @@
     const dimension = cards()[served].dataset.itemDimension;
     row = Math.max(0, rows().findIndex(function (b) { return b.closest(".dimension-checks").dataset.dimension === dimension; }));
   }
-  // After a checklist is swapped in, the focus marker is drawn again.
+  // After a checklist is swapped in (or several, out of band), the focus marker is
+  // drawn again.
   document.body.addEventListener("htmx:afterSwap", show);
   // The save that finishes the item brings the way to the next one (out of band).
   document.body.addEventListener("htmx:oobAfterSwap", function (e) {
+    show();
     if (e.detail.target && e.detail.target.id === "batch-item") {
       const next = document.getElementById("next-item");
       if (next) next.focus();

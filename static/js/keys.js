@@ -114,13 +114,13 @@ window.Keys = (function () {
     entry.run(e);
   });
 
-  // The short line of the page's chosen keys ([data-keys-summary], drawn again after
-  // htmx swaps one in).
+  // The page's short line of keys (their `brief` words; [data-keys-summary], drawn
+  // again after htmx swaps one in).
   function summarise() {
     const brief = entries.filter(function (entry) { return entry.brief; });
     document.querySelectorAll("[data-keys-summary]").forEach(function (el) {
       el.textContent = "Keys: " + brief.map(function (entry) {
-        return (entry.label || entry.keys[0]) + " " + entry.does;
+        return (entry.label || entry.keys[0]) + " " + entry.brief;
       }).concat(["? all keys."]).join(" · ");
     });
   }
@@ -147,7 +147,8 @@ window.Keys = (function () {
   }
 
   // A workspace's keys: entries of {keys: [...e.key values], label, does, run(event),
-  // when() (optional: the entry stands only while it says so), brief (in the line)}.
+  // when() (optional: the entry stands only while it says so), brief (optional: its
+  // words in the page's short line)}.
   function workspace(map) {
     entries = map;
     summarise();

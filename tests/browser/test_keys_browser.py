@@ -162,6 +162,7 @@ def test_four_videos_of_fifteen_criteria_are_confirmed_in_two_keys_after_the_fli
     given = Judgment.objects.filter(source=VerdictSource.HUMAN)
     assert given.count() == 60 and given.filter(verdict=0).count() == 2
     assert page.locator(".check[data-state=draft]").count() == 0
+    assert page.locator(".check.focused").count() == 1  # drawn again in the new rows
     # The count of tasks done follows, without a reload.
     page.wait_for_function(
         "() => document.getElementById('queue-progress').textContent === '1 of 1 tasks done'"
@@ -253,7 +254,7 @@ def test_question_mark_shows_the_judging_keys_and_esc_closes_them(
     page.keyboard.press("ArrowRight")
     assert page.evaluate(SELECTED) == str(videos[1].public_id)
     # The page's line of keys is drawn from the same map.
-    assert "v confirm every draft of the video" in page.text_content("[data-keys-summary]")
+    assert "v confirm the video · Shift+C confirm all" in page.text_content("[data-keys-summary]")
 
 
 def clip_batch(tmp_path, n, username="ann"):

@@ -111,6 +111,13 @@ urlpatterns = [
         judging.drafts_confirm_view,
         name="drafts-confirm",
     ),
+    path(
+        "judging/videos/<uuid:public_id>/absent",
+        judging.dimension_absent_view,
+        name="dimension-absent",
+    ),
+    path("judging/tasks/<int:pk>/confirm", judging.task_confirm_view, name="task-confirm"),
+    path("judging/undo", judging.bulk_undo_view, name="bulk-undo"),
     path("videos/", videos.video_list, name="video-list"),
     path("videos/reprocess", videos.videos_reprocess_view, name="videos-reprocess"),
     path("videos/upload/", videos.video_upload_page, name="video-upload"),

@@ -3,8 +3,9 @@ criterion, starting from the judge's drafts, which they confirm or override."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 
 from django.db import IntegrityError, transaction
@@ -12,7 +13,7 @@ from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
-from annotator.core.errors import InputError
+from annotator.core.errors import Conflict, InputError
 from annotator.core.visibility import labelled
 from annotator.models import Assignment, BatchItem, Judgment, User, Video
 from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
@@ -54,6 +55,7 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
                 )
                 check.mine = verdict
                 if checklist.done:  # only a first verdict filling the video can complete the task
+                    checklist.completed = True
                     judging_done_refresh(_judging_assignments(user, _task_of(video)))
                 # Or one filling a dimension, a calibration item (no query when it fills none).
                 calibration_done_refresh(
@@ -210,32 +212,120 @@ def calibration_done_refresh(assignments: QuerySet[Assignment], *, filled: bool 
     Assignment.objects.bulk_update(done, ["done_at"])
 
 
-def drafts_confirm(*, video: Video, dimension: str, user: User) -> int:
-    """Takes the judge's drafts of one dimension as the expert's verdicts where the
-    expert has given none yet; returns how many were confirmed."""
-    if dimension not in Dimension.values:
+@dataclass(frozen=True)
+class Confirmed:
+    """The verdicts a bulk write created and when: what its undo takes back."""
+
+    ids: list[int]
+    at: datetime
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+
+def _unjudged(
+    videos: Sequence[Video], user: User, dimension: str | None
+) -> list[tuple[Video, Criterion, Draft | None]]:
+    """The live criteria of each video (of one dimension, or all) that the expert has
+    no verdict on yet, each with the judge's draft if there is one."""
+    if dimension is not None and dimension not in Dimension.values:
         raise InputError(f"{dimension!r} is not a dimension: one of {', '.join(Dimension.values)}.")
-    drafts, mine = verdicts_shown([video], user)
-    # A generated video has a task (a check constraint on Video).
-    criteria = live_criteria().filter(task_id=cast(int, video.task_id), dimension=dimension)
-    new = [
+    drafts, mine = verdicts_shown(list(videos), user)
+    criteria = live_criteria().filter(task__in={_task_of(v) for v in videos})
+    if dimension is not None:
+        criteria = criteria.filter(dimension=dimension)
+    by_task: dict[int, list[Criterion]] = {}
+    for c in criteria:
+        by_task.setdefault(c.task_id, []).append(c)
+    return [
+        (v, c, drafts.get((v.pk, c.pk)))
+        for v in videos
+        for c in by_task.get(_task_of(v), [])
+        if (v.pk, c.pk) not in mine
+    ]
+
+
+def _verdicts_create(user: User, new: list[tuple[Video, Criterion, int]]) -> Confirmed:
+    """The expert's verdicts written at once (with their history rows), and the work
+    they may finish marked done. All or nothing: a verdict given meanwhile elsewhere
+    (another tab) refuses the whole write, so that its undo knows what it created."""
+    rows = [
         Judgment(
             video=video,
-            criterion=c,
+            criterion=criterion,
             user=user,
             source=VerdictSource.HUMAN,
-            verdict=drafts[(video.pk, c.pk)].verdict,
+            verdict=verdict,
             status=VerdictStatus.CONFIRMED,
         )
-        for c in criteria
-        if (video.pk, c.pk) not in mine and (video.pk, c.pk) in drafts
+        for video, criterion, verdict in new
     ]
+    try:
+        with transaction.atomic():
+            created = bulk_create_with_history(rows, Judgment, default_user=user)
+            if created:
+                assignments = Assignment.objects.filter(
+                    user=user, task_id__in={_task_of(v) for v, _, _ in new}
+                )
+                judging_done_refresh(assignments)
+                calibration_done_refresh(assignments)
+    except IntegrityError:
+        raise Conflict(
+            "Some of these verdicts were given meanwhile (in another tab?): reload the page."
+            " Nothing was saved."
+        ) from None
+    # Taken after the write: a verdict changed later is saved after this moment.
+    return Confirmed([row.pk for row in created], timezone.now())
+
+
+def drafts_confirm(
+    *, videos: Sequence[Video], user: User, dimension: str | None = None
+) -> Confirmed:
+    """Takes the judge's drafts (of one dimension, or all) of these videos as the
+    expert's verdicts where the expert has given none yet."""
+    return _verdicts_create(
+        user,
+        [(v, c, draft.verdict) for v, c, draft in _unjudged(videos, user, dimension) if draft],
+    )
+
+
+def dimension_absent(*, video: Video, dimension: str, user: User) -> Confirmed:
+    """Sets every criterion of the dimension with neither a draft nor a verdict of the
+    expert's to 0 (not met / absent): without drafts, the expert then flips the few
+    that differ instead of answering each."""
+    return _verdicts_create(
+        user,
+        [(v, c, 0) for v, c, draft in _unjudged([video], user, dimension) if draft is None],
+    )
+
+
+def bulk_undo(*, user: User, confirmed: Confirmed) -> set[int]:
+    """Takes back exactly the verdicts a bulk write created (their history keeps them),
+    and reopens the work they had finished; returns their videos' ids. Refused, with
+    nothing undone, when one of them changed or went since."""
     with transaction.atomic():
-        bulk_create_with_history(new, Judgment, ignore_conflicts=True, default_user=user)
-        if new:
-            judging_done_refresh(_judging_assignments(user, _task_of(video)))
-            calibration_done_refresh(_judging_assignments(user, _task_of(video)))
-    return len(new)
+        rows = list(
+            Judgment.objects.select_for_update()
+            .filter(pk__in=confirmed.ids, user=user, source=VerdictSource.HUMAN)
+            .only("pk", "video_id", "updated_at")
+        )
+        if len(rows) != len(set(confirmed.ids)) or any(r.updated_at > confirmed.at for r in rows):
+            raise Conflict(
+                "Some of these verdicts changed since they were confirmed: nothing was undone."
+            )
+        video_ids = {row.video_id for row in rows}
+        Judgment.objects.filter(pk__in=[row.pk for row in rows]).delete()
+        # Whatever they finished is open again, unless it is still complete without them.
+        assignments = Assignment.objects.filter(
+            user=user,
+            task_id__in=Video.objects.filter(pk__in=video_ids).values("task_id"),
+            batch__kind__in=[WorkKind.JUDGE, WorkKind.CALIBRATE],
+        )
+        assignments.update(done_at=None)
+        judging_done_refresh(assignments)
+        calibration_done_refresh(assignments)
+    return video_ids
 
 
 class Draft(NamedTuple):
@@ -290,6 +380,8 @@ class VideoChecklist:
     video: Video
     label: str
     dimensions: dict[str, list[Check]] = field(default_factory=dict)
+    # Set by the save whose verdict was the last one the checklist lacked.
+    completed: bool = False
 
     @property
     def score(self) -> float | None:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core.errors import InputError
-from annotator.core.htmx import AuthedHttpRequest
+from annotator.core.htmx import AuthedHttpRequest, said
 from annotator.core.permissions import reviewer_required
 from annotator.core.query_forms import IdField, IdListField, cleaned_input, posted_input
 from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
@@ -166,8 +166,11 @@ def clip_undo_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     except InputError as exc:
         return _workspace(request, batch, error=str(exc), status=422)
     if undone is None:
-        return _workspace(request, batch, error="Nothing to undo.", status=422)
-    return _workspace(request, batch, video_id=undone.video_id, prefill=undone)
+        return said(_workspace(request, batch), "nothing to undo", ok=None)
+    response = _workspace(request, batch, video_id=undone.video_id, prefill=undone)
+    clip = undone.video
+    name = clip.external_id or clip.original_name
+    return said(response, f"undid your answer on {name} ({undone.get_decision_display()})")
 
 
 @require_safe
@@ -220,10 +223,16 @@ def adjudication_clip(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         except InputError as exc:
             error = str(exc)
         else:
+            # Said on the page the reviewer lands on: the next clip, or the emptied queue.
+            done = (
+                f"{clip.external_id or clip.original_name}: {prefill.decision}ed as the final"
+                f" decision{', kept as a gold item' if request.POST.get('gold') == '1' else ''}."
+            )
             upcoming = clip_review.adjudication_queue().first()
             if upcoming is None:
-                messages.success(request, "The adjudication queue is empty.")
+                messages.success(request, f"{done} The adjudication queue is empty.")
                 return redirect("adjudication-list")
+            messages.success(request, f"{done} Next in the queue:")
             return redirect("adjudication-clip", pk=upcoming.pk)
     answers = list(
         clip.clip_decisions.select_related("user").order_by("adjudication", "created_at")

@@ -1,20 +1,22 @@
 """The judging workspace: a task's generated videos side by side, each with its
 checklist, verdicts saved as they are given."""
 
+from datetime import datetime
 from typing import cast
 from uuid import UUID
 
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core import signing
+from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
-from annotator.core.htmx import AuthedHttpRequest
+from annotator.core.htmx import AuthedHttpRequest, said
 from annotator.core.query_forms import IdField, cleaned_input
 from annotator.core.visibility import names_shown
-from annotator.models import BatchItem, Video
+from annotator.models import BatchItem, User, Video
 from annotator.selectors.batch_items import item_served
 from annotator.selectors.calibration import items_assigned
 from annotator.services import verdicts
@@ -173,18 +175,153 @@ def verdict_save(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
         "item": item,
         "item_done": _finished(item, checklist),
     }
-    return render(request, "annotator/_check_saved.html", context)
+    response = render(request, "annotator/_check_saved.html", context)
+    if checklist.completed:  # the video's last verdict: the task may be done
+        trigger_client_event(response, "progress-changed")
+    return response
+
+
+# Undo tokens: signed, so that an expert's undo takes back only what their bulk write created.
+_UNDO_SALT = "judging.bulk-undo"
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _bulk_said(
+    response: HttpResponse, confirmed: verdicts.Confirmed, task_id: int, *, done: str, none: str
+) -> HttpResponse:
+    """A bulk write's answer says what it did (or that there was nothing to do) and
+    carries its undo; the progress count is asked again when it may have changed."""
+    if not confirmed.count:
+        return said(response, none, ok=None)
+    token = signing.dumps(
+        {"task": task_id, "ids": confirmed.ids, "at": confirmed.at.isoformat()}, salt=_UNDO_SALT
+    )
+    trigger_client_event(response, "undo-ready", {"token": token})
+    trigger_client_event(response, "progress-changed")
+    return said(response, f"{done} · u undoes")
 
 
 @require_POST
 def drafts_confirm_view(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
+    """The drafts of one dimension of the video (`c`), or of all its dimensions
+    (`v`), taken as the expert's verdicts."""
     video = _video(request, public_id)
     posted = cleaned_input(ItemQuery(request.POST))
     item = _item(request, posted["item"], cast(int, video.task_id))
     try:
-        verdicts.drafts_confirm(
+        confirmed = verdicts.drafts_confirm(
+            videos=[video], user=request.user, dimension=request.POST.get("dimension") or None
+        )
+    except ValidationError as exc:
+        return _checklist(request, video, status=422, error=" ".join(exc.messages))
+    return _bulk_said(
+        _checklist(request, video, item=item),
+        confirmed,
+        cast(int, video.task_id),
+        done=f"confirmed {_plural(confirmed.count, 'draft')}",
+        none="nothing to confirm",
+    )
+
+
+@require_POST
+def dimension_absent_view(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
+    """Every open criterion of one dimension of the video set to 0 (`0`)."""
+    video = _video(request, public_id)
+    posted = cleaned_input(ItemQuery(request.POST))
+    item = _item(request, posted["item"], cast(int, video.task_id))
+    try:
+        confirmed = verdicts.dimension_absent(
             video=video, dimension=request.POST.get("dimension", ""), user=request.user
         )
     except ValidationError as exc:
         return _checklist(request, video, status=422, error=" ".join(exc.messages))
-    return _checklist(request, video, item=item)
+    return _bulk_said(
+        _checklist(request, video, item=item),
+        confirmed,
+        cast(int, video.task_id),
+        done=f"set {confirmed.count} criteri{'on' if confirmed.count == 1 else 'a'}"
+        " to not met / absent",
+        none="nothing to set: each criterion has a draft or your verdict",
+    )
+
+
+def _checklists(
+    request: AuthedHttpRequest, task: Task, video_ids: set[int], item: BatchItem | None
+) -> HttpResponse:
+    """The checklists of these videos of the task, each out of band in its place
+    (labelled as on the page), and the state of the page's item."""
+    blind = not names_shown(request.user, asked=request.POST.get("blind", "1") == "0")
+    checklists = [
+        checklist
+        for checklist in verdicts.workspace(
+            task=task, user=request.user, blind=blind, include=video_ids
+        )
+        if checklist.video.pk in video_ids
+    ]
+    # The item's banner too when its video is among them: finished, or open again (undo).
+    served = next((c for c in checklists if item and c.video.pk == item.video_id), None)
+    context = {
+        "checklists": checklists,
+        "blind": blind,
+        "item": item if served else None,
+        "item_label": served.label if served else "",
+        "item_done": served is not None and _finished(item, served),
+    }
+    return render(request, "annotator/_checklists_oob.html", context)
+
+
+class VideosPosted(ItemQuery):
+    video = forms.ModelMultipleChoiceField(queryset=Video.objects.none(), to_field_name="public_id")
+
+    def __init__(self, *args, task: Task, user: User, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ModelMultipleChoiceField, self.fields["video"]).queryset = (
+            verdicts.judgeable_videos(user).filter(task=task).only("pk", "public_id", "task_id")
+        )
+
+
+@require_POST
+def task_confirm_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Every draft of the videos the page shows (`Shift+C`) taken as the expert's
+    verdicts."""
+    task = get_object_or_404(verdicts.judgeable_tasks(request.user), pk=pk)
+    posted = cleaned_input(VideosPosted(request.POST, task=task, user=request.user))
+    item = _item(request, posted["item"], task.pk)
+    videos = list(posted["video"])
+    confirmed = verdicts.drafts_confirm(videos=videos, user=request.user)
+    return _bulk_said(
+        _checklists(request, task, {v.pk for v in videos}, item),
+        confirmed,
+        task.pk,
+        done=f"confirmed {_plural(confirmed.count, 'draft')} of {_plural(len(videos), 'video')}",
+        none="nothing to confirm",
+    )
+
+
+class UndoPosted(ItemQuery):
+    token = forms.CharField()
+
+
+@require_POST
+def bulk_undo_view(request: AuthedHttpRequest) -> HttpResponse:
+    """Takes back the expert's last bulk write (`u`), which its answer handed the page."""
+    posted = cleaned_input(UndoPosted(request.POST))
+    try:
+        # Made for a page open now (a day is ample); the service takes back only the
+        # poster's own verdicts among those it names.
+        undo = signing.loads(posted["token"], salt=_UNDO_SALT, max_age=86400)
+        task_id = int(undo["task"])
+        confirmed = verdicts.Confirmed(
+            [int(pk) for pk in undo["ids"]], datetime.fromisoformat(undo["at"])
+        )
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise BadRequest("Malformed input. token: not an undo of this site's.") from None
+    task = get_object_or_404(verdicts.judgeable_tasks(request.user), pk=task_id)
+    item = _item(request, posted["item"], task.pk)
+    video_ids = verdicts.bulk_undo(user=request.user, confirmed=confirmed)
+    response = _checklists(request, task, video_ids, item)
+    trigger_client_event(response, "progress-changed")
+    return said(response, f"undid {_plural(confirmed.count, 'verdict')}")

@@ -1,5 +1,5 @@
-// The single-clip workspace, on top of player.js: one key per decision, level and
-// reason; the player's keys; the time spent on each clip; the next clip, preloaded by
+// The single-clip workspace, on top of keys.js and player.js: one key per decision,
+// level and reason; the player's keys; the time spent on each clip; the next clip, preloaded by
 // the page, moves into the player when the decision's answer is swapped in (hx-preserve).
 (function () {
   let shownAt = performance.now();
@@ -32,30 +32,20 @@
       document.getElementById("caption").value = document.querySelector(".suggestion-caption").textContent;
     }
   });
-  document.addEventListener("keydown", function (e) {
-    if (e.ctrlKey || e.metaKey || e.altKey) return;
-    if (e.target.matches("textarea, input[type=text], select")) {
-      if (e.key === "Escape") e.target.blur();
-      return;
-    }
-    if (!workspace()) return;
-    let handled = true;
-    const level = document.querySelector('.level-choice input[data-key="' + e.key + '"]');
-    const reason = e.key.length === 1 && document.querySelector('.reasons input[data-key="' + e.key + '"]');
-    if (level) level.checked = true;
-    else if (reason) reason.checked = !reason.checked;
-    else if (e.key === "a") decide("accept");
-    else if (e.key === "r") decide("reject");
-    else if (e.key === "f") decide("flag");
-    else if (e.key === "u") document.getElementById("undo").click();
-    else if (e.key === "g") document.getElementById("grid-link").click();
-    else if (e.key === "e") document.getElementById("caption").focus();
-    else if (e.key === "p" || e.key === " ") controls.toggle();
-    else if (e.key === ",") controls.step(-1);
-    else if (e.key === ".") controls.step(1);
-    else handled = false;
-    if (handled) e.preventDefault();
-  });
+  function click(id) { return function () { const el = document.getElementById(id); if (el) el.click(); }; }
+  function inWorkspace() { return Boolean(workspace()); }
+  // The level and reason inputs carry their keys, the same for every clip.
+  Keys.workspace([].concat(Keys.inputs(".level-choice", "level", inWorkspace), Keys.inputs(".reasons", "reason", inWorkspace), [
+    { keys: ["a"], label: "a", does: "accept", brief: "accept", when: inWorkspace, run: function () { decide("accept"); } },
+    { keys: ["r"], label: "r", does: "reject (tick its reasons first)", brief: "reject", when: inWorkspace, run: function () { decide("reject"); } },
+    { keys: ["f"], label: "f", does: "flag for a reviewer", brief: "flag", when: inWorkspace, run: function () { decide("flag"); } },
+    { keys: ["e"], label: "e", does: "edit the caption (Esc leaves it)", when: inWorkspace, run: function () { document.getElementById("caption").focus(); } },
+    { keys: ["p", " "], label: "p / space", does: "play / pause", when: inWorkspace, run: controls.toggle },
+    { keys: [","], label: ",", does: "one frame back", when: inWorkspace, run: function () { controls.step(-1); } },
+    { keys: ["."], label: ".", does: "one frame forward", when: inWorkspace, run: function () { controls.step(1); } },
+    { keys: ["u"], label: "u", does: "undo your last answer", brief: "undo", when: inWorkspace, run: click("undo") },
+    { keys: ["g"], label: "g", does: "grid of the batch's clips", when: inWorkspace, run: click("grid-link") },
+  ]));
 
   // The time spent on the clip goes with the decision.
   document.body.addEventListener("htmx:configRequest", function (e) {
@@ -67,7 +57,7 @@
   document.body.addEventListener("htmx:afterSwap", function (e) {
     if (e.detail.target.id !== "clip-workspace" && !document.getElementById("clip-workspace")) return;
     const ok = e.detail.xhr.status < 300;
-    if (ok) Player.saveStatus.saved(); else Player.saveStatus.failed();
+    if (ok) Player.saveStatus.saved(e.detail.xhr); else Player.saveStatus.failed();
     if (ok) start();
   });
   document.body.addEventListener("htmx:sendError", function () { Player.saveStatus.failed("network error"); });

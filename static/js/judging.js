@@ -1,6 +1,6 @@
-// The judging workspace, on top of player.js: all videos play, pause, scrub and step
-// together; the keyboard moves between videos and criteria and gives verdicts; every
-// save says whether it worked.
+// The judging workspace, on top of keys.js and player.js: all videos play, pause, scrub
+// and step together; the keyboard moves between videos and criteria, gives verdicts and
+// confirms drafts by dimension, video or task; every save says what it did.
 (function () {
   const videos = Array.from(document.querySelectorAll("video.synced"));
   const lead = videos[0];
@@ -41,31 +41,67 @@
     const current = rows()[row];
     if (current) { current.classList.add("focused"); current.scrollIntoView({ block: "nearest" }); }
   }
-  document.addEventListener("keydown", function (e) {
-    if (e.target.matches("input, textarea, select") || e.ctrlKey || e.metaKey || e.altKey) return;
+  function check() { return rows()[row]; }
+  function inDimension(selector) {
+    const b = check();
+    const button = b && b.closest(".dimension-checks").querySelector(selector);
+    if (button) htmx.trigger(button, "click");
+  }
+  function moved(then) { return function () { then(); show(); }; }
+  function across(by) {
     const all = cards();
-    if (!all.length) return;
-    const handled = {
-      ArrowRight: function () { card = (card + 1) % all.length; row = Math.min(row, rows().length - 1); },
-      ArrowLeft: function () { card = (card - 1 + all.length) % all.length; row = Math.min(row, rows().length - 1); },
-      ArrowDown: function () { row = Math.min(row + 1, rows().length - 1); },
-      ArrowUp: function () { row = Math.max(row - 1, 0); },
-      " ": function () { const b = rows()[row]; if (b) htmx.trigger(b, "click"); },
-      x: function () { const b = rows()[row]; if (b) htmx.trigger(b, "click"); },
-      c: function () {
-        const b = rows()[row];
-        const button = b && b.closest(".dimension-checks").querySelector(".confirm-drafts");
-        if (button) htmx.trigger(button, "click");
-      },
-      p: player.toggle,
-      ",": function () { player.step(-1); },
-      ".": function () { player.step(1); },
-      n: function () { (document.getElementById("next-item") || document.getElementById("next-task")).click(); },
-    }[e.key];
-    if (!handled) return;
+    card = (card + by + all.length) % all.length;
+    row = Math.min(row, rows().length - 1);
+  }
+  const undo = document.getElementById("bulk-undo");
+  Keys.workspace([
+    { keys: ["ArrowRight"], label: "→", does: "next video", brief: "video", run: moved(function () { across(1); }) },
+    { keys: ["ArrowLeft"], label: "←", does: "previous video", run: moved(function () { across(-1); }) },
+    { keys: ["ArrowDown"], label: "↓", does: "next criterion", brief: "criterion", run: moved(function () { row = Math.min(row + 1, rows().length - 1); }) },
+    { keys: ["ArrowUp"], label: "↑", does: "previous criterion", run: moved(function () { row = Math.max(row - 1, 0); }) },
+    { keys: [" ", "x"], label: "space / x", does: "toggle the criterion (met / not met, present / absent)", brief: "toggle",
+      run: function () { const b = check(); if (b) htmx.trigger(b, "click"); } },
+    { keys: ["c"], label: "c", does: "confirm the drafts of the criterion's dimension", run: function () { inDimension(".confirm-drafts"); } },
+    { keys: ["v"], label: "v", does: "confirm every draft of the video (asks first)", brief: "confirm the video",
+      run: function () { const b = cards()[card].querySelector(".confirm-video"); if (b) htmx.trigger(b, "click"); } },
+    { keys: ["C"], label: "Shift+C", does: "confirm every draft of the videos shown (asks first)", brief: "confirm all",
+      run: function () { htmx.trigger(document.getElementById("confirm-task"), "click"); } },
+    { keys: ["0"], label: "0", does: "set the dimension's criteria without draft or verdict to not met / absent", brief: "dimension to 0",
+      run: function () { inDimension(".dimension-absent"); } },
+    { keys: ["u"], label: "u", does: "undo the last confirm (or 0)",
+      run: function () {
+        if (undo.elements.token.value) htmx.trigger(undo, "submit");
+        else Player.saveStatus.said("nothing to undo", null);
+      } },
+    { keys: ["p"], label: "p", does: "play / pause all videos", run: player.toggle },
+    { keys: [","], label: ",", does: "one frame back", run: function () { player.step(-1); } },
+    { keys: ["."], label: ".", does: "one frame forward", run: function () { player.step(1); } },
+    { keys: ["n"], label: "n", does: "next item, else next task", brief: "next",
+      run: function () { (document.getElementById("next-item") || document.getElementById("next-task")).click(); } },
+  ]);
+
+  // The confirms over a video or the task ask first, saying how many drafts they take.
+  document.body.addEventListener("htmx:confirm", function (e) {
+    const scope = e.detail.elt.dataset.confirmScope;
+    if (!scope) return;
     e.preventDefault();
-    handled();
-    show();
+    const within = scope === "task" ? document : e.detail.elt.closest(".judging-card");
+    const drafts = within.querySelectorAll('.check[data-state="draft"]').length;
+    const videos = scope === "task" ? cards().length : 1;
+    if (!drafts) { Player.saveStatus.said("nothing to confirm", null); return; }
+    Keys.ask("Confirm " + drafts + " draft" + (drafts === 1 ? "" : "s") + " of " +
+      (scope === "task" ? videos + " video" + (videos === 1 ? "" : "s") : "this video") + "?",
+      function () { e.detail.issueRequest(true); });
+  });
+  // The last bulk write's undo, which its answer hands over; used once.
+  document.body.addEventListener("undo-ready", function (e) {
+    undo.elements.token.value = e.detail.token;
+    undo.querySelector("button").disabled = false;
+  });
+  undo.addEventListener("htmx:afterRequest", function (e) {
+    if (!e.detail.successful) return;
+    undo.elements.token.value = "";
+    undo.querySelector("button").disabled = true;
   });
   // Opened at a batch's item: its video selected, at the first criterion of its dimension.
   const served = cards().findIndex(function (c) { return c.dataset.itemDimension; });
@@ -74,10 +110,12 @@
     const dimension = cards()[served].dataset.itemDimension;
     row = Math.max(0, rows().findIndex(function (b) { return b.closest(".dimension-checks").dataset.dimension === dimension; }));
   }
-  // After a checklist is swapped in, the focus marker is drawn again.
+  // After a checklist is swapped in (or several, out of band), the focus marker is
+  // drawn again.
   document.body.addEventListener("htmx:afterSwap", show);
   // The save that finishes the item brings the way to the next one (out of band).
   document.body.addEventListener("htmx:oobAfterSwap", function (e) {
+    show();
     if (e.detail.target && e.detail.target.id === "batch-item") {
       const next = document.getElementById("next-item");
       if (next) next.focus();
@@ -90,7 +128,7 @@
   });
   document.body.addEventListener("htmx:afterRequest", function (e) {
     if (!saving(e)) return;
-    if (e.detail.successful) Player.saveStatus.saved();
+    if (e.detail.successful) Player.saveStatus.saved(e.detail.xhr);
     else Player.saveStatus.failed(e.detail.xhr.status || "network error");
   });
   show();

@@ -1,6 +1,7 @@
 // What the judging and clip-review workspaces share, loaded before the page's own script:
 // the player controls (#play, #step-back, #step-forward, #speed, #loop) over videos that
-// play, pause and step together, and the save-status line (#save-state).
+// play, pause and step together, and the save-status line (#save-state), which says
+// what each save did.
 window.Player = (function () {
   // videos() is asked on every use, the first video leading: clip review swaps its
   // video (and its controls, hence the delegated listeners) after each decision.
@@ -54,15 +55,30 @@ window.Player = (function () {
     return { playing: playing, toggle: toggle, step: step, seekAll: seekAll, applySettings: applySettings };
   }
 
+  // ok: true (green), false (red), null (neither: there was nothing to do).
   function show(text, ok) {
     const state = document.getElementById("save-state");
     if (!state) return;
     state.textContent = text;
-    if (ok !== undefined) state.className = "ms-auto " + (ok ? "text-success" : "text-danger");
+    if (ok !== undefined) {
+      state.className = "ms-auto " + (ok === null ? "text-body-secondary" : ok ? "text-success" : "text-danger");
+    }
+  }
+  // What the answer said it did ("said" in its HX-Trigger: annotator.core.htmx.said).
+  function said(xhr) {
+    try {
+      return JSON.parse(xhr.getResponseHeader("HX-Trigger") || "{}").said || null;
+    } catch (error) {
+      return null;  // a plain event name, not ours
+    }
   }
   const saveStatus = {
     saving: function () { show("saving…"); },
-    saved: function () { show("saved", true); },
+    saved: function (xhr) {
+      const answer = xhr && said(xhr);
+      if (answer) show(answer.text, answer.ok); else show("saved", true);
+    },
+    said: show,
     failed: function (why) { show(why ? "not saved: " + why : "not saved", false); },
   };
 

@@ -133,7 +133,7 @@ def test_verdicts_set_changed_and_confirmed_are_listed(client, admin_user, exper
         verdict_set(video=video, criterion_id=first.pk, user=expert, verdict=1)
         verdict_set(video=video, criterion_id=first.pk, user=expert, verdict=0)
         verdict_set(video=video, criterion_id=first.pk, user=expert, verdict=0)  # no change
-    assert drafts_confirm(video=video, dimension=second.dimension, user=expert) == 1
+    assert drafts_confirm(videos=[video], dimension=second.dimension, user=expert).count == 1
     client.force_login(admin_user)
 
     confirmed, changed, created = log(client, kind="verdict")

@@ -1,4 +1,7 @@
+import json
+
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -325,6 +328,16 @@ def test_undo_view_brings_the_clip_back_with_the_answer_given(client, annotator_
     assert response.status_code == 200 and f'data-video="{first.pk}"' in html
     assert 'value="scene-cut" id="reason-scene-cut" data-key="5"\n           checked' in html
     assert "kept" in html
+    # The workspace's save line says what was undone; with nothing left, that too.
+    name = first.external_id or first.original_name
+    assert json.loads(response["HX-Trigger"])["said"] == {
+        "text": f"undid your answer on {name} (reject)",
+        "ok": True,
+    }
+    client.post(reverse("clip-undo", args=[batch.pk]), headers={"HX-Request": "true"})
+    response = client.post(reverse("clip-undo", args=[batch.pk]), headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert json.loads(response["HX-Trigger"])["said"]["text"] == "nothing to undo"
 
 
 def test_other_annotators_batches_and_clips_are_not_served(client, annotator_user, two_clips):
@@ -384,6 +397,10 @@ def test_adjudication_page_shows_all_answers_and_takes_the_final_one(client, rev
         "Final words.",
         Level.ORGAN,
     )
+    # The page the reviewer lands on says what their decision did.
+    said = [str(m) for m in get_messages(response.wsgi_request)]
+    name = clip.external_id or clip.original_name
+    assert said == [f"{name}: accepted as the final decision. The adjudication queue is empty."]
 
 
 def test_admin_sees_the_plan_before_creating_a_batch(client, admin_user):

@@ -194,7 +194,7 @@ def test_the_queue_counts_done_tasks_and_serves_the_next_one(client):
     assert progress_url in page(client, first).content.decode()
     assert client.get(progress_url).content.decode() == "0 of 2 tasks done"
     for dimension in Dimension.values:
-        verdicts.drafts_confirm(video=clips[0], dimension=dimension, user=expert)
+        verdicts.drafts_confirm(videos=[clips[0]], dimension=dimension, user=expert)
     assert client.get(progress_url).content.decode() == "1 of 2 tasks done"
     assert client.get(next_url)["Location"] == reverse("judging-task", args=[second.pk])
     # The only task left, left for "next": it comes round again.

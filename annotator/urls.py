@@ -123,6 +123,7 @@ urlpatterns = [
     path("videos/upload/", videos.video_upload_page, name="video-upload"),
     path("videos/batches/", videos.batch_create_view, name="batch-create"),
     path("videos/batches/<int:pk>/files", videos.batch_upload_view, name="batch-upload"),
+    path("videos/batches/<int:pk>/states", videos.batch_states, name="batch-states"),
     path(
         "dataset/export/<slug:export_format>",
         dataset_export.dataset_export_view,

@@ -264,6 +264,8 @@ def video_upload(
     name = upload.name or "upload"
     if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
         raise InputError(f"{name}: not a video file ({', '.join(sorted(VIDEO_EXTENSIONS))})")
+    if not upload.size:
+        raise InputError(f"{name}: the file is empty (0 bytes)")
     if not generator_name:
         with uploaded_path(upload) as path:
             return video_add(path=path, name=name, kind=VideoKind.DATASET, batch=batch)

@@ -21,6 +21,7 @@ from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import cleaned_input
 from annotator.filtersets import VideoFilter
 from annotator.models import GeneratorModel, ImportBatch, Video
+from annotator.models.choices import MediaStatus
 from annotator.selectors.media import media_progress
 from annotator.services.media import videos_reprocess
 from annotator.services.videos import VIDEO_EXTENSIONS, batch_create, video_upload
@@ -143,4 +144,25 @@ def batch_upload_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "waiting": bool(delivery.waiting),
         },
         status=201 if added.outcome == "created" else 200,
+    )
+
+
+@admin_required
+@require_safe
+def batch_states(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The processing state of each video of an upload batch, and why one failed: the
+    upload page follows each file's processing in its own row."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    videos = batch.videos.values("pk", "media_status", "media_error")
+    return JsonResponse(
+        {
+            "videos": {
+                v["pk"]: {
+                    "status": v["media_status"],
+                    "label": MediaStatus(v["media_status"]).label,
+                    "error": v["media_error"],
+                }
+                for v in videos
+            }
+        }
     )

@@ -1,5 +1,6 @@
 // Uploads each dropped file in its own request (three at a time) so that every file
-// has its own progress bar and its own answer: stored, duplicate, or refused.
+// has its own progress bar and its own answer: stored, duplicate, or refused; then
+// follows each stored file's processing in its row until it is ready or has failed.
 (function () {
   const form = document.getElementById("upload-form");
   const zone = document.getElementById("drop-zone");
@@ -11,6 +12,41 @@
   let totalBytes = 0;
   const loaded = new Map();
   let finished = 0, total = 0;
+  const watched = new Map(); // video id -> its row, until processed
+  let polling = false;
+  const POLL_MS = 1000;
+
+  function show(tr, state) {
+    const bar = tr.querySelector(".progress-bar");
+    const result = tr.querySelector(".result");
+    tr.dataset.state = state.status;
+    if (state.status === "failed") {
+      bar.classList.remove("bg-success");
+      bar.classList.add("bg-danger");
+      result.className = "result small text-danger";
+      result.textContent = tr.dataset.outcome + " · processing failed: " + (state.error || "no reason given");
+    } else {
+      result.textContent = tr.dataset.outcome + " · " + state.label;
+    }
+  }
+
+  async function follow() {
+    if (polling) return;
+    polling = true;
+    while (watched.size) {
+      await new Promise(function (done) { setTimeout(done, POLL_MS); });
+      const answer = await fetch("/videos/batches/" + batch.id + "/states", { headers: { Accept: "application/json" } });
+      if (!answer.ok) continue;
+      const states = (await answer.json()).videos;
+      watched.forEach(function (tr, id) {
+        const state = states[id];
+        if (!state) return;
+        show(tr, state);
+        if (state.status === "ready" || state.status === "failed") watched.delete(id);
+      });
+    }
+    polling = false;
+  }
 
   function post(url, body, onProgress) {
     return new Promise(function (resolve) {
@@ -80,9 +116,13 @@
       result.textContent = answer.data.message;
     } else {
       bar.classList.add("bg-success");
-      result.textContent = answer.data.outcome;
+      result.textContent = answer.data.outcome + " · queued";
     }
     tr.dataset.outcome = answer.data.error ? "error" : answer.data.outcome;
+    if (answer.data.video && answer.data.outcome !== "duplicate") {
+      watched.set(String(answer.data.video), tr);
+      follow();
+    }
     overall();
   }
 

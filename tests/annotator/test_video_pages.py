@@ -40,7 +40,28 @@ def test_only_admins_upload_and_reprocess(client, batch, role, tmp_path):
     assert client.post(reverse("batch-create")).status_code == 403
     assert upload(client, batch, make_video(tmp_path / "a.mp4")).status_code == 403
     assert client.post(reverse("videos-reprocess")).status_code == 403
+    assert client.get(reverse("batch-states", args=[batch.pk])).status_code == 403
     assert not Video.objects.exists()
+
+
+def test_an_empty_file_is_refused_at_once_and_a_failure_is_told_with_its_reason(
+    client, admin_user, batch, tmp_path, django_capture_on_commit_callbacks
+):
+    client.force_login(admin_user)
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    refused = upload(client, batch, empty)
+    assert refused.status_code == 400
+    assert refused.json()["error"] == "empty.mp4: the file is empty (0 bytes)"
+    renamed = tmp_path / "notes.mp4"
+    renamed.write_text("not a video\n" * 100)
+    with django_capture_on_commit_callbacks(execute=True):
+        stored = upload(client, batch, renamed)
+    assert stored.json()["outcome"] == "created"  # stored: only decoding tells
+    states = client.get(reverse("batch-states", args=[batch.pk])).json()["videos"]
+    state = states[str(stored.json()["video"])]
+    assert state["status"] == "failed" and state["label"] == "failed"
+    assert state["error"] == Video.objects.get().media_error != ""
 
 
 def test_an_upload_stores_each_file_and_reports_duplicates(

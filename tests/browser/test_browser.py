@@ -175,6 +175,41 @@ def test_an_admin_uploads_files_by_dropping_them(page, live_server, tmp_path):
     assert Video.objects.count() == 2
 
 
+def test_the_upload_page_shows_each_files_processing_and_failure_in_its_row(
+    page, live_server, tmp_path
+):
+    log_in(page, live_server, role=Role.ADMIN)
+    page.goto(f"{live_server.url}/videos/upload/")
+    good = make_video(tmp_path / "good.mp4", shade=3)
+    empty = tmp_path / "empty.mp4"
+    empty.write_bytes(b"")
+    renamed = tmp_path / "notes.mp4"
+    renamed.write_text("a text file renamed to .mp4\n" * 50)
+    page.set_input_files("#files", [str(good), str(empty), str(renamed)])
+    # Without leaving the page: the empty file refused at once, the others followed
+    # through their processing until it ends, each row with its own outcome.
+    page.wait_for_function(
+        "() => document.querySelectorAll('tr[data-outcome]').length == 3 &&"
+        " !document.querySelector('tr[data-outcome=created]:not([data-state=ready]):not([data-state=failed])')",
+        timeout=20_000,
+    )
+    rows = {
+        page.text_content(f"tr.upload-row:nth-child({i}) .name"): page.locator(
+            f"tr.upload-row:nth-child({i})"
+        )
+        for i in (1, 2, 3)
+    }
+    assert "the file is empty (0 bytes)" in rows["empty.mp4"].text_content()
+    assert rows["good.mp4"].get_attribute("data-state") == "ready"
+    assert "created · ready" in rows["good.mp4"].text_content()
+    failed = rows["notes.mp4"]
+    assert failed.get_attribute("data-state") == "failed"
+    assert "processing failed: " in failed.text_content()
+    assert failed.locator(".progress-bar.bg-danger").count() == 1
+    reason = Video.objects.get(original_name__endswith="notes.mp4").media_error
+    assert reason and reason in failed.text_content()
+
+
 def test_the_video_list_updates_itself_until_processing_is_done(
     page, live_server, tmp_path, django_capture_on_commit_callbacks
 ):

@@ -10,4 +10,5 @@ def log_in(page, live_server, username="ann", role=Role.ANNOTATOR):
     page.fill("#id_username", username)
     page.fill("#id_password", "secret-pass-1")
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server.url}/benchmarks/")
+    # Where a login lands: annotators on their work, the others on the benchmarks.
+    page.wait_for_url(f"{live_server.url}{'/work/' if role == Role.ANNOTATOR else '/benchmarks/'}")

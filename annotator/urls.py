@@ -106,6 +106,7 @@ urlpatterns = [
         name="judging-progress",
     ),
     path("judging/videos/<uuid:public_id>/verdict", judging.verdict_save, name="verdict-save"),
+    path("judging/videos/<uuid:public_id>/mark", judging.verdict_mark, name="verdict-mark"),
     path(
         "judging/videos/<uuid:public_id>/confirm",
         judging.drafts_confirm_view,

@@ -47,6 +47,7 @@ VERDICT_EXAMPLE = (
     '{"video_id": 4120, "generator": "Sora", "task_index": 12, "benchmark": "MicroWorldBench", '
     '"criterion_id": 880, "criterion_number": 3, "dimension": "scientific", "verdict": 1, '
     '"source": "human", "user": "mlopez", "judge_model": null, "status": "confirmed", '
+    '"time_mark": 2.3, '
     '"created_at": "2025-06-01T09:12:44.120518Z", "updated_at": "2025-06-01T09:12:44.120518Z"}\n'
 )
 EVAL_EXAMPLE = {

@@ -62,6 +62,9 @@ class Judgment(models.Model):
     # The expert's note, or for a draft the judge's reasoning for the dimension.
     reasoning = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=VerdictStatus.choices)
+    # Where in the video the expert saw what the verdict rests on (seconds): "the
+    # nucleated cell appears at 2.3 s". Experts' verdicts only.
+    time_mark = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Experts' verdicts are saved one by one and so recorded for the audit log; the

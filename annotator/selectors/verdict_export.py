@@ -55,6 +55,7 @@ COLUMNS: dict[str, str | Combinable] = {
     "user": "user__username",
     "judge_model": NullIf("judge_model", Value("")),
     "status": "status",
+    "time_mark": "time_mark",
     "created_at": UtcIso("created_at"),
     "updated_at": UtcIso("updated_at"),
 }

@@ -3,6 +3,7 @@ criterion, starting from the judge's drafts, which they confirm or override."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,7 +28,11 @@ if TYPE_CHECKING:
 
 MAX_VIDEOS = 8
 # What the workspace's players read of a video; the rest of a row is left unloaded.
-PLAYER_FIELDS = ("kind", "public_id", "file", "playable", "poster", "fps")
+PLAYER_FIELDS = (
+    *("kind", "public_id", "file", "playable", "poster", "fps"),
+    # The judge's frames, marked on the video's bar.
+    *("duration", "frame_count", "judge_frames"),
+)
 
 
 def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) -> VideoChecklist:
@@ -75,6 +80,35 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
             defaults={"verdict": verdict, "status": VerdictStatus.CONFIRMED},
         )
     check.mine = verdict
+    return checklist
+
+
+def verdict_time_mark(
+    *, video: Video, criterion_id: int, user: User, seconds: float | None
+) -> VideoChecklist:
+    """Attaches a time in the video to the expert's verdict on a criterion (None takes
+    it off). Only a verdict of the expert's own carries one: a draft is the judge's,
+    and a mark with no verdict would say nothing. Returns the checklist with it."""
+    checklist = video_checklist(video, user)
+    check = checklist.check_of(criterion_id)
+    if check is None:
+        raise InputError("This criterion is not a live criterion of the video's task.")
+    if check.mine is None:
+        raise InputError("Give or confirm a verdict on this criterion first: a mark goes with one.")
+    if seconds is not None:
+        duration = video.duration
+        beyond = duration is not None and seconds > duration + 0.05
+        if not math.isfinite(seconds) or seconds < 0 or beyond:
+            raise InputError(
+                f"{seconds} s is not a time of this video (0 to {duration or 0:.2f} s)."
+            )
+        seconds = round(seconds, 2)
+    judgment = Judgment.objects.get(
+        video=video, criterion_id=criterion_id, user=user, source=VerdictSource.HUMAN
+    )
+    judgment.time_mark = seconds
+    judgment.save(update_fields=["time_mark", "updated_at"])  # history records it
+    check.time_mark = seconds
     return checklist
 
 
@@ -231,7 +265,7 @@ def _unjudged(
     no verdict on yet, each with the judge's draft if there is one."""
     if dimension is not None and dimension not in Dimension.values:
         raise InputError(f"{dimension!r} is not a dimension: one of {', '.join(Dimension.values)}.")
-    drafts, mine = verdicts_shown(list(videos), user)
+    drafts, mine, _ = verdicts_shown(list(videos), user)
     criteria = live_criteria().filter(task__in={_task_of(v) for v in videos})
     if dimension is not None:
         criteria = criteria.filter(dimension=dimension)
@@ -334,28 +368,40 @@ class Draft(NamedTuple):
     reasoning: str
 
 
+Key = tuple[int, int]  # (video, criterion)
+
+
 def verdicts_shown(
     videos: list[Video], user: User
-) -> tuple[dict[tuple[int, int], Draft], dict[tuple[int, int], int]]:
+) -> tuple[dict[Key, Draft], dict[Key, int], dict[Key, float]]:
     """Per (video, criterion): the newest draft, with the reasoning of the reply it
-    came from, and the expert's own verdict. One query of plain rows, not model
-    instances: a judging page reads up to 240 of them."""
-    drafts: dict[tuple[int, int], Draft] = {}
-    mine: dict[tuple[int, int], int] = {}
+    came from, the expert's own verdict and its time mark if it has one. One query of
+    plain rows, not model instances: a judging page reads up to 240 of them."""
+    drafts: dict[Key, Draft] = {}
+    mine: dict[Key, int] = {}
+    marks: dict[Key, float] = {}
     rows = (
         Judgment.objects.filter(video__in=videos)
         .filter(Q(source=VerdictSource.LLM) | Q(source=VerdictSource.HUMAN, user=user))
         .order_by("updated_at", "pk")
         .values_list(
-            "video_id", "criterion_id", "source", "verdict", "judge_model", "evaluation__reasoning"
+            "video_id",
+            "criterion_id",
+            "source",
+            "verdict",
+            "judge_model",
+            "evaluation__reasoning",
+            "time_mark",
         )
     )
-    for video, criterion, source, verdict, judge, reasoning in rows:
+    for video, criterion, source, verdict, judge, reasoning, mark in rows:
         if source == VerdictSource.HUMAN:
             mine[(video, criterion)] = verdict
+            if mark is not None:
+                marks[(video, criterion)] = mark
         else:
             drafts[(video, criterion)] = Draft(verdict, judge, reasoning or "")
-    return drafts, mine
+    return drafts, mine, marks
 
 
 @dataclass
@@ -365,6 +411,7 @@ class Check:
     criterion: Criterion
     draft: Draft | None
     mine: int | None
+    time_mark: float | None = None  # of the expert's verdict, seconds into the video
 
     @property
     def value(self) -> int | None:
@@ -403,6 +450,23 @@ class VideoChecklist:
     def done(self) -> bool:
         return all(c.mine is not None for checks in self.dimensions.values() for c in checks)
 
+    @property
+    def sections(self) -> list[tuple[str, list[Check], Draft | None]]:
+        """Per dimension its checks and a draft of it, which carries the judge's
+        reasoning: one reply judges a whole dimension."""
+        return [
+            (dimension, checks, next((c.draft for c in checks if c.draft), None))
+            for dimension, checks in self.dimensions.items()
+        ]
+
+    @property
+    def time_marks(self) -> list[Check]:
+        """The expert's verdicts with a time mark, in the video's order."""
+        marked = [
+            c for checks in self.dimensions.values() for c in checks if c.time_mark is not None
+        ]
+        return sorted(marked, key=lambda c: cast(float, c.time_mark))
+
     def check_of(self, criterion_id: int) -> Check | None:
         return next(
             (
@@ -419,13 +483,19 @@ def _checklist(
     video: Video,
     label: str,
     criteria: list[Criterion],
-    drafts: dict[tuple[int, int], Draft],
-    mine: dict[tuple[int, int], int],
+    drafts: dict[Key, Draft],
+    mine: dict[Key, int],
+    marks: dict[Key, float],
 ) -> VideoChecklist:
     checklist = VideoChecklist(video, label)
     for dimension in Dimension.values:
         checklist.dimensions[dimension] = [
-            Check(c, drafts.get((video.pk, c.pk)), mine.get((video.pk, c.pk)))
+            Check(
+                c,
+                drafts.get((video.pk, c.pk)),
+                mine.get((video.pk, c.pk)),
+                marks.get((video.pk, c.pk)),
+            )
             for c in criteria
             if c.dimension == dimension
         ]
@@ -460,9 +530,9 @@ def workspace(
         if k < MAX_VIDEOS or video.pk in include or video == only
     ]
     criteria = list(live_criteria().filter(task=task))
-    drafts, mine = verdicts_shown([v for v, _ in videos if only in (None, v)], user)
+    shown = verdicts_shown([v for v, _ in videos if only in (None, v)], user)
     return [
-        _checklist(video, label, criteria, drafts, mine)
+        _checklist(video, label, criteria, *shown)
         for video, label in videos
         if only in (None, video)
     ]
@@ -477,8 +547,7 @@ def video_checklist(video: Video, user: User, *, blind: bool | None = None) -> V
         (checklist,) = workspace(task=task, user=user, blind=blind, only=video)
         return checklist
     criteria = list(live_criteria().filter(task_id=cast(int, video.task_id)))
-    drafts, mine = verdicts_shown([video], user)
-    return _checklist(video, "", criteria, drafts, mine)
+    return _checklist(video, "", criteria, *verdicts_shown([video], user))
 
 
 @dataclass

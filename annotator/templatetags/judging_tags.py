@@ -18,7 +18,7 @@ _ROW = (
     'hx-target="this" hx-swap="outerHTML settle:0ms" '
     'hx-vals=\'{{"criterion": "{criterion}", "verdict": "{next}"}}\' data-criterion="{criterion}" '
     'data-state="{state}" aria-pressed="{pressed}" title="{title}"><span class="mark">{mark}'
-    '</span><span class="text">{text}</span><span class="meta">{sign}{weight}{draft}</span>'
+    '</span><span class="text">{text}</span><span class="meta">{sign}{weight}{draft}{at}</span>'
     "</button>"
 )
 
@@ -55,6 +55,7 @@ def _row(check: Check, url: str) -> str:
         sign="\N{MINUS SIGN}" if penalty else "+",
         weight=f"{float(criterion.weight):g}",
         draft=" <em>draft</em>" if check.state == "draft" else "",
+        at="" if check.time_mark is None else f' <span class="at">@{check.time_mark:.2f} s</span>',
     )
 
 

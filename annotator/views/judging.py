@@ -181,6 +181,40 @@ def verdict_save(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
     return response
 
 
+class MarkPosted(forms.Form):
+    criterion = IdField()
+    seconds = forms.FloatField(required=False)  # empty: take the mark off
+
+
+@require_POST
+def verdict_mark(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
+    """A time mark on the expert's verdict (key t at the current time): answered with
+    the row, and the video's bar out of band."""
+    video = get_object_or_404(
+        verdicts.judgeable_videos(request.user).only(*verdicts.PLAYER_FIELDS, "task_id"),
+        public_id=public_id,
+    )
+    posted = cleaned_input(MarkPosted(request.POST))
+    try:
+        checklist = verdicts.verdict_time_mark(
+            video=video,
+            criterion_id=posted["criterion"],
+            user=request.user,
+            seconds=posted["seconds"],
+        )
+    except ValidationError as exc:
+        message = " ".join(exc.messages)
+        return said(reswap(HttpResponse(message, status=422), "none"), message, ok=False)
+    context = {
+        "checklist": checklist,
+        "checks": [checklist.check_of(posted["criterion"])],
+        "marked": True,
+    }
+    response = render(request, "annotator/_check_saved.html", context)
+    seconds = posted["seconds"]
+    return said(response, "mark taken off" if seconds is None else f"marked at {seconds:.2f} s")
+
+
 # Undo tokens: signed, so that an expert's undo takes back only what their bulk write created.
 _UNDO_SALT = "judging.bulk-undo"
 

@@ -5,7 +5,7 @@ from uuid import UUID
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
@@ -32,23 +32,36 @@ SERVABLE_FIELDS = ("file", "playable", "poster", "filmstrip")
 VIDEOS_PER_PAGE = 48
 
 
-@require_safe
-def video_media(request: AuthedHttpRequest, public_id: UUID, field: str) -> HttpResponseBase:
+def _servable(video: Video, field: str) -> tuple[Storage, str]:
+    """The storage and name of one of the video's files the browser may fetch: a file
+    field, or judge-<k>, the k-th frame the judge saw (stored beside the video)."""
+    if field.startswith("judge-") and field[6:].isdigit():
+        k = int(field[6:])
+        if k >= len(video.judge_frames):
+            raise Http404("this video has no such judge frame")
+        return video.file.storage, video.judge_frames[k]
     if field not in SERVABLE_FIELDS:
         raise Http404("no such file")
-    fieldfile = getattr(get_object_or_404(Video, public_id=public_id), field)
+    fieldfile = getattr(video, field)
     if not fieldfile:
         raise Http404("this video has no such file yet")
-    if not isinstance(fieldfile.storage, FileSystemStorage):
-        return redirect(fieldfile.url)  # presigned: the browser fetches straight from S3
-    content_type = mimetypes.guess_type(fieldfile.name)[0] or "application/octet-stream"
+    return fieldfile.storage, fieldfile.name
+
+
+@require_safe
+def video_media(request: AuthedHttpRequest, public_id: UUID, field: str) -> HttpResponseBase:
+    video = get_object_or_404(Video, public_id=public_id)
+    storage, name = _servable(video, field)
+    if not isinstance(storage, FileSystemStorage):
+        return redirect(storage.url(name))  # presigned: the browser fetches straight from S3
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     response: HttpResponseBase
     if settings.MEDIA_ACCEL_REDIRECT:
         # nginx streams the file, Range and all, from its internal location.
         response = HttpResponse(content_type=content_type)
-        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT + quote(fieldfile.name)
+        response["X-Accel-Redirect"] = settings.MEDIA_ACCEL_REDIRECT + quote(name)
     else:
-        response = ranged_file_response(request, fieldfile.storage, fieldfile.name, content_type)
+        response = ranged_file_response(request, storage, name, content_type)
     # Names are derived from the content, so a URL's file only changes on re-processing.
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -27,6 +27,13 @@
   scrub.addEventListener("input", function () {
     if (lead.duration) player.seekAll((scrub.value / 1000) * lead.duration);
   });
+  // The bar under each video: a judge frame or a time mark takes every video there.
+  document.addEventListener("click", function (e) {
+    const mark = e.target.closest(".judge-mark, .time-mark");
+    if (!mark) return;
+    videos.forEach(function (v) { v.pause(); });
+    player.seekAll(Number(mark.dataset.time));
+  });
   videos.forEach(function (v) {
     v.addEventListener("dblclick", function () { v.closest(".judging-card").classList.toggle("enlarged"); });
   });
@@ -73,12 +80,30 @@
         if (undo.elements.token.value) htmx.trigger(undo, "submit");
         else Player.saveStatus.said("nothing to undo", null);
       } },
+    { keys: ["t"], label: "t", does: "mark the current time on your verdict of the criterion", brief: "time mark",
+      run: function () { timeMark(lead.currentTime); } },
+    { keys: ["T"], label: "Shift+T", does: "take the criterion's time mark off", run: function () { timeMark(null); } },
+    { keys: ["j"], label: "j", does: "show / hide the judge's reasoning on the video",
+      run: function () {
+        const panels = Array.from(cards()[card].querySelectorAll(".judge-reasoning"));
+        const open = !panels.some(function (d) { return d.open; });
+        panels.forEach(function (d) { d.open = open; });
+      } },
     { keys: ["p"], label: "p", does: "play / pause all videos", run: player.toggle },
     { keys: [","], label: ",", does: "one frame back", run: function () { player.step(-1); } },
     { keys: ["."], label: ".", does: "one frame forward", run: function () { player.step(1); } },
     { keys: ["n"], label: "n", does: "next item, else next task", brief: "next",
       run: function () { (document.getElementById("next-item") || document.getElementById("next-task")).click(); } },
   ]);
+
+  function timeMark(seconds) {
+    const b = check();
+    if (!b) return;
+    htmx.ajax("POST", cards()[card].dataset.markUrl, {
+      source: b, target: b, swap: "outerHTML settle:0ms",
+      values: { criterion: b.dataset.criterion, seconds: seconds === null ? "" : seconds.toFixed(2) },
+    });
+  }
 
   // The confirms over a video or the task ask first, saying how many drafts they take.
   document.body.addEventListener("htmx:confirm", function (e) {

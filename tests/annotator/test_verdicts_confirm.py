@@ -107,7 +107,11 @@ def test_a_verdict_given_meanwhile_refuses_the_whole_confirm():
         mock.patch.object(
             verdicts,
             "verdicts_shown",
-            return_value=({(video.pk, c.pk): verdicts.Draft(1, "gpt", "") for c in criteria}, {}),
+            return_value=(
+                {(video.pk, c.pk): verdicts.Draft(1, "gpt", "") for c in criteria},
+                {},
+                {},
+            ),
         ),
         pytest.raises(Conflict, match="given meanwhile"),
     ):

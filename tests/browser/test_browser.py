@@ -190,7 +190,8 @@ def test_the_upload_page_shows_each_files_processing_and_failure_in_its_row(
     # through their processing until it ends, each row with its own outcome.
     page.wait_for_function(
         "() => document.querySelectorAll('tr[data-outcome]').length == 3 &&"
-        " !document.querySelector('tr[data-outcome=created]:not([data-state=ready]):not([data-state=failed])')",
+        " !document.querySelector('tr[data-outcome=created]"
+        ":not([data-state=ready]):not([data-state=failed])')",
         timeout=20_000,
     )
     rows = {

@@ -416,3 +416,45 @@ def test_a_video_confirm_finishing_the_served_item_leads_on_like_a_save(
     saved(page, "undid 1 verdict")
     assert page.locator("#next-item").count() == 0
     assert "verify every criterion of" in page.text_content("#batch-item")
+
+
+def test_judge_frames_on_the_bar_and_a_time_mark_that_survives_a_reload(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks
+):
+    task, criterion, videos = judging_task_with_videos(
+        tmp_path, 2, django_capture_on_commit_callbacks
+    )
+    log_in(page, live_server)
+    judging_page(page, live_server, task)
+    first = shown(page, videos)[0]
+    bar = page.locator(f"#timeline-{first.public_id}")
+    marks = bar.locator(".judge-mark")
+    assert marks.count() == 8
+    # Hovering shows the frame the judge saw (an image that loads); a click goes there.
+    marks.nth(2).hover()
+    image = marks.nth(2).locator("img")
+    assert image.is_visible()
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
+    marks.nth(2).click()
+    at = float(marks.nth(2).get_attribute("data-time"))
+    page.wait_for_function(
+        "at => Array.from(document.querySelectorAll('video.synced'))"
+        ".every(v => Math.abs(v.currentTime - at) < 0.05)",
+        arg=at,
+    )
+    # The reasoning panel opens with j.
+    page.keyboard.press("j")
+    assert page.locator(".judging-card.selected .judge-reasoning[open]").count() >= 1
+    # A verdict, then t marks the current time on it.
+    page.keyboard.press("x")
+    saved(page, "saved")
+    page.keyboard.press("t")
+    saved(page, f"marked at {at:.2f} s")
+    assert bar.locator(".time-mark").count() == 1
+    page.reload()
+    page.wait_for_selector(f"#timeline-{first.public_id} .time-mark")
+    assert f"@{at:.2f} s" in page.text_content(f"#checklist-{first.public_id}")
+    mine = Judgment.objects.get(video=first, criterion=criterion, source=VerdictSource.HUMAN)
+    assert mine.time_mark == pytest.approx(at, abs=0.01)

@@ -51,7 +51,7 @@ def test_at_1280x720_the_videos_stay_in_view_down_to_the_last_criterion(
     # Every card's video, not only the first.
     for found in page.locator(".judging-card video").all():
         shown = found.bounding_box()
-        assert 0 <= shown["y"] and shown["y"] + shown["height"] <= 720
+        assert shown["y"] >= 0 and shown["y"] + shown["height"] <= 720
 
 
 def test_at_820px_the_clip_decisions_are_on_screen_without_scrolling(page, live_server, tmp_path):
@@ -74,6 +74,6 @@ def test_at_820px_the_clip_decisions_are_on_screen_without_scrolling(page, live_
         assert page.evaluate("() => window.scrollY") == 0
         for button in ("#accept", "#reject", "#flag"):
             shown = box(page, button)
-            assert 0 <= shown["y"] and shown["y"] + shown["height"] <= height, (button, height)
+            assert shown["y"] >= 0 and shown["y"] + shown["height"] <= height, (button, height)
         video = box(page, ".clip-stage video")
         assert video["y"] < height / 2  # the clip is beside the panel, not above it

@@ -67,7 +67,8 @@ class TaskInput:
     pk: int
     index: int
     source_ref: str
-    text: str  # prompt and requirement
+    prompt: str
+    requirement: str
     hashes: Sequence[str] = ()  # of its reference video's judge frames
 
 
@@ -182,8 +183,12 @@ def find_overlaps(
 
 
 def _text_similarities(tasks: Sequence[TaskInput], clips: Sequence[ClipInput]):
-    """The tasks x clips TF-IDF cosine matrix (sparse), None when there is no text."""
-    documents = [t.text for t in tasks] + [c.caption for c in clips]
+    """The tasks x clips TF-IDF cosine matrix (sparse): per pair the better of the
+    prompt's and the requirement's (a caption is short like a prompt, a requirement
+    long). None when there is no text."""
+    n = len(tasks)
+    documents = [t.prompt for t in tasks] + [t.requirement for t in tasks]
+    documents += [c.caption for c in clips]
     if not tasks or not clips or not any(d.strip() for d in documents):
         return None
     vectoriser = TfidfVectorizer(stop_words="english", sublinear_tf=True)
@@ -191,7 +196,8 @@ def _text_similarities(tasks: Sequence[TaskInput], clips: Sequence[ClipInput]):
         matrix = vectoriser.fit_transform(documents)
     except ValueError:  # only stop words
         return None
-    return (matrix[: len(tasks)] @ matrix[len(tasks) :].T).tocsr()
+    captions = matrix[2 * n :].T
+    return (matrix[:n] @ captions).maximum(matrix[n : 2 * n] @ captions).tocsr()
 
 
 def report_start(
@@ -256,7 +262,7 @@ def _task_inputs(report: ContaminationReport) -> tuple[list[TaskInput], list[str
             problems.append(f"task {index}: deleted since the release; left out")
             continue
         hashes = references.get(pk) or []
-        tasks.append(TaskInput(pk, index, ref or "", f"{prompt}\n{requirement}", hashes))
+        tasks.append(TaskInput(pk, index, ref or "", prompt, requirement, hashes))
     return tasks, problems
 
 

@@ -123,7 +123,7 @@ def test_similar_text():
 
 
 def test_evidence_of_several_kinds_on_one_pair_is_one_finding():
-    tasks = [TaskInput(1, 1, f"Chan_Cells_{YT}", "cells divide in two", ["ffff0000ffff0000"])]
+    tasks = [TaskInput(1, 1, f"Chan_Cells_{YT}", "cells divide", "", ["ffff0000ffff0000"])]
     clips = [ClipInput(7, "c7", f"Chan_Cells_{YT}", "cells divide in two", ["ffff0000ffff0001"])]
     overlaps, problems = find_overlaps(tasks, clips, THRESHOLDS)
     assert [e["kind"] for e in overlaps[0].evidence] == [k.value for k in EvidenceKind]

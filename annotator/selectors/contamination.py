@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 
 from annotator.models import ContaminationFinding, ContaminationReport, Video
 from annotator.models.choices import OverlapDecision
-from rubrics_app.models import Release
 
 CSV_COLUMNS = [
     "task_index",
@@ -111,14 +110,20 @@ def clip_overlaps(clip: Video) -> list[ContaminationFinding]:
     return overlaps
 
 
-def release_confirmed_tasks(release: Release) -> int:
-    """How many of the release's tasks have a confirmed overlap with a training clip."""
-    return (
-        ContaminationFinding.objects.filter(
-            decision=OverlapDecision.CONFIRMED,
-            task_id__in=release.tasks.values("task_id"),
-        )
-        .values("task_id")
-        .distinct()
-        .count()
+def overlapping_tasks(clip_ids: list[int]) -> dict[int, list[int]]:
+    """Per clip of `clip_ids`, the indexes of the tasks it overlaps (not ruled out),
+    in one query: the grid's badges."""
+    tasks: dict[int, set[int]] = {}
+    rows = (
+        ContaminationFinding.objects.filter(clip_id__in=clip_ids)
+        .exclude(decision=OverlapDecision.NOT_OVERLAP)
+        .values_list("clip_id", "task__index")
     )
+    for clip_id, index in rows:
+        tasks.setdefault(clip_id, set()).add(index)
+    return {clip_id: sorted(indexes) for clip_id, indexes in tasks.items()}
+
+
+def confirmed_overlap_tasks() -> QuerySet[ContaminationFinding]:
+    """The task ids (values) with a confirmed overlap: what a release page counts."""
+    return ContaminationFinding.objects.filter(decision=OverlapDecision.CONFIRMED).values("task_id")

@@ -21,6 +21,7 @@ from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import cleaned_input
 from annotator.filtersets import VideoFilter
 from annotator.models import GeneratorModel, ImportBatch, Video
+from annotator.models.choices import VideoKind
 from annotator.selectors.media import media_progress
 from annotator.services.media import videos_reprocess
 from annotator.services.videos import VIDEO_EXTENSIONS, batch_create, video_upload
@@ -35,7 +36,10 @@ VIDEOS_PER_PAGE = 48
 def video_media(request: AuthedHttpRequest, public_id: UUID, field: str) -> HttpResponseBase:
     if field not in SERVABLE_FIELDS:
         raise Http404("no such file")
-    fieldfile = getattr(get_object_or_404(Video, public_id=public_id), field)
+    video = get_object_or_404(Video, public_id=public_id)
+    if video.kind == VideoKind.REFERENCE and not request.user.is_reviewer:
+        raise Http404("no such file")  # a task's source video: reviewers and admins only
+    fieldfile = getattr(video, field)
     if not fieldfile:
         raise Http404("this video has no such file yet")
     if not isinstance(fieldfile.storage, FileSystemStorage):

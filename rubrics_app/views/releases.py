@@ -2,13 +2,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import cleaned_input, posted_input
+from annotator.selectors.contamination import confirmed_overlap_tasks
 from rubrics_app.models import Benchmark, Release
 from rubrics_app.rubric_format import download_name, encode
 from rubrics_app.services.releases import release_compare, release_create, release_export
@@ -40,7 +41,11 @@ def release_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             messages.warning(request, report.warning(limit=WARNING_NAMES))
         return redirect("release-list", pk=benchmark.pk)
     releases = benchmark.releases.select_related("created_by").annotate(
-        n_criteria=Count("tasks__criteria")
+        n_criteria=Count("tasks__criteria"),
+        # Tasks with a confirmed overlap with a training clip (contamination reports).
+        n_overlapping=Count(
+            "tasks", filter=Q(tasks__task__in=confirmed_overlap_tasks()), distinct=True
+        ),
     )
     return render(
         request, "rubrics_app/release_list.html", {"benchmark": benchmark, "releases": releases}

@@ -89,7 +89,7 @@ def report_csv(report: ContaminationReport) -> str:
     return out.getvalue()
 
 
-def confirmed_overlap_clips() -> QuerySet[ContaminationFinding]:
+def confirmed_overlap_clips() -> QuerySet[ContaminationFinding, Any]:
     """The clip ids (values) with a confirmed overlap in any report: what an export
     with exclude_overlaps leaves out."""
     return ContaminationFinding.objects.filter(decision=OverlapDecision.CONFIRMED).values("clip_id")
@@ -124,6 +124,6 @@ def overlapping_tasks(clip_ids: list[int]) -> dict[int, list[int]]:
     return {clip_id: sorted(indexes) for clip_id, indexes in tasks.items()}
 
 
-def confirmed_overlap_tasks() -> QuerySet[ContaminationFinding]:
+def confirmed_overlap_tasks() -> QuerySet[ContaminationFinding, Any]:
     """The task ids (values) with a confirmed overlap: what a release page counts."""
     return ContaminationFinding.objects.filter(decision=OverlapDecision.CONFIRMED).values("task_id")

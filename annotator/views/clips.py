@@ -183,7 +183,7 @@ def clip_grid(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "batch": batch,
         "page": page,
         "reasons": RejectReason.objects.filter(active=True),
-        "overlaps": overlapping_tasks([a.video_id for a in page])
+        "overlaps": overlapping_tasks([a.video_id for a in page if a.video_id])
         if request.user.is_reviewer
         else {},
     }

@@ -122,8 +122,3 @@ def overlapping_tasks(clip_ids: list[int]) -> dict[int, list[int]]:
     for clip_id, index in rows:
         tasks.setdefault(clip_id, set()).add(index)
     return {clip_id: sorted(indexes) for clip_id, indexes in tasks.items()}
-
-
-def confirmed_overlap_tasks() -> QuerySet[ContaminationFinding, Any]:
-    """The task ids (values) with a confirmed overlap: what a release page counts."""
-    return ContaminationFinding.objects.filter(decision=OverlapDecision.CONFIRMED).values("task_id")

@@ -9,7 +9,8 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import cleaned_input, posted_input
-from annotator.selectors.contamination import confirmed_overlap_tasks
+from annotator.models import ContaminationFinding
+from annotator.models.choices import OverlapDecision
 from rubrics_app.models import Benchmark, Release
 from rubrics_app.rubric_format import download_name, encode
 from rubrics_app.services.releases import release_compare, release_create, release_export
@@ -44,7 +45,13 @@ def release_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         n_criteria=Count("tasks__criteria"),
         # Tasks with a confirmed overlap with a training clip (contamination reports).
         n_overlapping=Count(
-            "tasks", filter=Q(tasks__task__in=confirmed_overlap_tasks()), distinct=True
+            "tasks",
+            filter=Q(
+                tasks__task__in=ContaminationFinding.objects.filter(
+                    decision=OverlapDecision.CONFIRMED
+                ).values("task_id")
+            ),
+            distinct=True,
         ),
     )
     return render(

@@ -13,7 +13,7 @@ from annotator.models.choices import EvidenceKind, OverlapDecision, ReportStatus
 from annotator.selectors.contamination import report_as_dict, report_csv
 from annotator.services import contamination
 from annotator.services.contamination import ClipInput, TaskInput, Thresholds, find_overlaps
-from annotator.services.frame_hashes import as_array, min_distances
+from annotator.services.frame_hashes import as_array, min_distances, videos_hash_backfill
 from annotator.services.media import video_process
 from annotator.services.videos import dataset_clip_create, reference_video_attach
 from rubrics_app.models import Release
@@ -199,3 +199,13 @@ def test_a_failed_report_does_not_block_a_new_one():
     assert report.status == ReportStatus.DONE and report.findings.count() == 1
     failed.refresh_from_db()
     assert failed.status == ReportStatus.FAILED
+
+
+def test_the_backfill_hashes_videos_processed_before_hashes_were_kept(tmp_path):
+    clip = processed_clip(write_video(tmp_path / "a.mp4", scenes(3)))
+    hashes = list(clip.frame_hashes)
+    Video.objects.filter(pk=clip.pk).update(frame_hashes=[])
+    done, problems = videos_hash_backfill()
+    clip.refresh_from_db()
+    assert (done, problems, clip.frame_hashes) == (1, [], hashes)
+    assert videos_hash_backfill() == (0, [])  # nothing left to do

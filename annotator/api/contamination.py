@@ -66,6 +66,19 @@ EXAMPLE = {
     summary="Start a contamination report of a benchmark",
     request=ReportIn,
     responses={202: OpenApiTypes.OBJECT},
+    examples=[
+        OpenApiExample(
+            "the accepted set against release v1.0",
+            value={"release": "v1.0", "training_set": "accepted"},
+            request_only=True,
+        ),
+        OpenApiExample(
+            "queued",
+            value={"id": 4, "status": "queued", "url": "/api/v1/contamination/4"},
+            response_only=True,
+            status_codes=["202"],
+        ),
+    ],
 )
 @api_view(["POST"])
 @permission_classes(REVIEWERS_ONLY)

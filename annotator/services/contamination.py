@@ -300,6 +300,7 @@ def report_compute(*, report_id: int) -> ContaminationReport:
     if not tasks:
         notes.append("The benchmark (or release) has no tasks.")
     with transaction.atomic():
+        decided = _decisions(report)  # this report's own too, should it run again
         report.findings.all().delete()
         findings = ContaminationFinding.objects.bulk_create(
             [
@@ -314,7 +315,7 @@ def report_compute(*, report_id: int) -> ContaminationReport:
             ],
             batch_size=1000,
         )
-        _carry_decisions(report, findings)
+        _carry_decisions(findings, decided)
         report.status = ReportStatus.DONE
         report.tasks_done = len(tasks)
         report.problems = problems + parse_problems
@@ -325,18 +326,24 @@ def report_compute(*, report_id: int) -> ContaminationReport:
     return report
 
 
-def _carry_decisions(report: ContaminationReport, findings: list[ContaminationFinding]) -> None:
+Decided = dict[tuple[int, int], tuple[str, int | None, datetime | None]]
+
+
+def _decisions(report: ContaminationReport) -> Decided:
+    """The latest decision on each (task, clip) in the benchmark's reports."""
     decided = (
         ContaminationFinding.objects.filter(report__benchmark=report.benchmark_id)
-        .exclude(report=report)
         .exclude(decision=OverlapDecision.OPEN)
         .order_by("decided_at", "pk")
         .values_list("task_id", "clip_id", "decision", "decided_by", "decided_at")
     )
-    latest = {(t, c): (d, by, at) for t, c, d, by, at in decided}  # the last one wins
+    return {(t, c): (d, by, at) for t, c, d, by, at in decided}  # the last one wins
+
+
+def _carry_decisions(findings: list[ContaminationFinding], decided: Decided) -> None:
     carried = []
     for finding in findings:
-        if (known := latest.get((finding.task_id, finding.clip_id))) is not None:
+        if (known := decided.get((finding.task_id, finding.clip_id))) is not None:
             finding.decision, finding.decided_by_id, finding.decided_at = known
             carried.append(finding)
     ContaminationFinding.objects.bulk_update(

@@ -54,7 +54,8 @@ def report_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         n_findings=Count("findings")
     )
     context = {"benchmark": benchmark, "form": form, "reports": reports}
-    return render(request, "annotator/contamination_list.html", context)
+    status = 422 if form.errors else 200
+    return render(request, "annotator/contamination_list.html", context, status=status)
 
 
 @reviewer_required

@@ -209,3 +209,14 @@ def test_the_backfill_hashes_videos_processed_before_hashes_were_kept(tmp_path):
     clip.refresh_from_db()
     assert (done, problems, clip.frame_hashes) == (1, [], hashes)
     assert videos_hash_backfill() == (0, [])  # nothing left to do
+
+
+def test_a_redelivered_job_keeps_the_decisions_made_on_its_report(reviewer_user):
+    task = TaskFactory(source_ref=YT)
+    ClipFactory(source_ref=YT, caption="")
+    report = run(task.benchmark)
+    contamination.finding_decide(
+        finding=report.findings.get(), decision=OverlapDecision.CONFIRMED, user=reviewer_user
+    )
+    again = contamination.report_compute(report_id=report.pk)
+    assert again.findings.get().decision == OverlapDecision.CONFIRMED

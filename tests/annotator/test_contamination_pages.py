@@ -239,3 +239,13 @@ def test_the_workspace_and_grid_show_reviewers_a_clips_overlap(
         "clip-overlaps" not in client.get(reverse("clip-verify", args=[batch.pk])).content.decode()
     )
     assert "overlap:" not in client.get(reverse("clip-grid", args=[batch.pk])).content.decode()
+
+
+def test_a_bad_snapshot_time_is_refused_and_starts_nothing(client, reviewer_user, world):
+    task, *_ = world
+    client.force_login(reviewer_user)
+    url = reverse("contamination-list", args=[task.benchmark.pk])
+    response = client.post(url, {"training_set": "accepted", "as_of": "yesterday-ish"})
+    assert response.status_code == 422
+    response = client.post(url, {"training_set": "everything"})
+    assert response.status_code == 422 and ContaminationReport.objects.count() == 1

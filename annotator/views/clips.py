@@ -238,6 +238,7 @@ def adjudication_clip(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "clip": clip,
         "answers": answers,
         "prefill": prefill or next((a for a in answers if not a.adjudication), None),
+        "overlaps": clip_overlaps(clip),  # reviewers only, as the page is
         "reasons": RejectReason.objects.filter(active=True),
         "levels": LEVELS,
         "error": error,

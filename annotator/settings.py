@@ -488,6 +488,17 @@ RUBRIC_HEALTH_MIN_OVERLAP = envint("RUBRIC_HEALTH_MIN_OVERLAP", "5")
 RUBRIC_HEALTH_ALPHA_BELOW = envfloat("RUBRIC_HEALTH_ALPHA_BELOW", "0.667")
 RUBRIC_HEALTH_MIN_VIDEOS = envint("RUBRIC_HEALTH_MIN_VIDEOS", "5")
 
+# Contamination reports (benchmark > Contamination): when a clip overlaps a task; the
+# report shows the values it used. Same channel and a title at least
+# CONTAMINATION_TITLE_SIMILARITY alike (rapidfuzz token-set ratio, 0-100); a judge
+# frame of the clip at most CONTAMINATION_HASH_DISTANCE bits (of 64) from one of the
+# task's reference video (perceptual hash); the clip's caption at least
+# CONTAMINATION_TEXT_SIMILARITY alike (TF-IDF cosine, 0-1) to the task's prompt and
+# requirement.
+CONTAMINATION_TITLE_SIMILARITY = envfloat("CONTAMINATION_TITLE_SIMILARITY", "85")
+CONTAMINATION_HASH_DISTANCE = envint("CONTAMINATION_HASH_DISTANCE", "10")
+CONTAMINATION_TEXT_SIMILARITY = envfloat("CONTAMINATION_TEXT_SIMILARITY", "0.5")
+
 # The media pipeline refuses videos beyond these limits, with the reason shown.
 VIDEO_MAX_BYTES = envint("VIDEO_MAX_BYTES", str(2 * 1024**3))
 VIDEO_MAX_SECONDS = envint("VIDEO_MAX_SECONDS", "600")

@@ -5,8 +5,8 @@ from django.conf import settings
 from annotator.core import queue
 from annotator.core.llm import LLMNotConfigured
 from annotator.core.rate_limit import JUDGE_ENDPOINT_TASK, RateLimited, retry_when_rate_limited
-from annotator.models import Video
-from annotator.services import clip_drafts, judge_drafts, media
+from annotator.models import ContaminationReport, Video
+from annotator.services import clip_drafts, contamination, judge_drafts, media
 
 MAX_RETRIES = 3
 
@@ -72,3 +72,19 @@ def clip_draft_task(self, video_id: int, job_id: int) -> None:
         return  # counted on the job as a failure, saying why
     except RateLimited as exc:
         retry_when_rate_limited(self, exc)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def contamination_report_task(self, report_id: int) -> None:
+    # The service replaces the report's findings, so a redelivered or retried task
+    # does the work again cleanly; once the retries are spent the report says why,
+    # and a new report can be started at any time.
+    try:
+        contamination.report_compute(report_id=report_id)
+    except ContaminationReport.DoesNotExist:
+        return
+    except Exception as exc:
+        if self.request.retries >= MAX_RETRIES:
+            contamination.report_mark_failed(report_id=report_id, reason=f"failed: {exc}")
+            raise
+        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc

@@ -6,6 +6,7 @@ from annotator.views import (
     audit,
     calibration,
     clips,
+    contamination,
     dataset_export,
     health,
     invitations,
@@ -41,7 +42,24 @@ urlpatterns = [
         rubric_health.rubric_health_csv,
         name="rubric-health-csv",
     ),
+    path(
+        "benchmarks/<int:pk>/contamination/",
+        contamination.report_list,
+        name="contamination-list",
+    ),
+    path("contamination/<int:pk>/", contamination.report_page, name="contamination-report"),
+    path(
+        "contamination/<int:pk>/report.<slug:fmt>",
+        contamination.report_download,
+        name="contamination-download",
+    ),
+    path(
+        "contamination/findings/<int:pk>/decide",
+        contamination.finding_decide_view,
+        name="contamination-decide",
+    ),
     path("tasks/<int:pk>/", benchmarks.task_detail, name="task-detail"),
+    path("tasks/<int:pk>/reference", contamination.reference_upload, name="task-reference"),
     path("tasks/<int:pk>/history/", editor.task_history, name="task-history"),
     # proposals
     path("tasks/<int:pk>/proposal/", proposals.proposal_edit, name="proposal-edit"),

@@ -190,6 +190,10 @@ def judge_results(request: Request, pk: int, generator: str) -> Response:
 
 class SnapshotQuery(serializers.Serializer):
     as_of = MomentField(required=False, help_text="the snapshot time (default: now)")
+    exclude_overlaps = serializers.BooleanField(
+        default=False,
+        help_text="leave out the clips confirmed as overlapping a benchmark task",
+    )
 
 
 class DecisionsQuery(SnapshotQuery):
@@ -230,6 +234,7 @@ def dataset_decisions(request: Request) -> StreamingHttpResponse:
         export_format=query.validated_data["format"],
         as_of=as_of,
         answered=query.validated_data["clips"] == "answered",
+        exclude_overlaps=query.validated_data["exclude_overlaps"],
     )
     return _file(export.chunks, export.content_type, export.filename)
 
@@ -258,7 +263,11 @@ def dataset_manifest(request: Request) -> HttpResponse:
     query = SnapshotQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     as_of = query.validated_data.get("as_of") or snapshot_parse(None)
-    export = dataset_export(export_format="manifest", as_of=as_of)
+    export = dataset_export(
+        export_format="manifest",
+        as_of=as_of,
+        exclude_overlaps=query.validated_data["exclude_overlaps"],
+    )
     response = HttpResponse(b"".join(export.chunks), content_type=export.content_type)
     response["Content-Disposition"] = f'inline; filename="{export.filename}"'
     return response

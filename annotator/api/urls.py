@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from annotator.api import schema, views
+from annotator.api import contamination, schema, views
 
 urlpatterns = [
     path("schema/", schema.schema_view, name="api-schema"),
@@ -13,6 +13,12 @@ urlpatterns = [
         views.rubric_health_view,
         name="api-rubric-health",
     ),
+    path(
+        "benchmarks/<int:pk>/contamination",
+        contamination.report_create,
+        name="api-contamination-create",
+    ),
+    path("contamination/<int:pk>", contamination.report_detail, name="api-contamination-report"),
     path("", include("rubrics_app.api.urls")),
     path("", include("annotator.api.label_urls")),
 ]

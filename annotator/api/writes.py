@@ -58,7 +58,10 @@ class VideoUploadParser(parsers.MultiPartParser):
 
 
 class VideoIn(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=VideoKind.choices)
+    # A task's reference video is attached on the task page (admins), not here.
+    kind = serializers.ChoiceField(
+        choices=[(k.value, k.label) for k in (VideoKind.DATASET, VideoKind.GENERATED)]
+    )
     s3_key = serializers.CharField(
         required=False,
         help_text="the object's whole key in the bucket S3_BUCKET (S3_PREFIX not added)",

@@ -1,6 +1,7 @@
 from .assignments import Assignment, BatchItem, GoldAnswer, WorkBatch
 from .calibration import CalibrationSample
 from .clips import ClipDecision, ClipSuggestion, RejectReason
+from .contamination import ContaminationFinding, ContaminationReport
 from .jobs import Job, JobItem, JobStatus, OutboxMessage
 from .judgments import JudgeEvaluation, Judgment
 from .media import GeneratorModel, ImportBatch, Video
@@ -14,6 +15,8 @@ __all__ = [
     "CalibrationSample",
     "ClipDecision",
     "ClipSuggestion",
+    "ContaminationFinding",
+    "ContaminationReport",
     "GeneratorModel",
     "GoldAnswer",
     "ImportBatch",

@@ -10,6 +10,9 @@ class Role(models.TextChoices):
 class VideoKind(models.TextChoices):
     DATASET = "dataset", "dataset candidate"
     GENERATED = "generated", "generated"
+    # A task's source video, attached by an admin: compared with the training clips
+    # (contamination reports), never judged nor shown to annotators.
+    REFERENCE = "reference", "task reference"
 
 
 class MediaStatus(models.TextChoices):
@@ -64,3 +67,30 @@ class BatchOrder(models.TextChoices):
 
     TASK = "task", "by task"
     ERRORS = "errors", "by expected draft errors"
+
+
+class ReportStatus(models.TextChoices):
+    QUEUED = "queued", "queued"
+    RUNNING = "running", "running"
+    DONE = "done", "done"
+    FAILED = "failed", "failed"
+
+
+class TrainingSet(models.TextChoices):
+    """What a contamination report compares the benchmark with."""
+
+    CANDIDATES = "candidates", "all candidate clips"
+    ACCEPTED = "accepted", "the accepted set at a snapshot time"
+
+
+class EvidenceKind(models.TextChoices):
+    SAME_SOURCE = "same-source", "same source video"
+    CHANNEL_TITLE = "channel-title", "same channel, similar title"
+    VISUAL = "visual", "visual near-duplicate"
+    TEXT = "text", "similar text"
+
+
+class OverlapDecision(models.TextChoices):
+    OPEN = "open", "open"
+    CONFIRMED = "confirmed", "confirmed"
+    NOT_OVERLAP = "not-overlap", "not an overlap"

@@ -54,7 +54,8 @@ class Video(models.Model):
         ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="videos"
     )
 
-    # Generated videos: which model made it, for which task.
+    # Generated videos: which model made it, for which task. A reference video: the
+    # task it is the source of.
     task = models.ForeignKey(
         "rubrics_app.Task",
         null=True,
@@ -95,6 +96,9 @@ class Video(models.Model):
     filmstrip_tile_height = models.PositiveSmallIntegerField(null=True, blank=True)
     # Storage names of the 8 frames the GPT judge sees, in order.
     judge_frames = models.JSONField(default=list, blank=True)
+    # Their perceptual hashes (imagehash pHash, 64 bits as 16 hex digits), in the same
+    # order: what contamination reports compare (services/frame_hashes.py).
+    frame_hashes = models.JSONField(default=list, blank=True)
     # A browser-playable copy, made only when the original would not play or seek well.
     playable = models.FileField(max_length=500, blank=True)
     rendition_reason = models.CharField(max_length=200, blank=True)
@@ -128,12 +132,20 @@ class Video(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind=VideoKind.DATASET)
-                | Q(task__isnull=False, generator__isnull=False),
+                | Q(kind=VideoKind.GENERATED, task__isnull=False, generator__isnull=False)
+                | Q(kind=VideoKind.REFERENCE, task__isnull=False, generator__isnull=True),
                 name="video_generated_has_task_and_model",
+            ),
+            models.UniqueConstraint(
+                fields=["task"],
+                condition=Q(kind=VideoKind.REFERENCE),
+                name="video_one_reference_per_task",
             ),
         ]
 
     def __str__(self) -> str:
+        if self.kind == VideoKind.REFERENCE:
+            return f"reference video of task {self.task_id}"
         if self.kind == VideoKind.GENERATED:
             return f"{self.generator_id and self.generator} on task {self.task_id}"
         return self.original_name or f"clip {self.pk}"

@@ -25,6 +25,7 @@ from annotator.core.errors import InputError
 from annotator.core.fields import moment_parse
 from annotator.models import ClipDecision, Video
 from annotator.models.choices import ClipStatus, VideoKind
+from annotator.selectors.contamination import confirmed_overlap_clips
 from annotator.templatetags.media_urls import media_url
 
 _CHUNK = 1024 * 1024
@@ -296,12 +297,19 @@ class DatasetExport:
 
 
 def dataset_export(
-    *, export_format: str, as_of: datetime, base_url: str = "", answered: bool = False
+    *,
+    export_format: str,
+    as_of: datetime,
+    base_url: str = "",
+    answered: bool = False,
+    exclude_overlaps: bool = False,
 ) -> DatasetExport:
     """The accepted set at `as_of` in one of the ExportFormat formats; `base_url`
     makes the app's own media URLs absolute (URLs format, files stored locally).
     With `answered`, the JSONL or CSV rows cover every clip answered by then, rejected
-    and undecided ones too (the decisions, not the training set)."""
+    and undecided ones too (the decisions, not the training set). With
+    `exclude_overlaps`, the clips a reviewer confirmed as overlapping a benchmark task
+    (contamination reports) are left out."""
     try:
         fmt = ExportFormat(export_format)
     except ValueError as exc:
@@ -311,6 +319,8 @@ def dataset_export(
     if answered and fmt not in (ExportFormat.JSONL, ExportFormat.CSV):
         raise InputError("Only the JSONL and CSV exports cover every answered clip.")
     clips = answered_clips(as_of=as_of) if answered else accepted_clips(as_of=as_of)
+    if exclude_overlaps:
+        clips = clips.exclude(pk__in=confirmed_overlap_clips())
     chunks: Iterator[bytes]
     if fmt == ExportFormat.MANIFEST:
         chunks = iter([_json_bytes([row for _, row in _manifest_rows(clips)])])

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from annotator.models import Video
 from annotator.models.choices import MediaStatus
+from annotator.services.frame_hashes import frame_hashes
 from annotator.services.videos import queue_processing
 from annotator.video_analysis import (
     Analysis,
@@ -44,6 +45,7 @@ PIPELINE_FIELDS = [
     "filmstrip_tile_width",
     "filmstrip_tile_height",
     "judge_frames",
+    "frame_hashes",
     "playable",
     "rendition_reason",
     "media_status",
@@ -102,6 +104,7 @@ def _store_derived(video: Video, result: Analysis, path: Path) -> None:
         _save(video.file, _derived_name(video, f"judge_{k}.jpg"), frame)
         for k, frame in enumerate(result.judge_frames)
     ]
+    video.frame_hashes = frame_hashes(result.judge_frames)
     video.rendition_reason = result.rendition_reason
     video.playable.name = ""
     if result.rendition_reason:

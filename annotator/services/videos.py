@@ -76,13 +76,13 @@ def video_add(
     batch: ImportBatch | None = None,
     clip_fields: dict[str, Any] | None = None,
 ) -> Added:
-    """Stores one file as a video: a dataset candidate, or the generated video of a
-    model for a task (replacing the file that video had). The same content twice is
-    a duplicate, reported and not stored again."""
+    """Stores one file as a video: a dataset candidate, the generated video of a model
+    for a task, or a task's reference video (the last two replacing the file that
+    video had). The same content twice is a duplicate, reported and not stored again."""
     sha256 = file_sha256(path)
     with transaction.atomic():
         twin = Video.objects.select_related("generator", "task").filter(sha256=sha256).first()
-        if kind == VideoKind.GENERATED:
+        if kind in (VideoKind.GENERATED, VideoKind.REFERENCE):
             video = Video.objects.filter(kind=kind, task=task, generator=generator).first()
         else:
             video = None
@@ -278,3 +278,17 @@ def video_upload(
         return _generated_video_add(
             name=name, path=path, model=model, index=index, benchmark=benchmark, batch=batch
         )
+
+
+def reference_video_attach(*, task: Task, upload: UploadedFile) -> Added:
+    """The task's reference (source) video, replacing the one it had: processed by the
+    media pipeline like any video, so its judge frames are hashed for contamination
+    reports. It is never judged and never shown to annotators."""
+    name = upload.name or "reference"
+    if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
+        raise InputError(f"{name}: not a video file ({', '.join(sorted(VIDEO_EXTENSIONS))})")
+    with uploaded_path(upload) as path:
+        added = video_add(path=path, name=name, kind=VideoKind.REFERENCE, task=task)
+    if added.outcome == Outcome.DUPLICATE:
+        raise InputError(added.message)
+    return added

@@ -17,6 +17,7 @@ from annotator.core.permissions import reviewer_required
 from annotator.core.query_forms import IdField, IdListField, cleaned_input, posted_input
 from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
 from annotator.models.choices import VideoKind, WorkKind
+from annotator.selectors.contamination import clip_overlaps, overlapping_tasks
 from annotator.services import clip_drafts, clip_review
 from rubrics_app.choices import Level
 
@@ -120,6 +121,8 @@ def _workspace(
         "reasons": RejectReason.objects.filter(active=True),
         "levels": LEVELS,
         "error": error,
+        # The tasks the clip may overlap (contamination reports): reviewers only.
+        "overlaps": clip_overlaps(clip) if clip and request.user.is_reviewer else [],
     }
     template = "annotator/_clip_workspace.html" if request.htmx else "annotator/clip_verify.html"
     response = render(request, template, context, status=status)
@@ -183,6 +186,9 @@ def clip_grid(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "batch": batch,
         "page": page,
         "reasons": RejectReason.objects.filter(active=True),
+        "overlaps": overlapping_tasks([a.video_id for a in page if a.video_id])
+        if request.user.is_reviewer
+        else {},
     }
     return render(request, "annotator/clip_grid.html", context)
 
@@ -241,6 +247,7 @@ def adjudication_clip(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "clip": clip,
         "answers": answers,
         "prefill": prefill or next((a for a in answers if not a.adjudication), None),
+        "overlaps": clip_overlaps(clip),  # reviewers only, as the page is
         "reasons": RejectReason.objects.filter(active=True),
         "levels": LEVELS,
         "error": error,

@@ -21,7 +21,7 @@ from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import cleaned_input
 from annotator.filtersets import VideoFilter
 from annotator.models import GeneratorModel, ImportBatch, Video
-from annotator.models.choices import MediaStatus
+from annotator.models.choices import MediaStatus, VideoKind
 from annotator.selectors.media import media_progress
 from annotator.services.media import videos_reprocess
 from annotator.services.videos import VIDEO_EXTENSIONS, batch_create, video_upload
@@ -51,6 +51,8 @@ def _servable(video: Video, field: str) -> tuple[Storage, str]:
 @require_safe
 def video_media(request: AuthedHttpRequest, public_id: UUID, field: str) -> HttpResponseBase:
     video = get_object_or_404(Video, public_id=public_id)
+    if video.kind == VideoKind.REFERENCE and not request.user.is_reviewer:
+        raise Http404("no such file")  # a task's source video: reviewers and admins only
     storage, name = _servable(video, field)
     if not isinstance(storage, FileSystemStorage):
         return redirect(storage.url(name))  # presigned: the browser fetches straight from S3

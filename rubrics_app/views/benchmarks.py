@@ -5,7 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.visibility import labelled, may_see_generator
 from annotator.models import Assignment
-from annotator.models.choices import WorkKind
+from annotator.models.choices import VideoKind, WorkKind
 from rubrics_app.choices import Dimension
 from rubrics_app.filtersets import TaskFilter
 from rubrics_app.models import Task
@@ -57,7 +57,15 @@ def task_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "dimensions": dimension_blocks(task),
         **suggestions_context(task, request.user),  # can_author and llm_configured too
         # Labelled as on the judging page: blind for annotators (the same letters).
-        "videos": labelled(task.videos.select_related("generator"), request.user, names=True),
+        "videos": labelled(
+            task.videos.filter(kind=VideoKind.GENERATED).select_related("generator"),
+            request.user,
+            names=True,
+        ),
+        # The task's source video: reviewers and admins only (services/contamination.py).
+        "reference": task.videos.filter(kind=VideoKind.REFERENCE).first()
+        if request.user.is_reviewer
+        else None,
         "names": may_see_generator(request.user),
         "previous": siblings.filter(index__lt=task.index).order_by("-index").first(),
         "next": siblings.filter(index__gt=task.index).order_by("index").first(),

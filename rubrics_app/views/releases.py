@@ -2,13 +2,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.query_forms import cleaned_input, posted_input
+from annotator.models import ContaminationFinding
+from annotator.models.choices import OverlapDecision
 from rubrics_app.models import Benchmark, Release
 from rubrics_app.rubric_format import download_name, encode
 from rubrics_app.services.releases import release_compare, release_create, release_export
@@ -42,7 +44,19 @@ def release_list(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     # Newest first, so that compare preselects the one before it as old.
     releases = (
         benchmark.releases.select_related("created_by")
-        .annotate(n_criteria=Count("tasks__criteria"))
+        .annotate(
+            n_criteria=Count("tasks__criteria"),
+            # Tasks with a confirmed overlap with a training clip (contamination reports).
+            n_overlapping=Count(
+                "tasks",
+                filter=Q(
+                    tasks__task__in=ContaminationFinding.objects.filter(
+                        decision=OverlapDecision.CONFIRMED
+                    ).values("task_id")
+                ),
+                distinct=True,
+            ),
+        )
         .order_by("-created_at", "-pk")
     )
     return render(

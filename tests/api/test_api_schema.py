@@ -13,7 +13,7 @@ from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode, checks
 from schemathesis.core.failures import FailureGroup
 
-from annotator.models import Job
+from annotator.models import ContaminationReport, Job
 from rubrics_app.models import Benchmark, Criterion, Release, ReleaseTask, Task
 from tests.api_callers import client_for
 from tests.factories import GeneratorModelFactory, VideoFactory
@@ -109,6 +109,7 @@ MODELS = {
     "releases": Release,
     "release-tasks": ReleaseTask,
     "jobs": Job,
+    "contamination": ContaminationReport,
 }
 
 
@@ -164,6 +165,7 @@ def test_schemathesis_finds_no_failure_with_a_read_write_token(settings, keep_co
     benchmark = Benchmark.objects.get()
     VideoFactory(task=benchmark.tasks.first(), generator=GeneratorModelFactory(name="Sora"))
     Job.objects.create(kind="judge_drafts", total=1)
+    ContaminationReport.objects.create(benchmark=benchmark, training_set="candidates")
     settings.API_THROTTLE_RATE = "100000/min"  # what is tested here is not the throttle
     admin = client_for("write_token")  # an admin's read-write token
     auth = {"Authorization": admin.defaults["HTTP_AUTHORIZATION"]}

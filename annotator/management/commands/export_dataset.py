@@ -23,13 +23,23 @@ class Command(BaseCommand):
             "--out", help="file to write, - for stdout (default: the export's own file name)"
         )
         parser.add_argument(
+            "--exclude-overlaps",
+            action="store_true",
+            help="leave out the clips confirmed as overlapping a benchmark task (contamination)",
+        )
+        parser.add_argument(
             "--base-url", default="", help="makes the app's media URLs absolute (--format urls)"
         )
 
     @reports_input_errors
-    def handle(self, *args, format, as_of, out, base_url, **options):
+    def handle(self, *args, format, as_of, out, base_url, exclude_overlaps, **options):
         snapshot = snapshot_parse(as_of)
-        export = dataset_export(export_format=format, as_of=snapshot, base_url=base_url)
+        export = dataset_export(
+            export_format=format,
+            as_of=snapshot,
+            base_url=base_url,
+            exclude_overlaps=exclude_overlaps,
+        )
         if out == "-":
             for chunk in export.chunks:
                 sys.stdout.buffer.write(chunk)

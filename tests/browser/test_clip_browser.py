@@ -1,9 +1,6 @@
 """The clip verification workspace in real headless Chromium, from the keyboard."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 from django.core.files import File
 
 from annotator.models import ClipDecision, User, Video
@@ -14,14 +11,6 @@ from tests.factories import ClipFactory
 from tests.videos import make_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def reject_reasons():
-    """The default reasons come from a data migration, which the transactional tests
-    before this one flushed: put them back the way the migration does."""
-    migration = importlib.import_module("annotator.migrations.0006_default_reject_reasons")
-    migration.add(apps, None)
 
 
 def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(

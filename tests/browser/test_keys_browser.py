@@ -2,10 +2,7 @@
 whatever control was used last, confirms take one key and Enter, `?` shows the keys,
 and the progress and save lines stay true without a reload."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 from django.core.files import File
 
 from annotator.models import ClipDecision, Judgment, User
@@ -28,14 +25,6 @@ from tests.videos import make_video
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SELECTED = "() => document.querySelector('.judging-card.selected').dataset.video"
-
-
-@pytest.fixture(autouse=True)
-def reject_reasons():
-    """The default reasons come from a data migration, which the transactional tests
-    before this one flushed: put them back the way the migration does."""
-    migration = importlib.import_module("annotator.migrations.0006_default_reject_reasons")
-    migration.add(apps, None)
 
 
 def judging_page(page, live_server, task, username="ann"):

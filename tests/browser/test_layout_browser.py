@@ -2,10 +2,7 @@
 videos stay in view while the expert moves down the checklists; at 820 px wide the
 clip workspace's decision buttons are on screen without scrolling."""
 
-import importlib
-
 import pytest
-from django.apps import apps
 from django.core.files import File
 
 from annotator.models import User
@@ -18,14 +15,6 @@ from tests.factories import ClipFactory, CriterionFactory
 from tests.videos import make_video
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def reject_reasons():
-    """The default reasons come from a data migration, which the transactional tests
-    before this one flushed: put them back the way the migration does."""
-    migration = importlib.import_module("annotator.migrations.0006_default_reject_reasons")
-    migration.add(apps, None)
 
 
 def box(page, selector):

@@ -18,12 +18,14 @@ each hash looks up the few chunk values that near in a table of the sorted chunk
 and only those candidates are checked with a vectorised popcount. No loop over pairs
 or clips in Python; the loops are over chunks and bit-flip masks (137 of them)."""
 
+from hashlib import sha256
 from itertools import combinations
 
 import numpy as np
 from django.conf import settings
+from django.core.cache import cache
 
-from annotator.models import Video
+from annotator.models import Assignment, User, Video, WorkBatch
 from annotator.services.frame_hashes import as_array
 
 # The bits of a hash (as imagehash writes it, first coefficient most significant)
@@ -34,6 +36,7 @@ CHUNKS, CHUNK_BITS = 4, 16
 BLOCK = 1 << 21
 # Hashes whose chunk neighbours are looked up at once.
 QUERY_BLOCK = 4096
+GROUPS_SECONDS = 600
 
 
 def _flip_masks(bits: int, radius: int) -> np.ndarray:
@@ -158,6 +161,24 @@ def near_duplicate_groups(video_ids: list[int]) -> list[list[int]]:
     return [[rows[k][0] for k in group] for group in groups]
 
 
-def group_of(video_ids: list[int], video_id: int) -> list[int]:
-    """The near-duplicate group of `video_id` among `video_ids` (empty when it has none)."""
-    return next((g for g in near_duplicate_groups(video_ids) if video_id in g), [])
+def queue_groups(batch: WorkBatch, user: User) -> list[list[int]]:
+    """Near-duplicate groups among the user's unanswered clips in this batch (what
+    their grid shows, over all its pages): only clips assigned to them, so a group
+    never shows an annotator another batch's or another annotator's clip.
+
+    Grouped over all their assigned clips, kept for GROUPS_SECONDS (the assignments
+    change rarely, answers often), then cut down to the unanswered ones."""
+    assigned = list(
+        Assignment.objects.filter(batch=batch, user=user, video__isnull=False)
+        .order_by("video_id")
+        .values_list("video_id", "done_at")
+    )
+    ids = [video_id for video_id, _ in assigned]
+    inputs = f"{ids}:{settings.NEAR_DUPLICATE_DISTANCE}:{settings.NEAR_DUPLICATE_SHARE}"
+    key = f"near-duplicates:{batch.pk}:{user.pk}:{sha256(inputs.encode()).hexdigest()}"
+    groups = cache.get(key)
+    if groups is None:
+        groups = near_duplicate_groups(ids)
+        cache.set(key, groups, GROUPS_SECONDS)
+    unanswered = {video_id for video_id, done_at in assigned if done_at is None}
+    return [left for g in groups if len(left := [v for v in g if v in unanswered]) > 1]

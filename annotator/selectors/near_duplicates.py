@@ -64,15 +64,12 @@ def near_frame_pairs(hashes: np.ndarray, distance: int) -> tuple[np.ndarray, np.
         for queries in (hashes, mirrored):
             query_keys = ((queries >> shift) & chunk_mask).astype(np.int64)
             for first in range(0, n, QUERY_BLOCK):
-                block = np.arange(first, min(first + QUERY_BLOCK, n))
-                wanted = (query_keys[block, None] ^ masks[None, :]).ravel()
-                owner = np.repeat(block, len(masks))
+                block = query_keys[first : first + QUERY_BLOCK]
+                wanted = (block[:, None] ^ masks[None, :]).ravel()
                 lo, counts = starts[wanted], starts[wanted + 1] - starts[wanted]
                 for at, pj in _expanded(lo, counts, order):
-                    qi = owner[at]
-                    keep = qi < pj
-                    qi, pj = qi[keep], pj[keep]
-                    close = np.bitwise_count(queries[qi] ^ hashes[pj]) <= distance
+                    qi = first + at // len(masks)
+                    close = (np.bitwise_count(queries[qi] ^ hashes[pj]) <= distance) & (qi < pj)
                     found_i.append(qi[close])
                     found_j.append(pj[close])
     pairs = np.unique(np.stack([np.concatenate(found_i), np.concatenate(found_j)]), axis=1)
@@ -90,9 +87,9 @@ def _expanded(lo: np.ndarray, counts: np.ndarray, order: np.ndarray):
         last = max(last, first + 1)
         part = queries[first:last]
         n = counts[part]
-        qi = np.repeat(part, n)
-        offsets = np.arange(int(n.sum())) - np.repeat(np.cumsum(n) - n, n)
-        yield qi, order[np.repeat(lo[part], n) + offsets]
+        run = np.repeat(np.arange(len(part)), n)  # each pair's lookup, within `part`
+        shift = lo[part] - (np.cumsum(n) - n)  # from the pair's rank to its bucket entry
+        yield part[run], order[np.arange(len(run)) + shift[run]]
         first = last
 
 

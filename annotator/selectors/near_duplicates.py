@@ -37,6 +37,10 @@ BLOCK = 1 << 21
 # Hashes whose chunk neighbours are looked up at once.
 QUERY_BLOCK = 4096
 GROUPS_SECONDS = 600
+# A flat frame (a black or white intro, a fade) hashes to 0 or to the DC bit alone; any
+# other picture sets about half the bits (the median splits the coefficients). Flat
+# frames say nothing about the source, so they match nothing and count for nothing.
+FLAT_BITS = 8
 
 
 def _flip_masks(bits: int, radius: int) -> np.ndarray:
@@ -119,9 +123,11 @@ def hash_groups(
     n = len(clip_hashes)
     if n < 2:
         return []
-    sizes = np.array([len(h) for h in clip_hashes], dtype=np.int64)
-    owners = np.repeat(np.arange(n), sizes)
+    owners = np.repeat(np.arange(n), [len(h) for h in clip_hashes])
     hashes = as_array([h for hs in clip_hashes for h in hs])
+    informative = np.bitwise_count(hashes) >= FLAT_BITS
+    hashes, owners = hashes[informative], owners[informative]
+    sizes = np.bincount(owners, minlength=n)
     i, j = near_frame_pairs(hashes, distance)
     ci, cj = owners[i], owners[j]
     other = ci != cj

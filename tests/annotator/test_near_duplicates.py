@@ -76,14 +76,25 @@ def test_frame_pairs_are_exactly_those_within_the_distance():
 
 
 def test_a_chain_is_one_group_and_one_shared_frame_is_not_enough():
-    a = [f"{k:016x}" for k in range(1, 9)]
-    frames = [f"{(k << 40) | 0xABCDE:016x}" for k in range(8)]
+    rng = np.random.default_rng(9)
+    x, y, z, w = ([f"{int(h):016x}" for h in rng.integers(0, 2**63, 8, np.uint64)] for _ in "xyzw")
+    a = x
     # b shares 4 frames with a, c shares 4 with b (not with a); d one frame with a.
-    b = a[4:] + frames[:4]
-    c = frames[:4] + [f"{(k << 20) | 0xF0F0:016x}" for k in range(1, 5)]
-    d = [a[0]] + [f"{(k << 50) | 0x1234:016x}" for k in range(1, 8)]
+    b = a[4:] + y[:4]
+    c = y[:4] + z[:4]
+    d = a[:1] + w[:7]
     assert hash_groups([a, b, c, d], distance=0, share=0.5) == [[0, 1, 2]]
     assert hash_groups([a, b, c, d], distance=0, share=0.6) == []
+
+
+def test_flat_frames_match_nothing():
+    black, white = "0" * 16, "8" + "0" * 15
+    picture = [f"{0x5A5A_3C3C_0F0F_6699 + k:016x}" for k in range(2)]
+    # Six flat frames and two real ones each: the real ones decide (they differ).
+    a = [black] * 3 + [white] * 3 + picture[:1]
+    b = [black] * 3 + [white] * 3 + picture[1:]
+    assert hash_groups([a, b], distance=0, share=0.5) == []
+    assert hash_groups([a, a], distance=0, share=0.5) == [[0, 1]]
 
 
 def batch_of(clips, users):

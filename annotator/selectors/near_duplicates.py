@@ -14,7 +14,7 @@ on flipped pictures). That works for clips hashed long ago, without reading fram
 
 Frame pairs are found with multi-index hashing: split into CHUNKS 16-bit chunks, two
 hashes within `distance` bits agree within distance // CHUNKS bits on some chunk, so
-each hash looks up the few chunk values that near in a table of the sorted chunks,
+each hash looks up the chunk values that near its own in a table of the sorted chunks,
 and only those candidates are checked with a vectorised popcount. No loop over pairs
 or clips in Python; the loops are over chunks and bit-flip masks (137 of them)."""
 

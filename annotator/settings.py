@@ -499,6 +499,13 @@ CONTAMINATION_TITLE_SIMILARITY = envfloat("CONTAMINATION_TITLE_SIMILARITY", "85"
 CONTAMINATION_HASH_DISTANCE = envint("CONTAMINATION_HASH_DISTANCE", "10")
 CONTAMINATION_TEXT_SIMILARITY = envfloat("CONTAMINATION_TEXT_SIMILARITY", "0.5")
 
+# Near-duplicate clips in the clip grid (selectors/near_duplicates.py): two clips are
+# near duplicates when at least NEAR_DUPLICATE_SHARE (0-1) of the judge frames of the
+# one with fewer are within NEAR_DUPLICATE_DISTANCE bits (of 64) of a frame of the
+# other, directly or mirrored.
+NEAR_DUPLICATE_DISTANCE = envint("NEAR_DUPLICATE_DISTANCE", "10")
+NEAR_DUPLICATE_SHARE = envfloat("NEAR_DUPLICATE_SHARE", "0.5")
+
 # The media pipeline refuses videos beyond these limits, with the reason shown.
 VIDEO_MAX_BYTES = envint("VIDEO_MAX_BYTES", str(2 * 1024**3))
 VIDEO_MAX_SECONDS = envint("VIDEO_MAX_SECONDS", "600")

@@ -77,6 +77,7 @@ urlpatterns = [
     path("clips/batches/<int:pk>/undo", clips.clip_undo_view, name="clip-undo"),
     path("clips/batches/<int:pk>/grid/", clips.clip_grid, name="clip-grid"),
     path("clips/batches/<int:pk>/grid/reject", clips.clip_grid_reject, name="clip-grid-reject"),
+    path("clips/batches/<int:pk>/grid/keep", clips.clip_grid_keep, name="clip-grid-keep"),
     path("clips/adjudication/", clips.adjudication_list, name="adjudication-list"),
     path("clips/adjudication/<int:pk>/", clips.adjudication_clip, name="adjudication-clip"),
     # work

@@ -34,3 +34,27 @@ def make_video(
         for packet in stream.encode():
             container.mux(packet)
     return path
+
+
+def scenes(seed: int, n: int = 4) -> list[np.ndarray]:
+    """`n` blocky random pictures, each different from the others."""
+    rng = np.random.default_rng(seed)
+    return [
+        np.kron(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), np.ones((16, 16, 1), np.uint8))
+        for _ in range(n)
+    ]
+
+
+def write_video(path: Path, pictures: list[np.ndarray], frames_each: int = 12, scale=1.0) -> Path:
+    height, width = (int(s * scale) // 2 * 2 for s in pictures[0].shape[:2])
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        for picture in pictures:
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(width, height)
+            for _ in range(frames_each):
+                for packet in stream.encode(frame):
+                    container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    return path

@@ -22,6 +22,7 @@ from annotator.models import (
     WorkBatch,
 )
 from annotator.models.choices import ClipStatus, Decision, MediaStatus, VideoKind
+from annotator.selectors.near_duplicates import queue_groups
 from rubrics_app.choices import Level
 
 # Captions this similar (rapidfuzz ratio, 0-100, after normalising whitespace) count
@@ -192,6 +193,19 @@ def clips_reject(
                 answer=Answer(Decision.REJECT, reasons, caption=video.caption, level=video.level),
             )
     return len(video_ids)
+
+
+DUPLICATE = "duplicate"  # the reject reason (migration 0006)
+
+
+def duplicates_reject(*, batch: WorkBatch, user: User, keep_id: int) -> int:
+    """Keeps one clip of a near-duplicate group in the user's queue (left for them to
+    decide) and rejects the others as duplicates, like a grid rejection (audited)."""
+    group = next((g for g in queue_groups(batch, user) if keep_id in g), None)
+    if group is None:
+        raise InputError("This clip has no near duplicates left among your clips.")
+    others = [video_id for video_id in group if video_id != keep_id]
+    return clips_reject(batch=batch, user=user, video_ids=others, reasons=[DUPLICATE])
 
 
 def decision_undo(*, batch: WorkBatch, user: User) -> ClipDecision | None:

@@ -18,6 +18,7 @@ from annotator.core.query_forms import IdField, IdListField, cleaned_input, post
 from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
 from annotator.models.choices import VideoKind, WorkKind
 from annotator.selectors.contamination import clip_overlaps, overlapping_tasks
+from annotator.selectors.near_duplicates import queue_groups
 from annotator.services import clip_drafts, clip_review
 from rubrics_app.choices import Level
 
@@ -189,8 +190,24 @@ def clip_grid(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "overlaps": overlapping_tasks([a.video_id for a in page if a.video_id])
         if request.user.is_reviewer
         else {},
+        # video id -> (group number, clips in the group), over all pages of the grid
+        "duplicates": {
+            video_id: (number, len(group))
+            for number, group in enumerate(queue_groups(batch, request.user), start=1)
+            for video_id in group
+        },
     }
     return render(request, "annotator/clip_grid.html", context)
+
+
+@require_POST
+def clip_grid_keep(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Keeps the posted clip of a near-duplicate group, rejects the rest as duplicates."""
+    batch = _batch(request, pk)
+    keep = cleaned_input(ClipPosted(request.POST))["video"]
+    n = clip_review.duplicates_reject(batch=batch, user=request.user, keep_id=keep)
+    messages.success(request, f"Kept one clip; rejected {n} near duplicate{'s' if n != 1 else ''}.")
+    return redirect(f"{reverse('clip-grid', args=[batch.pk])}?page={request.POST.get('page', 1)}")
 
 
 @require_POST

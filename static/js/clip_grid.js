@@ -1,5 +1,6 @@
 // Grid triage: select many clips (click, shift-click for a range, keys) and reject
-// them together with one reason.
+// them together with one reason; on a clip of a near-duplicate group, k (or its
+// "keep this one") keeps it and rejects the rest of its group as duplicates.
 (function () {
   const cards = Array.from(document.querySelectorAll("#clip-grid .thumb-card"));
   const counter = document.getElementById("selected-count");
@@ -13,7 +14,16 @@
     cards.forEach(function (c, i) { c.classList.toggle("focused", i === focus); });
     counter.textContent = cards.filter(function (c) { return c.classList.contains("selected"); }).length + " selected";
   }
+  const keepForm = document.getElementById("keep-form");
+  function keep(card) {
+    if (!card.dataset.group) return false;
+    keepForm.querySelector("input[name=video]").value = card.dataset.video;
+    keepForm.submit();
+    return true;
+  }
   cards.forEach(function (card, i) {
+    const button = card.querySelector(".keep-one");
+    if (button) button.addEventListener("click", function (e) { e.stopPropagation(); keep(card); });
     card.addEventListener("click", function (e) {
       if (e.shiftKey && anchor !== null) {
         const [from, to] = [Math.min(anchor, i), Math.max(anchor, i)];
@@ -41,6 +51,8 @@
     } else if (e.key === "x" || e.key === " ") {
       select(cards[focus], !cards[focus].classList.contains("selected"));
       anchor = focus;
+    } else if (e.key === "k" && !e.ctrlKey && !e.metaKey) {
+      if (!keep(cards[focus])) return;
     } else if (e.key === "a" && (e.ctrlKey || e.metaKey)) {
       cards.forEach(function (c) { select(c, true); });
     } else {

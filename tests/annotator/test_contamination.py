@@ -3,7 +3,6 @@ decisions, and a training set with no clips."""
 
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -18,35 +17,12 @@ from annotator.services.media import video_process
 from annotator.services.videos import dataset_clip_create, reference_video_attach
 from rubrics_app.models import Release
 from tests.factories import BenchmarkFactory, ClipFactory, TaskFactory
+from tests.videos import scenes, write_video
 
 pytestmark = pytest.mark.django_db
 
 YT = "https://www.youtube.com/watch?v=f-ldPgEfAHI"
 THRESHOLDS = Thresholds(title_similarity=85, hash_distance=10, text_similarity=0.5)
-
-
-def scenes(seed: int, n: int = 4) -> list[np.ndarray]:
-    """`n` blocky random pictures, each different from the others."""
-    rng = np.random.default_rng(seed)
-    return [
-        np.kron(rng.integers(0, 256, (6, 8, 3), dtype=np.uint8), np.ones((16, 16, 1), np.uint8))
-        for _ in range(n)
-    ]
-
-
-def write_video(path: Path, pictures: list[np.ndarray], frames_each: int = 12, scale=1.0) -> Path:
-    height, width = (int(s * scale) // 2 * 2 for s in pictures[0].shape[:2])
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=24)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        for picture in pictures:
-            frame = av.VideoFrame.from_ndarray(picture, format="rgb24").reformat(width, height)
-            for _ in range(frames_each):
-                for packet in stream.encode(frame):
-                    container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return path
 
 
 def processed_clip(path: Path, **fields) -> Video:

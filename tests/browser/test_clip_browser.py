@@ -1,6 +1,7 @@
 """The clip verification workspace in real headless Chromium, from the keyboard."""
 
 import pytest
+from django.core.cache import cache
 from django.core.files import File
 
 from annotator.models import ClipDecision, User, Video
@@ -97,3 +98,27 @@ def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(
     assert answers[clips[2].pk].reasons == ["duplicate"]
     assert Video.objects.get(pk=clips[0].pk).clip_status == ClipStatus.ACCEPTED
     assert page.url.endswith(f"?clip={clips[3].pk}")
+
+
+def test_k_in_the_grid_keeps_one_of_a_near_duplicate_group(page, live_server):
+    cache.clear()
+    log_in(page, live_server)
+    frames = [f"{(n + 1) * 0x0123456789ABCDE % 2**64:016x}" for n in range(8)]
+    clips = [ClipFactory(frame_hashes=frames) for _ in range(3)] + [ClipFactory()]
+    batch = work_batch_create(
+        kind=WorkKind.VERIFY,
+        name="grid",
+        items=clips,
+        users=[User.objects.get(username="ann")],
+        overlap=1,
+        created_by=None,
+    )
+    page.goto(f"{live_server.url}/clips/batches/{batch.pk}/grid/")
+    assert page.locator(".thumb-card.dup-group").count() == 3
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("k")
+    page.wait_for_selector("text=rejected 2 near duplicates")
+    decisions = ClipDecision.objects.filter(decision=Decision.REJECT)
+    assert sorted(d.video_id for d in decisions) == [clips[0].pk, clips[2].pk]
+    assert all(d.reasons == ["duplicate"] for d in decisions)
+    assert page.locator(".thumb-card.dup-group").count() == 0

@@ -381,6 +381,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "media", "judge")]
 CELERY_TASK_ROUTES = {
     "annotator.tasks.video_process": {"queue": "media"},
+    "annotator.tasks.gold_variant_task": {"queue": "media"},
     "annotator.tasks.judge_draft_task": {"queue": "judge"},
     "annotator.tasks.clip_draft_task": {"queue": "judge"},
 }
@@ -505,6 +506,10 @@ CONTAMINATION_TEXT_SIMILARITY = envfloat("CONTAMINATION_TEXT_SIMILARITY", "0.5")
 # other, directly or mirrored.
 NEAR_DUPLICATE_DISTANCE = envint("NEAR_DUPLICATE_DISTANCE", "10")
 NEAR_DUPLICATE_SHARE = envfloat("NEAR_DUPLICATE_SHARE", "0.5")
+
+# Synthetic gold clips (annotator/gold_video.py) hold the clip's frames in memory while
+# they spoil them: a clip of more frames is refused (720p: about 3 MB a frame).
+GOLD_MAX_FRAMES = envint("GOLD_MAX_FRAMES", "1800")
 
 # The media pipeline refuses videos beyond these limits, with the reason shown.
 VIDEO_MAX_BYTES = envint("VIDEO_MAX_BYTES", str(2 * 1024**3))

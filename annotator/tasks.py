@@ -5,8 +5,8 @@ from django.conf import settings
 from annotator.core import queue
 from annotator.core.llm import LLMNotConfigured
 from annotator.core.rate_limit import JUDGE_ENDPOINT_TASK, RateLimited, retry_when_rate_limited
-from annotator.models import ContaminationReport, Video
-from annotator.services import clip_drafts, contamination, judge_drafts, media
+from annotator.models import ContaminationReport, GoldVariant, Video
+from annotator.services import clip_drafts, contamination, gold_clips, judge_drafts, media
 
 MAX_RETRIES = 3
 
@@ -86,5 +86,35 @@ def contamination_report_task(self, report_id: int) -> None:
     except Exception as exc:
         if self.request.retries >= MAX_RETRIES:
             contamination.report_mark_failed(report_id=report_id, reason=f"failed: {exc}")
+            raise
+        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_RETRIES,
+    soft_time_limit=settings.VIDEO_PROCESSING_TIMEOUT,
+    time_limit=settings.VIDEO_PROCESSING_TIMEOUT + 30,
+)
+def gold_variant_task(self, variant_id: int, job_id: int) -> None:
+    # A clip that cannot give the copy is recorded as failed inside the service; what
+    # reaches here is infrastructure (database, storage): retried, then recorded too.
+    try:
+        gold_clips.gold_variant_make(variant_id=variant_id, job_id=job_id)
+    except GoldVariant.DoesNotExist:
+        return
+    except SoftTimeLimitExceeded:
+        gold_clips.gold_variant_mark_failed(
+            variant_id=variant_id,
+            job_id=job_id,
+            reason=f"took longer than {settings.VIDEO_PROCESSING_TIMEOUT} s",
+        )
+    except Exception as exc:
+        if self.request.retries >= MAX_RETRIES:
+            gold_clips.gold_variant_mark_failed(
+                variant_id=variant_id, job_id=job_id, reason=f"failed: {exc}"
+            )
             raise
         raise self.retry(exc=exc, countdown=2**self.request.retries) from exc

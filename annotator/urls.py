@@ -8,6 +8,7 @@ from annotator.views import (
     clips,
     contamination,
     dataset_export,
+    gold,
     health,
     invitations,
     judge_drafts,
@@ -79,6 +80,7 @@ urlpatterns = [
     path("clips/batches/<int:pk>/grid/reject", clips.clip_grid_reject, name="clip-grid-reject"),
     path("clips/batches/<int:pk>/grid/keep", clips.clip_grid_keep, name="clip-grid-keep"),
     path("clips/adjudication/", clips.adjudication_list, name="adjudication-list"),
+    path("clips/gold/", gold.gold_clips_view, name="gold-clips"),
     path("clips/adjudication/<int:pk>/", clips.adjudication_clip, name="adjudication-clip"),
     # work
     path("work/", work.my_work, name="my-work"),

@@ -2,6 +2,7 @@ from .assignments import Assignment, BatchItem, GoldAnswer, WorkBatch
 from .calibration import CalibrationSample
 from .clips import ClipDecision, ClipSuggestion, RejectReason
 from .contamination import ContaminationFinding, ContaminationReport
+from .gold import GoldVariant
 from .jobs import Job, JobItem, JobStatus, OutboxMessage
 from .judgments import JudgeEvaluation, Judgment
 from .media import GeneratorModel, ImportBatch, Video
@@ -19,6 +20,7 @@ __all__ = [
     "ContaminationReport",
     "GeneratorModel",
     "GoldAnswer",
+    "GoldVariant",
     "ImportBatch",
     "Job",
     "JobItem",

@@ -13,6 +13,13 @@ class VideoKind(models.TextChoices):
     # A task's source video, attached by an admin: compared with the training clips
     # (contamination reports), never judged nor shown to annotators.
     REFERENCE = "reference", "task reference"
+    # A known-bad copy of an accepted clip (annotator/gold_video.py), mixed into
+    # verification batches as a gold item: verified like a candidate, never exported.
+    GOLD = "gold", "synthetic gold clip"
+
+
+# What annotators verify: candidates and the gold clips hidden among them.
+CLIP_KINDS = (VideoKind.DATASET, VideoKind.GOLD)
 
 
 class MediaStatus(models.TextChoices):
@@ -67,6 +74,16 @@ class BatchOrder(models.TextChoices):
 
     TASK = "task", "by task"
     ERRORS = "errors", "by expected draft errors"
+
+
+class GoldDefect(models.TextChoices):
+    """How a synthetic gold clip is spoiled; each should get its reject reason."""
+
+    REVERSED = "reversed", "played backwards"
+    FROZEN = "frozen", "frozen for most of its length"
+    SHUFFLED = "shuffled", "segments shuffled (scene cuts)"
+    BORDERS = "borders", "black borders added"
+    TEXT = "text", "text burned in"
 
 
 class ReportStatus(models.TextChoices):

@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from annotator.core.fields import user_reference
-from annotator.models.choices import ClipStatus, MediaStatus, VideoKind
+from annotator.models.choices import CLIP_KINDS, ClipStatus, MediaStatus, VideoKind
 from rubrics_app.choices import Level
 
 
@@ -131,7 +131,7 @@ class Video(models.Model):
                 name="video_one_per_task_and_model",
             ),
             models.CheckConstraint(
-                condition=Q(kind=VideoKind.DATASET)
+                condition=Q(kind__in=CLIP_KINDS)
                 | Q(kind=VideoKind.GENERATED, task__isnull=False, generator__isnull=False)
                 | Q(kind=VideoKind.REFERENCE, task__isnull=False, generator__isnull=True),
                 name="video_generated_has_task_and_model",

@@ -10,7 +10,7 @@ from django.db.models import Count
 from statsmodels.stats.inter_rater import fleiss_kappa
 
 from annotator.models import Assignment, ClipDecision, RejectReason, Video, WorkBatch
-from annotator.models.choices import ClipStatus, Decision
+from annotator.models.choices import ClipStatus, Decision, VideoKind
 from annotator.selectors.work_stats import clip_answers, krippendorff_alpha
 
 
@@ -40,15 +40,19 @@ def fleiss(answers_per_item: list[list[str]], categories: list[str]) -> float | 
 
 
 def clip_stats(batch: WorkBatch) -> ClipStats:
-    """A fixed number of queries, whatever the batch's size."""
+    """A fixed number of queries, whatever the batch's size. Outcome and reasons are
+    the candidates', without the gold clips hidden among them (gold_catch_rates)."""
     reasons: Counter[str] = Counter()
-    for codes in ClipDecision.objects.filter(
-        batch=batch, adjudication=False, decision=Decision.REJECT
-    ).values_list("reasons", flat=True):
+    for codes in (
+        ClipDecision.objects.filter(batch=batch, adjudication=False, decision=Decision.REJECT)
+        .exclude(video__kind=VideoKind.GOLD)
+        .values_list("reasons", flat=True)
+    ):
         reasons.update(codes)
     outcome = dict.fromkeys(ClipStatus.values, 0)
     outcome.update(
         Video.objects.filter(pk__in=Assignment.objects.filter(batch=batch).values("video_id"))
+        .exclude(kind=VideoKind.GOLD)
         .values_list("clip_status")
         .annotate(n=Count("pk"))
         .order_by()

@@ -16,7 +16,7 @@ from django.db.models import Count, Max, Min, Q
 
 from annotator.core.errors import InputError
 from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, User, WorkBatch
-from annotator.models.choices import VerdictSource, WorkKind
+from annotator.models.choices import Decision, VerdictSource, WorkKind
 from annotator.selectors.agreement import JudgeAgreement, judge_agreement
 from annotator.selectors.verdicts import judge_choose
 from rubrics_app.choices import Dimension
@@ -243,3 +243,38 @@ def judge_versus_experts(batch: WorkBatch) -> JudgeAgreement | None:
         tasks=tasks,
         experts=User.objects.filter(assignments__batch=batch),
     )
+
+
+@dataclass
+class GoldCatch:
+    """One annotator's answers on the gold clips of one defect: how many they saw,
+    rejected (caught) and rejected for the reason the defect should get."""
+
+    seen: int = 0
+    caught: int = 0
+    right_reason: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        return self.caught / self.seen if self.seen else None
+
+
+def gold_catch_rates(batch: WorkBatch) -> dict[str, dict[str, GoldCatch]]:
+    """Per annotator (username), per defect (GoldDefect value): their catch on the
+    synthetic gold clips of a verification batch. One query."""
+    rates: dict[str, dict[str, GoldCatch]] = defaultdict(lambda: defaultdict(GoldCatch))
+    rows = ClipDecision.objects.filter(
+        batch=batch, adjudication=False, video__gold_variant__isnull=False
+    ).values_list(
+        "user__username",
+        "video__gold_variant__defect",
+        "video__gold_variant__reason__code",
+        "decision",
+        "reasons",
+    )
+    for username, defect, reason, decision, reasons in rows:
+        catch = rates[username][defect]
+        catch.seen += 1
+        catch.caught += decision == Decision.REJECT
+        catch.right_reason += decision == Decision.REJECT and reason in reasons
+    return {user: dict(by_defect) for user, by_defect in sorted(rates.items())}

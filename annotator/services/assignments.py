@@ -12,6 +12,7 @@ from annotator.core.errors import InputError
 from annotator.models import Assignment, BatchItem, User, Video, WorkBatch
 from annotator.models.choices import BatchOrder, WorkKind
 from annotator.selectors.routing import items_routed
+from annotator.services.gold_clips import gold_count, gold_for_batch, gold_mixed_in
 from annotator.services.verdicts import judging_done_refresh
 from rubrics_app.models import Task
 
@@ -58,6 +59,7 @@ def work_batch_create(
     overlap: int,
     created_by: User | None,
     order: str = BatchOrder.TASK,
+    gold_share: float = 0.0,
 ) -> WorkBatch:
     """A batch of work, each item to `overlap` annotators: candidate clips to verify,
     or tasks whose criteria to author or whose generated videos to judge; a judging
@@ -65,7 +67,9 @@ def work_batch_create(
     batch carries its (video, dimension) items in that order (selectors/routing.py) and
     serves each expert those of their tasks one by one, the likeliest wrong drafts
     first (selectors/batch_items.py). Its tasks are dealt out in the order of their
-    first item, so that every expert's queue starts with likely errors."""
+    first item, so that every expert's queue starts with likely errors. A verification
+    batch can hide gold clips among its candidates, `gold_share` of its items
+    (services/gold_clips.py)."""
     if kind == WorkKind.CALIBRATE:
         raise InputError(
             "A calibration batch is a random draw: create it from the calibration page."
@@ -76,6 +80,8 @@ def work_batch_create(
         raise InputError(f"No such order: {order}.")
     if order == BatchOrder.ERRORS and kind != WorkKind.JUDGE:
         raise InputError("Only a judging batch can be ordered by expected draft errors.")
+    if gold_share and kind != WorkKind.VERIFY:
+        raise InputError("Only a verification batch holds gold clips.")
     item_ids = [item.pk for item in items]
     if not item_ids:
         raise InputError("Nothing matches: the batch would be empty.")
@@ -84,6 +90,8 @@ def work_batch_create(
         routed = items_routed(item_ids)
         # Tasks without any item (no video or no live criterion yet) last, as given.
         item_ids = list(dict.fromkeys([t for t, _, _ in routed] + item_ids))
+    gold = gold_for_batch(n=gold_count(len(item_ids), gold_share), users=users)
+    item_ids = gold_mixed_in(item_ids, gold)
     column = "video_id" if kind == WorkKind.VERIFY else "task_id"
     users = sorted(users, key=lambda u: u.pk)
     targets = distribute(len(item_ids), len(users), overlap)

@@ -18,7 +18,7 @@ from annotator.core import queue
 from annotator.core.jobs import job_create, job_item_finished
 from annotator.core.llm import LLMNotConfigured, llm_configured
 from annotator.models import ClipSuggestion, Job, RejectReason, User, Video
-from annotator.models.choices import Decision, EvaluationStatus, VideoKind
+from annotator.models.choices import CLIP_KINDS, Decision, EvaluationStatus
 from annotator.services.judge_drafts import (
     ItemFailure,
     Outcome,
@@ -115,7 +115,7 @@ def clip_draft(*, video_id: int, job_id: int | None = None) -> ClipSuggestion:
     suggestion: ok with the draft, or failed with the error and raw text. Earlier
     suggestions stay; the newest ok one is shown. With a job, the clip is counted on it
     in the same transaction as the suggestion."""
-    video = Video.objects.filter(pk=video_id, kind=VideoKind.DATASET).first()
+    video = Video.objects.filter(pk=video_id, kind__in=CLIP_KINDS).first()
     if video is None:
         if job_id is not None:
             failure = f"clip {video_id}: not a dataset clip"
@@ -168,7 +168,8 @@ def _where(video: Video) -> str:
 def _clip_ids(videos: Iterable[Video]) -> list[int]:
     if not isinstance(videos, QuerySet):
         videos = Video.objects.filter(pk__in=[v.pk for v in videos])
-    return list(videos.filter(kind=VideoKind.DATASET).order_by("pk").values_list("pk", flat=True))
+    # Gold clips too: they must look like the candidates around them, drafts and all.
+    return list(videos.filter(kind__in=CLIP_KINDS).order_by("pk").values_list("pk", flat=True))
 
 
 def _job(video_ids: list[int], user: User | None, description: str) -> Job:

@@ -19,9 +19,9 @@ from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import admin_required, reviewer_required
 from annotator.core.query_forms import ModelIdChoiceField, ModelIdMultipleChoiceField
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
-from annotator.models.choices import BatchOrder, ClipStatus, VideoKind, WorkKind
+from annotator.models.choices import BatchOrder, ClipStatus, GoldDefect, VideoKind, WorkKind
 from annotator.selectors import batch_items, clip_stats, routing, work_stats
-from annotator.services import assignments
+from annotator.services import assignments, gold_clips
 from rubrics_app.choices import Level
 from rubrics_app.models import Benchmark, Task
 
@@ -100,7 +100,7 @@ def authoring_done(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return redirect("task-detail", pk=assignment.task_id)
 
 
-def _dashboard_context(batch: WorkBatch) -> dict[str, Any]:
+def _dashboard_context(batch: WorkBatch, user: User) -> dict[str, Any]:
     people = work_stats.annotator_progress(batch)
     over_time = work_stats.done_over_time(batch)
     context: dict[str, Any] = {
@@ -120,6 +120,9 @@ def _dashboard_context(batch: WorkBatch) -> dict[str, Any]:
         context["clips"] = stats
         context["chart"]["outcome"] = {ClipStatus(k).label: v for k, v in stats.outcome.items()}
         context["chart"]["reasons"] = dict(stats.reasons)
+        if user.is_admin:  # which clips are gold is for admins' eyes, as gold accuracy
+            context["gold_catch"] = work_stats.gold_catch_rates(batch)
+            context["defects"] = GoldDefect.choices
     elif batch.kind == WorkKind.JUDGE:
         context["judging"] = work_stats.judging_agreement(batch)
         context["judge"] = work_stats.judge_versus_experts(batch)
@@ -137,7 +140,7 @@ def batch_dashboard(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _dashboard(request: AuthedHttpRequest, batch: WorkBatch, status: int = 200) -> HttpResponse:
-    context = _dashboard_context(batch)
+    context = _dashboard_context(batch, request.user)
     context["others"] = User.objects.filter(is_active=True).order_by("username")
     return render(request, "annotator/work_dashboard.html", context, status=status)
 
@@ -264,6 +267,13 @@ class BatchForm(StyledFieldsMixin, forms.Form):
         label="Order (judging)",
         error_messages={"invalid_choice": "Order by task or by expected draft errors."},
     )
+    gold = forms.IntegerField(
+        min_value=0,
+        max_value=round(gold_clips.MAX_SHARE * 100),
+        required=False,
+        label="Gold clips %",
+        help_text="share of the batch's clips that are synthetic gold clips",
+    )
     unassigned = forms.BooleanField(
         required=False, initial=True, label="only items in no batch of this kind yet"
     )
@@ -287,6 +297,9 @@ class BatchForm(StyledFieldsMixin, forms.Form):
         data["order"] = data.get("order") or BatchOrder.TASK
         if data["order"] == BatchOrder.ERRORS and data.get("kind") != WorkKind.JUDGE:
             self.add_error("order", "Only a judging batch can be ordered by expected draft errors.")
+        data["gold_share"] = (data.get("gold") or 0) / 100
+        if data["gold_share"] and data.get("kind") != WorkKind.VERIFY:
+            self.add_error("gold", "Only a verification batch holds gold clips.")
         return data
 
 
@@ -295,7 +308,7 @@ def batch_new(request: AuthedHttpRequest) -> HttpResponse:
     """An admin hands out work: its kind, the items by filters, the annotators and
     the overlap; each annotator's load is shown before the batch is created."""
     form = BatchForm(request.POST if request.method == "POST" else None)
-    plan = None
+    plan, n_gold = None, 0
     if form.is_valid():
         data = form.cleaned_data
         items = items_chosen(data)
@@ -310,15 +323,21 @@ def batch_new(request: AuthedHttpRequest) -> HttpResponse:
                     overlap=data["overlap"],
                     created_by=request.user,
                     order=data["order"],
+                    gold_share=data["gold_share"],
                 )
                 messages.success(request, f"Batch {batch.name} created.")
                 return redirect("batch-dashboard", pk=batch.pk)
-            plan = assignments.plan(len(items), users, data["overlap"])
+            n_gold = gold_clips.gold_count(len(items), data["gold_share"])
+            gold_clips.gold_for_batch(n=n_gold, users=users)  # refused now, not on create
+            plan = assignments.plan(len(items) + n_gold, users, data["overlap"])
         except ValidationError as exc:
             form.add_error(None, exc)
     status = 422 if form.errors else 200
     return render(
-        request, "annotator/work_batch_new.html", {"form": form, "plan": plan}, status=status
+        request,
+        "annotator/work_batch_new.html",
+        {"form": form, "plan": plan, "n_gold": n_gold},
+        status=status,
     )
 
 

@@ -2,21 +2,35 @@
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.i18n import set_language
 
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.models import ApiToken
 from annotator.models.tokens import TokenScope
+from annotator.services.users import user_set_language
 
 
 @require_safe
 def home(request: AuthedHttpRequest) -> HttpResponse:
     """Where a login lands: annotators on their work, the others on the benchmarks."""
     return redirect("benchmark-list" if request.user.is_reviewer else "my-work")
+
+
+@login_not_required  # the login page has the switcher too
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (the language cookie, then back to the page); a logged-in
+    user's choice is also kept on the account, for their other browsers."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=request.POST.get("language", ""))
+    return response
 
 
 class TokenForm(forms.Form):

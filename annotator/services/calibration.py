@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 from annotator.models import BatchItem, CalibrationSample, Judgment, User, WorkBatch
@@ -41,9 +42,9 @@ def calibration_batch_create(
     if release is not None and release.benchmark_id != benchmark.pk:
         raise InputError(f"Release {release.name} is not a release of {benchmark.name}.")
     if size < 1:
-        raise InputError("The sample size must be at least 1.")
+        raise InputError(gettext("The sample size must be at least 1."))
     if not users:
-        raise InputError("Choose the experts who verify the sample.")
+        raise InputError(gettext("Choose the experts who verify the sample."))
     if seed is not None and not 0 <= seed <= MAX_SEED:
         raise InputError(f"The seed must be between 0 and {MAX_SEED}.")
     judgments = Judgment.objects.filter(video__task__benchmark=benchmark)

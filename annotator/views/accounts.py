@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.i18n import set_language
@@ -34,7 +35,7 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="what the token is for, e.g. eval-cluster")
+    name = forms.CharField(max_length=100, help_text=_("what the token is for, e.g. eval-cluster"))
     scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ)
 
 
@@ -63,5 +64,7 @@ def account_settings(request: AuthedHttpRequest) -> HttpResponse:
 def token_revoke(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked_at__isnull=True)
     token.revoke()
-    messages.success(request, f"Token {token.name} revoked: it no longer authenticates.")
+    messages.success(
+        request, _("Token %(name)s revoked: it no longer authenticates.") % {"name": token.name}
+    )
     return redirect("account-settings")

@@ -369,7 +369,10 @@ def test_annotators_cannot_tell_a_gold_clip_from_a_candidate(gold_world, admin_u
     for _ in range(2):
         page = client.get(reverse("clip-verify", args=[batch.pk])).content.decode()
         pages.append(page)
-        shown = Video.objects.get(pk=int(page.split('data-video="')[1].split('"')[0]))
+        shown = Video.objects.get(public_id=page.split('data-video="')[1].split('"')[0])
+        # Named by public id: row ids follow the import order and would single gold out.
+        assert f'name="video" value="{shown.public_id}"' in page
+        assert f'data-video="{shown.pk}"' not in page and f"clip={shown.pk}" not in page
         decide(batch, ann, shown, Decision.REJECT, ["duplicate"])
     for page in pages:
         assert "gold" not in page.lower()

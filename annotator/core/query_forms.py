@@ -4,6 +4,7 @@ another benchmark) is then a 400 that names the parameter, answered by
 annotator.core.error_views, instead of a ValueError or OverflowError deep in a query."""
 
 from typing import Any
+from uuid import UUID
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, BadRequest
@@ -25,6 +26,15 @@ class IdListField(forms.Field):
 
     def to_python(self, value: list[str] | None) -> list[int]:
         return [IdField().clean(item) for item in value or []]
+
+
+class PublicIdListField(forms.Field):
+    """Public ids (UUIDs) of videos posted under one name (checkboxes)."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: list[str] | None) -> list[UUID]:
+        return [forms.UUIDField().clean(item) for item in value or []]
 
 
 def _id_checked(field: forms.ModelChoiceField, value: Any) -> None:

@@ -146,10 +146,8 @@ def gold_variant_make(*, variant_id: int, job_id: int | None = None) -> GoldVari
     pipeline, with its known answer and its clip's newest suggestion. Done again it
     does nothing new; a copy that cannot be made is recorded as failed, with why, and
     nothing is inserted."""
-    variant = GoldVariant.objects.select_related("source", "reason").get(pk=variant_id)
-    if variant.status == ReportStatus.DONE and variant.video_id:
-        if job_id is not None:
-            job_item_finished(job_id=job_id, item=str(variant.pk))
+    variant = GoldVariant.objects.select_related("source").get(pk=variant_id)
+    if _done(variant, job_id):
         return variant
     GoldVariant.objects.filter(pk=variant.pk).update(status=ReportStatus.RUNNING)
     source = variant.source
@@ -162,6 +160,12 @@ def gold_variant_make(*, variant_id: int, job_id: int | None = None) -> GoldVari
         except GoldVideoError as exc:
             return _failed(variant, str(exc), job_id)
         with transaction.atomic():
+            # A second delivery of the task may have stored the copy meanwhile.
+            variant = (
+                GoldVariant.objects.select_for_update().select_related("source").get(pk=variant_id)
+            )
+            if _done(variant, job_id):
+                return variant
             added = video_add(
                 path=copy,
                 name=source.original_name or copy.name,
@@ -179,6 +183,15 @@ def gold_variant_make(*, variant_id: int, job_id: int | None = None) -> GoldVari
     if added.outcome == Outcome.DUPLICATE:
         return _failed(variant, added.message, job_id)
     return variant
+
+
+def _done(variant: GoldVariant, job_id: int | None) -> bool:
+    """Whether the copy is made already (then counted on the job again, once)."""
+    if variant.status != ReportStatus.DONE or not variant.video_id:
+        return False
+    if job_id is not None:
+        job_item_finished(job_id=job_id, item=str(variant.pk))
+    return True
 
 
 def _gold_stored(variant: GoldVariant, video: Video, job_id: int | None) -> None:

@@ -2,6 +2,8 @@
 (keyboard first, next clip preloaded, undo), grid triage and the reviewers'
 adjudication queue. Batches and their dashboards are in annotator.views.work."""
 
+from uuid import UUID
+
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from annotator.core.errors import InputError
 from annotator.core.htmx import AuthedHttpRequest, said
 from annotator.core.permissions import reviewer_required
-from annotator.core.query_forms import IdField, IdListField, cleaned_input, posted_input
+from annotator.core.query_forms import PublicIdListField, cleaned_input, posted_input
 from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
 from annotator.models.choices import Decision, VideoKind, WorkKind
 from annotator.selectors.contamination import clip_overlaps, overlapping_tasks
@@ -32,16 +34,29 @@ LEVELS = [
 ]
 
 
+# Annotators' pages name clips by public id, never by row id: row ids follow the
+# import order, so a gold clip (made from an accepted clip later) would stand out.
 class ClipQuery(forms.Form):
-    clip = IdField(required=False)
+    clip = forms.UUIDField(required=False)
 
 
 class ClipPosted(forms.Form):
-    video = IdField()
+    video = forms.UUIDField()
 
 
 class ClipsPosted(forms.Form):
-    video = IdListField(required=False)
+    video = PublicIdListField(required=False)
+
+
+def _video_ids(public_ids: list[UUID]) -> list[int]:
+    """Their row ids; 0, which no assignment has, for an unknown one: the services then
+    refuse it as not the user's."""
+    rows = dict(Video.objects.filter(public_id__in=public_ids).values_list("public_id", "pk"))
+    return [rows.get(public_id, 0) for public_id in public_ids]
+
+
+def _video_id(public_id: UUID) -> int:
+    return _video_ids([public_id])[0]
 
 
 def _batch(request: AuthedHttpRequest, pk: int) -> WorkBatch:
@@ -129,7 +144,7 @@ def _workspace(
     template = "annotator/_clip_workspace.html" if request.htmx else "annotator/clip_verify.html"
     response = render(request, template, context, status=status)
     if request.htmx and clip is not None and status == 200:
-        response["HX-Push-Url"] = f"{reverse('clip-verify', args=[batch.pk])}?clip={clip.pk}"
+        response["HX-Push-Url"] = f"{reverse('clip-verify', args=[batch.pk])}?clip={clip.public_id}"
     return response
 
 
@@ -138,7 +153,7 @@ def clip_verify(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     clip = cleaned_input(ClipQuery(request.GET))["clip"]
     try:
-        return _workspace(request, batch, video_id=clip)
+        return _workspace(request, batch, video_id=_video_id(clip) if clip else None)
     except InputError:
         raise Http404("This clip is not assigned to you in this batch.") from None
 
@@ -146,7 +161,7 @@ def clip_verify(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def clip_decide_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    video_id = cleaned_input(ClipPosted(request.POST))["video"]
+    video_id = _video_id(cleaned_input(ClipPosted(request.POST))["video"])
     answer = None  # a malformed answer keeps nothing but the error
     try:
         clip_review.assignment_of(batch, request.user, video_id)
@@ -209,7 +224,7 @@ def clip_grid(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 def clip_grid_keep(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Keeps the posted clip of a near-duplicate group, rejects the rest as duplicates."""
     batch = _batch(request, pk)
-    keep = cleaned_input(ClipPosted(request.POST))["video"]
+    keep = _video_id(cleaned_input(ClipPosted(request.POST))["video"])
     n = clip_review.duplicates_reject(batch=batch, user=request.user, keep_id=keep)
     messages.success(
         request,
@@ -226,7 +241,7 @@ def clip_grid_keep(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def clip_grid_reject(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
-    ids = cleaned_input(ClipsPosted(request.POST))["video"]
+    ids = _video_ids(cleaned_input(ClipsPosted(request.POST))["video"])
     n = clip_review.clips_reject(
         batch=batch, user=request.user, video_ids=ids, reasons=request.POST.getlist("reasons")
     )

@@ -282,8 +282,9 @@ def test_the_workspace_shows_the_first_clip_and_preloads_the_next(
     batch, (first, second) = two_clips
     client.force_login(annotator_user)
     html = client.get(reverse("clip-verify", args=[batch.pk])).content.decode()
-    assert f'id="clip-video-{first.pk}"' in html and f'id="clip-video-{second.pk}"' in html
-    assert html.index(f"clip-video-{first.pk}") < html.index("clip-preload")
+    assert f'id="clip-video-{first.public_id}"' in html
+    assert f'id="clip-video-{second.public_id}"' in html
+    assert html.index(f"clip-video-{first.public_id}") < html.index("clip-preload")
     assert "0 of 2 done" in html
 
 
@@ -292,11 +293,16 @@ def test_deciding_answers_with_the_next_clip_and_its_address(client, annotator_u
     client.force_login(annotator_user)
     response = client.post(
         reverse("clip-decide", args=[batch.pk]),
-        {"video": first.pk, "decision": "reject", "reasons": ["duplicate"], "seconds": "4.2"},
+        {
+            "video": first.public_id,
+            "decision": "reject",
+            "reasons": ["duplicate"],
+            "seconds": "4.2",
+        },
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    assert response["HX-Push-Url"].endswith(f"?clip={second.pk}")
+    assert response["HX-Push-Url"].endswith(f"?clip={second.public_id}")
     assert "1 of 2 done" in response.content.decode()
     assert ClipDecision.objects.get().seconds == 4.2
 
@@ -308,7 +314,7 @@ def test_a_refused_decision_answers_422_with_the_reason_and_keeps_the_caption(
     client.force_login(annotator_user)
     response = client.post(
         reverse("clip-decide", args=[batch.pk]),
-        {"video": first.pk, "decision": "accept", "caption": "my edited caption"},
+        {"video": first.public_id, "decision": "accept", "caption": "my edited caption"},
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 422
@@ -321,11 +327,16 @@ def test_undo_view_brings_the_clip_back_with_the_answer_given(client, annotator_
     client.force_login(annotator_user)
     client.post(
         reverse("clip-decide", args=[batch.pk]),
-        {"video": first.pk, "decision": "reject", "reasons": ["scene-cut"], "caption": "kept"},
+        {
+            "video": first.public_id,
+            "decision": "reject",
+            "reasons": ["scene-cut"],
+            "caption": "kept",
+        },
     )
     response = client.post(reverse("clip-undo", args=[batch.pk]), headers={"HX-Request": "true"})
     html = response.content.decode()
-    assert response.status_code == 200 and f'data-video="{first.pk}"' in html
+    assert response.status_code == 200 and f'data-video="{first.public_id}"' in html
     assert 'value="scene-cut" id="reason-scene-cut" data-key="5"\n           checked' in html
     assert "kept" in html
     # The workspace's save line says what was undone; with nothing left, that too.
@@ -348,7 +359,7 @@ def test_other_annotators_batches_and_clips_are_not_served(client, annotator_use
     assert client.get(reverse("clip-grid", args=[batch.pk])).status_code == 404
     assert "round 1" not in client.get(reverse("clip-batches")).content.decode()
     response = client.post(
-        reverse("clip-decide", args=[batch.pk]), {"video": first.pk, "decision": "flag"}
+        reverse("clip-decide", args=[batch.pk]), {"video": first.public_id, "decision": "flag"}
     )
     assert response.status_code == 404 and not ClipDecision.objects.exists()
 
@@ -368,10 +379,10 @@ def test_grid_rejects_the_selected_clips(client, annotator_user, two_clips):
     batch, (first, second) = two_clips
     client.force_login(annotator_user)
     html = client.get(reverse("clip-grid", args=[batch.pk])).content.decode()
-    assert f'value="{first.pk}"' in html and f'value="{second.pk}"' in html
+    assert f'value="{first.public_id}"' in html and f'value="{second.public_id}"' in html
     response = client.post(
         reverse("clip-grid-reject", args=[batch.pk]),
-        {"video": [first.pk, second.pk], "reasons": "low-quality"},
+        {"video": [first.public_id, second.public_id], "reasons": "low-quality"},
     )
     assert response.status_code == 302
     assert set(ClipDecision.objects.values_list("decision", flat=True)) == {"reject"}
@@ -476,7 +487,7 @@ def test_a_malformed_time_is_refused_with_a_message(client, annotator_user, two_
     client.force_login(annotator_user)
     response = client.post(
         reverse("clip-decide", args=[batch.pk]),
-        {"video": first.pk, "decision": "flag", "seconds": "soon"},
+        {"video": first.public_id, "decision": "flag", "seconds": "soon"},
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 422 and "seconds: Enter a number." in response.content.decode()

@@ -3,6 +3,7 @@ stored and processed like uploads and hidden among a batch's candidates, failure
 recorded without a video, catch rates per defect on the dashboard, and gold clips kept
 out of the training set."""
 
+import re
 from pathlib import Path
 
 import av
@@ -365,17 +366,25 @@ def test_annotators_cannot_tell_a_gold_clip_from_a_candidate(gold_world, admin_u
         gold_share=0.5,
     )
     client.force_login(ann)
-    pages = []
+    grid = client.get(reverse("clip-grid", args=[batch.pk])).content.decode()
+    assert "gold" not in grid.lower() and grid.count('class="thumb-card') == 2
+    fields = {}
     for _ in range(2):
         page = client.get(reverse("clip-verify", args=[batch.pk])).content.decode()
-        pages.append(page)
-        shown = Video.objects.get(pk=int(page.split('data-video="')[1].split('"')[0]))
+        shown = Video.objects.get(public_id=page.split('data-video="')[1].split('"')[0])
+        assert "gold" not in page.lower() and "synthetic" not in page.lower()
+        # Named by public id: row ids follow the import order and would single gold out.
+        assert f'name="video" value="{shown.public_id}"' in page
+        assert f'data-video="{shown.pk}"' not in page and f"clip={shown.pk}" not in page
+        # The same media, under the same kind of address, answered the same way.
+        urls = set(re.findall(rf"/media/videos/{shown.public_id}/[a-z0-9-]+", page))
+        fields[shown.kind] = {url.rsplit("/", 1)[1] for url in urls}
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200
+            assert "gold" not in str(response.headers).lower()
         decide(batch, ann, shown, Decision.REJECT, ["duplicate"])
-    for page in pages:
-        assert "gold" not in page.lower()
-        assert "synthetic" not in page.lower()
-    grid = client.get(reverse("clip-grid", args=[batch.pk])).content.decode()
-    assert "gold" not in grid.lower()
+    assert fields[VideoKind.GOLD] == fields[VideoKind.DATASET] and fields[VideoKind.GOLD]
     assert client.get(reverse("gold-clips")).status_code == 403
 
 

@@ -119,7 +119,7 @@ def test_k_keeps_one_and_rejects_the_rest_as_duplicate(client, annotator_user):
     html = client.get(reverse("clip-grid", args=[batch.pk])).content.decode()
     assert html.count("near-duplicates: 3") == 3 and 'id="keep-form"' in html
     response = client.post(
-        reverse("clip-grid-keep", args=[batch.pk]), {"video": clips[1].pk, "page": 1}
+        reverse("clip-grid-keep", args=[batch.pk]), {"video": clips[1].public_id, "page": 1}
     )
     assert response.status_code == 302
     rejected = ClipDecision.objects.filter(user=annotator_user)
@@ -129,9 +129,11 @@ def test_k_keeps_one_and_rejects_the_rest_as_duplicate(client, annotator_user):
     }
     # The kept clip is left to decide; its group is gone from the grid.
     html = client.get(reverse("clip-grid", args=[batch.pk])).content.decode()
-    assert f'value="{clips[1].pk}"' in html and "near-duplicates:" not in html
+    assert f'value="{clips[1].public_id}"' in html and "near-duplicates:" not in html
     # A clip with no group left: refused, nothing written.
-    response = client.post(reverse("clip-grid-keep", args=[batch.pk]), {"video": clips[1].pk})
+    response = client.post(
+        reverse("clip-grid-keep", args=[batch.pk]), {"video": clips[1].public_id}
+    )
     assert response.status_code == 422 and rejected.count() == 2
 
 
@@ -148,9 +150,11 @@ def test_groups_stay_within_the_users_own_clips(client, annotator_user):
     assert "near-duplicates:" not in html
     # Keeping in someone else's batch: not found; naming another batch's clip: refused.
     response = client.post(
-        reverse("clip-grid-keep", args=[their_batch.pk]), {"video": theirs[0].pk}
+        reverse("clip-grid-keep", args=[their_batch.pk]), {"video": theirs[0].public_id}
     )
     assert response.status_code == 404
-    response = client.post(reverse("clip-grid-keep", args=[batch.pk]), {"video": theirs[1].pk})
+    response = client.post(
+        reverse("clip-grid-keep", args=[batch.pk]), {"video": theirs[1].public_id}
+    )
     assert response.status_code == 422
     assert not ClipDecision.objects.exists()

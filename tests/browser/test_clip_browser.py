@@ -38,7 +38,7 @@ def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(
         """Until the clip is shown and htmx has settled the swap (keys pressed while
         it settles would reach elements about to be replaced)."""
         try:
-            page.wait_for_selector(f"#clip-workspace[data-video='{clip.pk}']")
+            page.wait_for_selector(f"#clip-workspace[data-video='{clip.public_id}']")
         except Exception:
             errors = page.locator("#clip-error").all_inner_texts()
             raise AssertionError(f"clip {clip.pk} not shown; errors: {errors}") from None
@@ -47,7 +47,7 @@ def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(
     def preloaded(clip: Video) -> None:
         """The next clip's player exists off-screen and has data before it is needed;
         a mark set on it now shows that the very element becomes the main player."""
-        upcoming = page.locator(f".clip-preload video#clip-video-{clip.pk}")
+        upcoming = page.locator(f".clip-preload video#clip-video-{clip.public_id}")
         upcoming.evaluate(
             "v => new Promise(ok => { if (v.readyState >= 2) ok();"
             " else v.addEventListener('loadeddata', ok, {once: true}); })"
@@ -64,7 +64,7 @@ def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(
     page.keyboard.press("c")
     page.keyboard.press("a")
     wait_for_clip(clips[1])
-    main = page.locator(f".clip-stage video#clip-video-{clips[1].pk}")
+    main = page.locator(f".clip-stage video#clip-video-{clips[1].public_id}")
     assert main.evaluate("v => v.dataset.mark") == "preloaded"
     assert main.evaluate("v => v.readyState") >= 2
     # 2: reject with two reasons (keys 4 and 5).
@@ -74,7 +74,9 @@ def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(
     page.keyboard.press("r")
     wait_for_clip(clips[2])
     assert (
-        page.locator(f".clip-stage video#clip-video-{clips[2].pk}").evaluate("v => v.dataset.mark")
+        page.locator(f".clip-stage video#clip-video-{clips[2].public_id}").evaluate(
+            "v => v.dataset.mark"
+        )
         == "preloaded"
     )
     # 3: flag, then undo it and reject instead.
@@ -97,7 +99,7 @@ def test_three_clips_decided_from_the_keyboard_with_the_next_one_preloaded(
     assert answers[clips[2].pk].decision == Decision.REJECT
     assert answers[clips[2].pk].reasons == ["duplicate"]
     assert Video.objects.get(pk=clips[0].pk).clip_status == ClipStatus.ACCEPTED
-    assert page.url.endswith(f"?clip={clips[3].pk}")
+    assert page.url.endswith(f"?clip={clips[3].public_id}")
 
 
 def test_k_in_the_grid_keeps_one_of_a_near_duplicate_group(page, live_server):

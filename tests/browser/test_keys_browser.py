@@ -265,7 +265,7 @@ def clip_batch(tmp_path, n, username="ann"):
 
 
 def wait_for_clip(page, clip):
-    page.wait_for_selector(f"#clip-workspace[data-video='{clip.pk}']")
+    page.wait_for_selector(f"#clip-workspace[data-video='{clip.public_id}']")
     page.wait_for_function("() => !document.querySelector('.htmx-settling, .htmx-request')")
 
 

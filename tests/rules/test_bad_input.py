@@ -172,7 +172,7 @@ def test_it_answers_deciding_a_clip_not_assigned_to_you_with_a_4xx(clip_batch):
     client, batch, clips = clip_batch
     response = client.post(
         reverse("clip-decide", args=[batch.pk]),
-        {"video": clips[1].pk, "decision": Decision.REJECT, "reasons": ["black-borders"]},
+        {"video": clips[1].public_id, "decision": Decision.REJECT, "reasons": ["black-borders"]},
     )
     assert 400 <= response.status_code < 500
     assert "not assigned to you" in text(response)
@@ -184,7 +184,7 @@ def test_it_refuses_a_time_spent_that_is_not_a_duration(clip_batch, seconds):
     client, batch, clips = clip_batch
     response = client.post(
         reverse("clip-decide", args=[batch.pk]),
-        {"video": clips[0].pk, "decision": Decision.REJECT, "reasons": ["black-borders"],
+        {"video": clips[0].public_id, "decision": Decision.REJECT, "reasons": ["black-borders"],
          "seconds": seconds},
     )  # fmt: skip
     assert response.status_code == 422

@@ -1,5 +1,6 @@
 """Blind judging holds everywhere: an annotator never learns which generator made a
-video, on any page, partial, media URL or API endpoint they can call. The walk goes
+video, nor which of their clips is a synthetic gold clip, on any page, partial, media
+URL or API endpoint they can call. The walk goes
 over every URL pattern of the project (not a hand-picked list), filling its parameters
 from the objects made here; reviewers and admins do see the names."""
 
@@ -16,16 +17,29 @@ from annotator.core.visibility import may_see_generator
 from annotator.models import (
     ApiToken,
     Assignment,
+    GoldAnswer,
+    GoldVariant,
     ImportBatch,
     Job,
     JobItem,
     JobStatus,
     JudgeEvaluation,
     Judgment,
+    RejectReason,
     Video,
     WorkBatch,
 )
-from annotator.models.choices import EvaluationStatus, VerdictSource, VerdictStatus, WorkKind
+from annotator.models.choices import (
+    ClipStatus,
+    Decision,
+    EvaluationStatus,
+    GoldDefect,
+    ReportStatus,
+    VerdictSource,
+    VerdictStatus,
+    VideoKind,
+    WorkKind,
+)
 from annotator.models.tokens import TokenScope
 from annotator.services import judge_drafts
 from annotator.services.assignments import work_batch_create
@@ -51,6 +65,11 @@ pytestmark = pytest.mark.django_db
 # Distinctive enough that no page holds them by chance; found case-insensitively.
 NAMES = ("SecretModelXYZ", "HiddenGenQRS")
 _LEAK = re.compile("|".join(NAMES), re.IGNORECASE)
+# What would tell a gold clip: the word, or its defect as the gold pages name it.
+_GOLD = re.compile(
+    "|".join([r"\bgold", "synthetic", *(label for _, label in GoldDefect.choices)]),
+    re.IGNORECASE,
+)
 
 
 @pytest.fixture
@@ -115,10 +134,20 @@ def world(tmp_path, annotator_user, reviewer_user, admin_user, django_capture_on
         created_by=reviewer_user,
     )
     clip = ClipFactory()
+    # A gold copy of an accepted clip, hidden in the annotator's clips.
+    gold = ClipFactory(kind=VideoKind.GOLD, external_id=clip.external_id)
+    GoldVariant.objects.create(
+        source=ClipFactory(clip_status=ClipStatus.ACCEPTED),
+        defect=GoldDefect.TEXT,
+        reason=RejectReason.objects.get(code="text-overlay"),
+        video=gold,
+        status=ReportStatus.DONE,
+    )
+    GoldAnswer.objects.create(video=gold, decision=Decision.REJECT)
     work_batch_create(
         name="clips",
         kind=WorkKind.VERIFY,
-        items=[clip],
+        items=[clip, gold],
         users=[annotator_user],
         overlap=1,
         created_by=admin_user,
@@ -149,7 +178,7 @@ def world(tmp_path, annotator_user, reviewer_user, admin_user, django_capture_on
     objects = [
         *(model.objects.all() for model in (Judgment, JudgeEvaluation, WorkBatch, Assignment)),
         release.tasks.all(),
-        [benchmark, task, *criteria, *videos, clip, batch, job, draft, suggestion, release],
+        [benchmark, task, *criteria, *videos, clip, gold, batch, job, draft, suggestion, release],
         [token, annotator_user, reviewer_user, admin_user],
     ]
     return {
@@ -157,7 +186,7 @@ def world(tmp_path, annotator_user, reviewer_user, admin_user, django_capture_on
         "videos": videos,
         "token": key,
         "pks": sorted({o.pk for o in itertools.chain(*objects)}),
-        "uuids": [str(v.public_id) for v in [*videos, clip]],
+        "uuids": [str(v.public_id) for v in [*videos, clip, gold]],
         "query": {"reveal": "1", "job": job.pk, "generator": videos[0].generator_id},
     }
 
@@ -178,12 +207,14 @@ def _candidates(world, chain: url_walk.Chain):
     return candidates
 
 
-def _leaks(response) -> list[str]:
-    """Where the response names a generator: its body, a header (Location,
-    Content-Disposition, Link...)."""
-    found = [f"header {h}" for h, v in response.headers.items() if _LEAK.search(v)]
+def _leaks(response, leak: re.Pattern = _LEAK) -> list[str]:
+    """Where the response names a generator (or says what `leak` finds): its body, a
+    header (Location, Content-Disposition, Link...)."""
+    # A login redirect's next= is the caller's own URL (/admin/annotator/goldanswer/).
+    headers = {h: v.split("?next=")[0] for h, v in response.headers.items()}
+    found = [f"header {h}" for h, v in headers.items() if leak.search(v)]
     body = b"".join(response.streaming_content) if response.streaming else response.content
-    if _LEAK.search(body.decode("utf-8", "replace")):
+    if leak.search(body.decode("utf-8", "replace")):
         found.append("body")
     return found
 
@@ -248,7 +279,9 @@ def test_it_keeps_htmx_answers_blind_whatever_the_annotator_posts(client, annota
     assert not _leaks(html)
 
 
-def test_it_never_names_a_generator_to_an_annotator_on_any_url(annotator_user, world):
+def test_it_never_names_a_generator_nor_a_gold_clip_to_an_annotator_on_any_url(
+    annotator_user, world
+):
     session = Client(raise_request_exception=False)
     session.force_login(annotator_user)
     token = Client(raise_request_exception=False, HTTP_AUTHORIZATION=f"Bearer {world['token']}")
@@ -265,8 +298,10 @@ def test_it_never_names_a_generator_to_an_annotator_on_any_url(annotator_user, w
             for query, extra in variants:
                 response = caller.get(url, query, headers=extra)
                 requests += 1
-                leaks += [f"{url} {query} {extra}: {where}" for where in _leaks(response)]
-    assert leaks == []
+                # The API's schema lists the video kinds, gold among them: of no clip.
+                for leak in (_LEAK,) if url.startswith("/api/v1/schema/") else (_LEAK, _GOLD):
+                    leaks += [f"{url} {query} {extra}: {where}" for where in _leaks(response, leak)]
+    assert leaks == [], "\n".join(leaks)
     assert url_walk.unvisited(visited) == set()
     assert len(visited) > 200 and requests > 1000
 

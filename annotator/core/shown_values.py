@@ -1,6 +1,7 @@
 """Codes that pages show as they are and translate where they show them
 ({% translate dimension %}): dimensions, media states, audit actions, release changes,
-verdict sources. Listed here so that makemessages puts them in the catalogue."""
+verdict sources, the default reject reasons. Listed here so that makemessages puts
+them in the catalogue."""
 
 from django.utils.translation import gettext_noop
 
@@ -32,4 +33,17 @@ SHOWN_VALUES = (
     gettext_noop("proposed"),
     gettext_noop("approved"),
     gettext_noop("retired"),
+    # The default reject reasons (annotator/migrations/0006_default_reject_reasons.py,
+    # 0020_gold_variants.py);
+    # reasons admins add later show as they wrote them.
+    gettext_noop("not microscale"),
+    gettext_noop("live footage rather than simulation"),
+    gettext_noop("text, subtitles, watermark or logo"),
+    gettext_noop("black borders"),
+    gettext_noop("a scene cut inside the clip"),
+    gettext_noop("low resolution or blur"),
+    gettext_noop("physically or biologically inconsistent"),
+    gettext_noop("caption does not match"),
+    gettext_noop("duplicate"),
+    gettext_noop("frozen or still for most of the clip"),
 )

@@ -87,7 +87,9 @@ def judging_progress(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     with their work, while the page's own work does not."""
     benchmark = get_object_or_404(Benchmark, pk=pk)
     queue = verdicts.judging_queue(benchmark=benchmark, user=request.user)
-    return HttpResponse(f"{queue.done} of {queue.total} tasks done")
+    return HttpResponse(
+        gettext("%(done)d of %(total)d tasks done") % {"done": queue.done, "total": queue.total}
+    )
 
 
 class NextQuery(forms.Form):

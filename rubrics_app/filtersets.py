@@ -21,7 +21,7 @@ class TaskFilter(django_filters.FilterSet):
     review = django_filters.ChoiceFilter(
         method="by_review",
         empty_label=_("Any review state"),
-        choices=[("pending", "Has unapproved criteria"), ("approved", "Approved")],
+        choices=[("pending", _("Has unapproved criteria")), ("approved", _("Approved"))],
     )
 
     class Meta:

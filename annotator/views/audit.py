@@ -21,7 +21,7 @@ from annotator.selectors import audit
 
 class AuditFilterForm(StyledFieldsMixin, forms.Form):
     kind = forms.ChoiceField(
-        choices=[("", _("every kind")), *((kind.key, kind.label) for kind in audit.KINDS)],
+        choices=[("", _("every kind")), *((kind.key, _(kind.label)) for kind in audit.KINDS)],
         required=False,
     )
     user = forms.ModelChoiceField(

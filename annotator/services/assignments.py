@@ -27,7 +27,10 @@ def distribute(n_items: int, n_users: int, overlap: int) -> list[list[int]]:
         raise InputError(gettext("The overlap must be at least 1."))
     if overlap > n_users:
         raise InputError(
-            f"An overlap of {overlap} needs at least {overlap} annotators; {n_users} chosen."
+            gettext(
+                "An overlap of %(overlap)d needs at least %(overlap)d annotators; %(n)d chosen."
+            )
+            % {"overlap": overlap, "n": n_users}
         )
     return [
         [(item * overlap + copy) % n_users for copy in range(overlap)] for item in range(n_items)
@@ -168,8 +171,10 @@ def batch_reassign(*, batch: WorkBatch, leaving: User, to: Sequence[User]) -> in
             free = [u for u in to if (u.pk, assignment.video_id, assignment.task_id) not in held]
             if not free:
                 raise InputError(
-                    f"Every chosen annotator already has item "
-                    f"{assignment.video_id or assignment.task_id}; choose more annotators."
+                    gettext(
+                        "Every chosen annotator already has item %(item)s; choose more annotators."
+                    )
+                    % {"item": assignment.video_id or assignment.task_id}
                 )
             target = min(free, key=lambda u: (loads[u.pk], u.pk))
             assignment.user = target

@@ -67,8 +67,8 @@ def _checked(video: Video, answer: Answer) -> Answer:
     if answer.decision == Decision.ACCEPT:
         if video.media_status != MediaStatus.READY:
             raise InputError(
-                f"This clip's media is {video.get_media_status_display()}: "
-                "only a clip that plays can be accepted."
+                gettext("This clip's media is %(status)s: only a clip that plays can be accepted.")
+                % {"status": video.get_media_status_display()}
             )
         if not answer.level:
             raise InputError(gettext("An accepted clip needs a level."))

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from annotator.core import queue
 from annotator.core.errors import InputError
@@ -68,8 +68,14 @@ def _reasons(defects: Sequence[str]) -> dict[str, RejectReason]:
     ]
     if missing:
         raise InputError(
-            f"The reject reason{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            "that these defects should get are retired or missing: restore them first."
+            ngettext(
+                "The reject reason %(reasons)s that these defects should get is retired or"
+                " missing: restore it first.",
+                "The reject reasons %(reasons)s that these defects should get are retired or"
+                " missing: restore them first.",
+                len(missing),
+            )
+            % {"reasons": ", ".join(missing)}
         )
     return {d: reasons[DEFECT_REASONS[GoldDefect(d)]] for d in defects}
 

@@ -103,7 +103,8 @@ def verdict_time_mark(
         beyond = duration is not None and seconds > duration + 0.05
         if not math.isfinite(seconds) or seconds < 0 or beyond:
             raise InputError(
-                f"{seconds} s is not a time of this video (0 to {duration or 0:.2f} s)."
+                gettext("%(seconds)s s is not a time of this video (0 to %(duration).2f s).")
+                % {"seconds": seconds, "duration": duration or 0}
             )
         seconds = round(seconds, 2)
     judgment = Judgment.objects.get(

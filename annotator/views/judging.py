@@ -337,11 +337,14 @@ def task_confirm_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         confirmed,
         task.pk,
         done=ngettext(
-            "confirmed %(n)d draft of %(videos)d video(s)",
-            "confirmed %(n)d drafts of %(videos)d video(s)",
+            "confirmed %(n)d draft of %(videos)s",
+            "confirmed %(n)d drafts of %(videos)s",
             confirmed.count,
         )
-        % {"n": confirmed.count, "videos": len(videos)},
+        % {
+            "n": confirmed.count,
+            "videos": ngettext("%(n)d video", "%(n)d videos", len(videos)) % {"n": len(videos)},
+        },
         none=gettext("nothing to confirm"),
     )
 

@@ -115,7 +115,8 @@
     const videos = scope === "task" ? cards().length : 1;
     if (!drafts) { Player.saveStatus.said(gettext("nothing to confirm"), null); return; }
     const question = scope === "task"
-      ? interpolate(ngettext("Confirm %(drafts)s draft of %(videos)s video(s)?", "Confirm %(drafts)s drafts of %(videos)s video(s)?", drafts), { drafts: drafts, videos: videos }, true)
+      ? interpolate(ngettext("Confirm %(drafts)s draft of %(videos)s?", "Confirm %(drafts)s drafts of %(videos)s?", drafts),
+        { drafts: drafts, videos: interpolate(ngettext("%s video", "%s videos", videos), [videos]) }, true)
       : interpolate(ngettext("Confirm %(drafts)s draft of this video?", "Confirm %(drafts)s drafts of this video?", drafts), { drafts: drafts }, true);
     Keys.ask(question,
       function () { e.detail.issueRequest(true); });

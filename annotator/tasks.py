@@ -1,41 +1,62 @@
-from celery import shared_task
+from collections.abc import Callable
+
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from annotator.core import queue
 from annotator.core.llm import LLMNotConfigured
-from annotator.core.rate_limit import JUDGE_ENDPOINT_TASK, RateLimited, retry_when_rate_limited
+from annotator.core.rate_limit import (
+    JUDGE_ENDPOINT_TASK,
+    RateLimited,
+    TaskOptions,
+    retry_when_rate_limited,
+)
 from annotator.models import ContaminationReport, GoldVariant, Video
 from annotator.services import clip_drafts, contamination, gold_clips, judge_drafts, media
 
 MAX_RETRIES = 3
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-    soft_time_limit=settings.VIDEO_PROCESSING_TIMEOUT,
-    time_limit=settings.VIDEO_PROCESSING_TIMEOUT + 30,
-)
-def video_process(self, video_id: int) -> None:
+# One file decoded (and encoded) per task, within the media processing time.
+MEDIA_TASK: TaskOptions = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "max_retries": MAX_RETRIES,
+    "soft_time_limit": settings.VIDEO_PROCESSING_TIMEOUT,
+    "time_limit": settings.VIDEO_PROCESSING_TIMEOUT + 30,
+}
+
+
+def _media_work(
+    task: Task, work: Callable[[], object], gone: type[Exception], failed: Callable[[str], None]
+) -> None:
+    """Runs one media item. A file that cannot be used ends failed inside the service;
+    what reaches here is infrastructure (database, storage): retried, then recorded as
+    failed with `failed(reason)`, as is running out of time. `gone`: the item was
+    deleted since it was queued."""
     try:
-        media.video_process(video_id=video_id)
-    except Video.DoesNotExist:
-        return  # deleted since it was queued
+        work()
+    except gone:
+        return
     except SoftTimeLimitExceeded:
-        media.video_mark_failed(
-            video_id=video_id,
-            reason=f"processing took longer than {settings.VIDEO_PROCESSING_TIMEOUT} s",
-        )
+        failed(f"took longer than {settings.VIDEO_PROCESSING_TIMEOUT} s")
     except Exception as exc:
-        # Bad files end in MediaRejected inside the service; what reaches here is
-        # infrastructure (database, storage): retried, then reported on the video.
-        if self.request.retries >= MAX_RETRIES:
-            media.video_mark_failed(video_id=video_id, reason=f"processing failed: {exc}")
+        if task.request.retries >= MAX_RETRIES:
+            failed(f"failed: {exc}")
             raise
-        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+        raise task.retry(exc=exc, countdown=2**task.request.retries) from exc
+
+
+@shared_task(**MEDIA_TASK)
+def video_process(self, video_id: int) -> None:
+    _media_work(
+        self,
+        lambda: media.video_process(video_id=video_id),
+        Video.DoesNotExist,
+        lambda reason: media.video_mark_failed(video_id=video_id, reason=f"processing {reason}"),
+    )
 
 
 # The sweeps, run by celery beat every SWEEP_SECONDS (CELERY_BEAT_SCHEDULE).
@@ -90,31 +111,13 @@ def contamination_report_task(self, report_id: int) -> None:
         raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    max_retries=MAX_RETRIES,
-    soft_time_limit=settings.VIDEO_PROCESSING_TIMEOUT,
-    time_limit=settings.VIDEO_PROCESSING_TIMEOUT + 30,
-)
+@shared_task(**MEDIA_TASK)
 def gold_variant_task(self, variant_id: int, job_id: int) -> None:
-    # A clip that cannot give the copy is recorded as failed inside the service; what
-    # reaches here is infrastructure (database, storage): retried, then recorded too.
-    try:
-        gold_clips.gold_variant_make(variant_id=variant_id, job_id=job_id)
-    except GoldVariant.DoesNotExist:
-        return
-    except SoftTimeLimitExceeded:
-        gold_clips.gold_variant_mark_failed(
-            variant_id=variant_id,
-            job_id=job_id,
-            reason=f"took longer than {settings.VIDEO_PROCESSING_TIMEOUT} s",
-        )
-    except Exception as exc:
-        if self.request.retries >= MAX_RETRIES:
-            gold_clips.gold_variant_mark_failed(
-                variant_id=variant_id, job_id=job_id, reason=f"failed: {exc}"
-            )
-            raise
-        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+    _media_work(
+        self,
+        lambda: gold_clips.gold_variant_make(variant_id=variant_id, job_id=job_id),
+        GoldVariant.DoesNotExist,
+        lambda reason: gold_clips.gold_variant_mark_failed(
+            variant_id=variant_id, job_id=job_id, reason=reason
+        ),
+    )

@@ -12,7 +12,7 @@ import functools
 import logging
 import threading
 import time
-from typing import Literal, NoReturn, TypedDict
+from typing import Literal, NoReturn, Required, TypedDict
 
 import redis
 from celery import Task
@@ -121,14 +121,17 @@ def retry_when_rate_limited(task: Task, exc: RateLimited) -> NoReturn:
 # per minute, across every worker, is JUDGE_REQUESTS_PER_MINUTE (annotator.core.rate_limit).
 # Acknowledged after they ran (a lost worker's task is delivered again; jobs count each
 # item once), retried when the database fails or the budget has no slot.
-class TaskOptions(TypedDict):
+class TaskOptions(TypedDict, total=False):
     """The options shared_task is given, typed so that its overloads can be chosen."""
 
-    bind: Literal[True]
+    bind: Required[Literal[True]]
     acks_late: bool
+    reject_on_worker_lost: bool
     autoretry_for: tuple[type[BaseException], ...]
     retry_backoff: bool
     max_retries: int
+    soft_time_limit: int
+    time_limit: int
 
 
 JUDGE_ENDPOINT_TASK: TaskOptions = {

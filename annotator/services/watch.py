@@ -11,9 +11,9 @@ from uuid import UUID
 
 from annotator.core.errors import InputError
 
-# More than a day on one page is a page left open, not a measure: refused as malformed.
+# More than a day on a task is a tab left open: counted as a day.
 MAX_SECONDS = 86400.0
-MAX_COUNT = 1_000_000
+MAX_COUNT = 1_000_000  # no page counts that many: a forged field
 # The Judgment fields a measure is stored in, in Watched's order.
 WATCH_FIELDS = ("watch_coverage", "watch_replays", "watch_frame_steps", "watch_seconds")
 
@@ -44,8 +44,10 @@ def _number(value: object, name: str, *, high: float) -> float:
     # bool is an int to Python, not a number to a page.
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(f"{name} is not a number.")
-    if value < 0 or value > high:
-        raise InputError(f"{name} {value} is outside 0 to {high:g}.")
+    if value < 0:
+        raise InputError(f"{name} {value} is negative.")
+    if value > high:
+        raise InputError(f"{name} {value} is over {high:.0f}.")
     return float(value)
 
 
@@ -60,10 +62,11 @@ def watch_parse(data: object) -> dict[UUID, Watched]:
     """The page's measure, {"seconds_on_task": s, "videos": {public id: {"coverage": c,
     "replays": n, "frame_steps": n}}}, per video public id; InputError naming what is
     malformed. Coverage is clamped to 0..1 (a browser's played ranges can pass the
-    duration by a frame); counts are whole numbers, the seconds at most a day."""
+    duration by a frame) and the seconds to a day; counts are whole numbers."""
     if not isinstance(data, dict) or not isinstance(data.get("videos"), dict):
         raise InputError('Expected {"seconds_on_task": s, "videos": {video id: {...}}}.')
-    seconds = round(_number(data.get("seconds_on_task"), "seconds_on_task", high=MAX_SECONDS), 1)
+    seconds = _number(data.get("seconds_on_task"), "seconds_on_task", high=math.inf)
+    seconds = round(min(seconds, MAX_SECONDS), 1)
     report = {}
     for key, video in data["videos"].items():
         try:

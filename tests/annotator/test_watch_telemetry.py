@@ -62,8 +62,9 @@ def measure(judgment):
 # --- the page's measure, read -------------------------------------------------------------
 
 
-def test_it_reads_the_pages_measure_and_clamps_the_coverage():
+def test_it_reads_the_pages_measure_and_clamps_the_coverage_and_the_seconds():
     a, b = uuid.uuid4(), uuid.uuid4()
+    zero = {"coverage": 0, "replays": 0, "frame_steps": 0}
     parsed = watch_parse(
         {
             "seconds_on_task": 12.345,
@@ -74,6 +75,10 @@ def test_it_reads_the_pages_measure_and_clamps_the_coverage():
         }
     )
     assert parsed == {a: seen(0.412, 2, 7, 12.3), b: seen(1.0, 0, 0, 12.3)}
+    # A tab left open for days counts a day.
+    assert watch_parse({"seconds_on_task": 1e9, "videos": {}}) == {}
+    (kept,) = watch_parse({"seconds_on_task": 1e9, "videos": {str(a): {**zero}}}).values()
+    assert kept.seconds_on_task == 86400.0
 
 
 @pytest.mark.parametrize(
@@ -82,11 +87,10 @@ def test_it_reads_the_pages_measure_and_clamps_the_coverage():
         ([], "Expected"),
         ({"seconds_on_task": 1}, "Expected"),
         ({"seconds_on_task": "1", "videos": {}}, "seconds_on_task is not a number"),
-        ({"seconds_on_task": -1, "videos": {}}, "seconds_on_task -1 is outside 0 to 86400"),
-        ({"seconds_on_task": 1e9, "videos": {}}, "outside 0 to 86400"),
+        ({"seconds_on_task": -1, "videos": {}}, "seconds_on_task -1 is negative"),
         ({"seconds_on_task": 1, "videos": {"abc": {}}}, "'abc' is not a video id"),
         ({"seconds_on_task": 1, "videos": {"V": 3}}, None),
-        ({"seconds_on_task": 1, "videos": {"V": {"coverage": -0.1}}}, "coverage -0.1 is outside"),
+        ({"seconds_on_task": 1, "videos": {"V": {"coverage": -0.1}}}, "coverage -0.1 is negative"),
         ({"seconds_on_task": 1, "videos": {"V": {"coverage": True}}}, "coverage is not a number"),
         (
             {"seconds_on_task": 1, "videos": {"V": {"coverage": 0.5, "replays": 1.5}}},
@@ -95,6 +99,10 @@ def test_it_reads_the_pages_measure_and_clamps_the_coverage():
         (
             {"seconds_on_task": 1, "videos": {"V": {"coverage": 0.5, "replays": 0}}},
             "frame_steps is not a number",
+        ),
+        (
+            {"seconds_on_task": 1, "videos": {"V": {"coverage": 0, "replays": 10**7}}},
+            "replays 10000000 is over 1000000",
         ),
     ],
 )

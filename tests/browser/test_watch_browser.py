@@ -54,3 +54,24 @@ def test_a_confirm_stores_what_was_played_the_replays_and_the_frame_steps(
     assert later.watch_replays == 1 and later.watch_frame_steps == 3
     assert mine.watch_coverage + 0.05 < later.watch_coverage < 1
     assert later.watch_seconds >= mine.watch_seconds
+
+
+def test_a_reload_keeps_what_was_watched_in_the_tab(
+    page, live_server, tmp_path, django_capture_on_commit_callbacks
+):
+    task, criterion, _ = judging_task_with_videos(tmp_path, 1, django_capture_on_commit_callbacks)
+    log_in(page, live_server)
+    judging_page(page, live_server, task)
+    page.wait_for_function(READY)
+    page.keyboard.press("p")
+    page.wait_for_function(AT_LEAST, arg=1.2)
+    page.keyboard.press("p")
+    page.keyboard.press(".")
+    page.reload()  # as revealing names or coming back to the task does
+    page.wait_for_function(READY)
+    page.keyboard.press("v")
+    page.keyboard.press("Enter")
+    saved(page, "confirmed 1 draft · u undoes")
+    mine = Judgment.objects.get(criterion=criterion, source=VerdictSource.HUMAN)
+    assert 0.25 < mine.watch_coverage < 0.75 and mine.watch_frame_steps == 1
+    assert mine.watch_seconds >= 1.2

@@ -527,6 +527,10 @@ NEAR_DUPLICATE_SHARE = envfloat("NEAR_DUPLICATE_SHARE", "0.5")
 # they spoil them: a clip of more frames is refused (720p: about 3 MB a frame).
 GOLD_MAX_FRAMES = envint("GOLD_MAX_FRAMES", "1800")
 
+# A batch's dashboard counts an expert's verdict as given without watching when they
+# had played less than WATCH_COVERAGE_MIN (0-1) of the video's duration.
+WATCH_COVERAGE_MIN = envfloat("WATCH_COVERAGE_MIN", "0.5")
+
 # The media pipeline refuses videos beyond these limits, with the reason shown.
 VIDEO_MAX_BYTES = envint("VIDEO_MAX_BYTES", str(2 * 1024**3))
 VIDEO_MAX_SECONDS = envint("VIDEO_MAX_SECONDS", "600")

@@ -27,7 +27,9 @@ REPEATS = 3
 # The export's columns read straight from the tables, for the raw SQL comparison.
 RAW_SQL = """
 SELECT j.video_id, g.name, t."index", b.name, j.criterion_id, c.number, c.dimension,
-       j.verdict, j.source, u.username, j.judge_model, j.status, j.created_at, j.updated_at
+       j.verdict, j.source, u.username, j.judge_model, j.status, j.time_mark,
+       j.watch_coverage, j.watch_replays, j.watch_frame_steps, j.watch_seconds,
+       j.created_at, j.updated_at
 FROM annotator_judgment j
 JOIN annotator_video v ON v.id = j.video_id
 LEFT JOIN annotator_generatormodel g ON g.id = v.generator_id

@@ -47,7 +47,7 @@ VERDICT_EXAMPLE = (
     '{"video_id": 4120, "generator": "Sora", "task_index": 12, "benchmark": "MicroWorldBench", '
     '"criterion_id": 880, "criterion_number": 3, "dimension": "scientific", "verdict": 1, '
     '"source": "human", "user": "mlopez", "judge_model": null, "status": "confirmed", '
-    '"time_mark": 2.3, '
+    '"time_mark": 2.3, "coverage": 0.875, "replays": 1, "frame_steps": 6, "seconds_on_task": 94.5, '
     '"created_at": "2025-06-01T09:12:44.120518Z", "updated_at": "2025-06-01T09:12:44.120518Z"}\n'
 )
 EVAL_EXAMPLE = {
@@ -125,7 +125,10 @@ class VerdictQuery(serializers.Serializer):
 def verdicts(request: Request) -> StreamingHttpResponse:
     """One row per verdict, oldest first: video, generator model, task index, benchmark,
     criterion id, number and dimension, verdict, source (human or llm), the expert's
-    user name or the judge model, status (draft or confirmed), created_at, updated_at."""
+    user name or the judge model, status (draft or confirmed), the expert's time mark,
+    what the expert had watched of the video when giving it (coverage: the share of its
+    duration played, 0 to 1; replays; frame_steps; seconds_on_task: how long the
+    judging page had been open; all null where not measured), created_at, updated_at."""
     query = VerdictQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     filters = dict(query.validated_data)

@@ -65,6 +65,15 @@ class Judgment(models.Model):
     # Where in the video the expert saw what the verdict rests on (seconds): "the
     # nucleated cell appears at 2.3 s". Experts' verdicts only.
     time_mark = models.FloatField(null=True, blank=True)
+    # What the expert had watched of the video when they gave the verdict (measured by
+    # the judging page, experts' verdicts only; null when no page measured it, as for
+    # verdicts from before or from elsewhere): the share of its duration played, the
+    # times it was played to the end and again, the frame steps, and the seconds the
+    # page had been open. Reviewers read them against rubber-stamping.
+    watch_coverage = models.FloatField(null=True, blank=True)
+    watch_replays = models.PositiveIntegerField(null=True, blank=True)
+    watch_frame_steps = models.PositiveIntegerField(null=True, blank=True)
+    watch_seconds = models.FloatField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Experts' verdicts are saved one by one and so recorded for the audit log; the

@@ -56,6 +56,11 @@ COLUMNS: dict[str, str | Combinable] = {
     "judge_model": NullIf("judge_model", Value("")),
     "status": "status",
     "time_mark": "time_mark",
+    # What the expert had watched of the video when giving the verdict (null: not measured).
+    "coverage": "watch_coverage",
+    "replays": "watch_replays",
+    "frame_steps": "watch_frame_steps",
+    "seconds_on_task": "watch_seconds",
     "created_at": UtcIso("created_at"),
     "updated_at": UtcIso("updated_at"),
 }

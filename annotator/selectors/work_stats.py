@@ -9,10 +9,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
+from uuid import UUID
 
 import krippendorff
 import numpy as np
-from django.db.models import Count, Max, Min, Q
+from django.conf import settings
+from django.db.models import Count, Max, Min, Q, QuerySet
 
 from annotator.core.errors import InputError
 from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, User, WorkBatch
@@ -34,6 +36,10 @@ class AnnotatorProgress:
     seconds: list[float] = field(default_factory=list)
     gold_total: int = 0
     gold_correct: int = 0
+    # Of their verdicts on the batch's tasks with a watch measure, how many and how
+    # many given with less than WATCH_COVERAGE_MIN of the video played (judging).
+    watch_measured: int = 0
+    unwatched: int = 0
 
     @property
     def remaining(self) -> int:
@@ -59,6 +65,10 @@ class AnnotatorProgress:
     @property
     def gold_accuracy(self) -> float | None:
         return self.gold_correct / self.gold_total if self.gold_total else None
+
+    @property
+    def unwatched_share(self) -> float | None:
+        return self.unwatched / self.watch_measured if self.watch_measured else None
 
 
 def annotator_progress(batch: WorkBatch) -> list[AnnotatorProgress]:
@@ -93,7 +103,84 @@ def annotator_progress(batch: WorkBatch) -> list[AnnotatorProgress]:
     for user_id, (correct, total) in gold_scores(batch).items():
         if user_id in people:
             people[user_id].gold_correct, people[user_id].gold_total = correct, total
+    if batch.kind in JUDGING_KINDS:
+        for user_id, unwatched, measured in unwatched_counts(batch):
+            if user_id in people:
+                people[user_id].unwatched, people[user_id].watch_measured = unwatched, measured
     return list(people.values())
+
+
+# The kinds of batch whose experts give verdicts on generated videos.
+JUDGING_KINDS = (WorkKind.JUDGE, WorkKind.CALIBRATE)
+
+
+def _experts_verdicts(batch: WorkBatch) -> QuerySet[Judgment]:
+    """The verdicts of the batch's experts on its tasks (wherever they gave them)."""
+    return Judgment.objects.filter(
+        source=VerdictSource.HUMAN,
+        user__in=Assignment.objects.filter(batch=batch).values("user_id"),
+        video__task__in=Assignment.objects.filter(batch=batch).values("task_id"),
+    )
+
+
+def _unwatched() -> Q:
+    return Q(watch_coverage__lt=settings.WATCH_COVERAGE_MIN)
+
+
+def unwatched_counts(batch: WorkBatch) -> list[tuple[int, int, int]]:
+    """Per expert (user id, verdicts given without watching, verdicts with a watch
+    measure) on the batch's tasks: one grouped query. Verdicts without a measure (the
+    API, before it was measured) are in neither."""
+    return list(
+        _experts_verdicts(batch)
+        .filter(watch_coverage__isnull=False)
+        .values("user_id")
+        .annotate(unwatched=Count("pk", filter=_unwatched()), measured=Count("pk"))
+        .values_list("user_id", "unwatched", "measured")
+        .order_by()
+    )
+
+
+@dataclass(frozen=True)
+class UnwatchedVerdict:
+    username: str
+    task_id: int
+    task_index: int
+    video: UUID  # the video's public id: blind, as everywhere by default
+    dimension: str
+    criterion_number: int
+    verdict: int
+    coverage: float
+    replays: int | None
+    frame_steps: int | None
+    seconds_on_task: float | None
+    updated_at: datetime
+
+
+def unwatched_verdicts(batch: WorkBatch, limit: int = 200) -> list[UnwatchedVerdict]:
+    """The batch's experts' verdicts given with less than WATCH_COVERAGE_MIN of the
+    video played, by expert then newest first; the first `limit`. One query."""
+    rows = (
+        _experts_verdicts(batch)
+        .filter(_unwatched())
+        .order_by("user__username", "-updated_at", "-pk")
+        .values_list(
+            "user__username",
+            "video__task_id",
+            "video__task__index",
+            "video__public_id",
+            "criterion__dimension",
+            "criterion__number",
+            "verdict",
+            "watch_coverage",
+            "watch_replays",
+            "watch_frame_steps",
+            "watch_seconds",
+            "updated_at",
+        )[:limit]
+    )
+    # Coverage is never null there: it was filtered on.
+    return [UnwatchedVerdict(*cast(tuple, row)) for row in rows]
 
 
 def done_over_time(batch: WorkBatch, points: int = 30) -> list[tuple[datetime, int]]:

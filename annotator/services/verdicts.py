@@ -19,6 +19,7 @@ from annotator.core.errors import Conflict, InputError
 from annotator.core.visibility import labelled
 from annotator.models import Assignment, BatchItem, Judgment, User, Video
 from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
+from annotator.services.watch import Watched, watch_columns
 from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Benchmark, Criterion, Task
 from rubrics_app.scoring import dimension_points, task_percent
@@ -36,9 +37,12 @@ PLAYER_FIELDS = (
 )
 
 
-def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) -> VideoChecklist:
+def verdict_set(
+    *, video: Video, criterion_id: int, user: User, verdict: int, watched: Watched | None = None
+) -> VideoChecklist:
     """The expert's verdict on one criterion: saved at once, replacing their earlier
-    one (one current human verdict per video, criterion and expert). Returns the
+    one (one current human verdict per video, criterion and expert), with what they
+    had watched of the video (in the same INSERT or UPDATE). Returns the
     video's checklist with it (unlabelled), which the save is answered with: its two
     reads also check the criterion and tell a first verdict (most saves: one INSERT
     and its history row) from a change. The verdict that completes the video's
@@ -58,6 +62,7 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
                     source=VerdictSource.HUMAN,
                     verdict=verdict,
                     status=VerdictStatus.CONFIRMED,
+                    **watch_columns(watched),
                 )
                 check.mine = verdict
                 if checklist.done:  # only a first verdict filling the video can complete the task
@@ -78,7 +83,11 @@ def verdict_set(*, video: Video, criterion_id: int, user: User, verdict: int) ->
         Judgment.objects.update_or_create(
             **fields,
             source=VerdictSource.HUMAN,
-            defaults={"verdict": verdict, "status": VerdictStatus.CONFIRMED},
+            defaults={
+                "verdict": verdict,
+                "status": VerdictStatus.CONFIRMED,
+                **watch_columns(watched),
+            },
         )
     check.mine = verdict
     return checklist
@@ -269,7 +278,7 @@ def _unjudged(
     no verdict on yet, each with the judge's draft if there is one."""
     if dimension is not None and dimension not in Dimension.values:
         raise InputError(f"{dimension!r} is not a dimension: one of {', '.join(Dimension.values)}.")
-    drafts, mine, _ = verdicts_shown(list(videos), user)
+    drafts, mine, *_ = verdicts_shown(list(videos), user)
     criteria = live_criteria().filter(task__in={_task_of(v) for v in videos})
     if dimension is not None:
         criteria = criteria.filter(dimension=dimension)
@@ -284,9 +293,12 @@ def _unjudged(
     ]
 
 
-def _verdicts_create(user: User, new: list[tuple[Video, Criterion, int]]) -> Confirmed:
-    """The expert's verdicts written at once (with their history rows), and the work
-    they may finish marked done. All or nothing: a verdict given meanwhile elsewhere
+def _verdicts_create(
+    user: User, new: list[tuple[Video, Criterion, int]], watched: Mapping[int, Watched] | None
+) -> Confirmed:
+    """The expert's verdicts written at once (with their history rows), each with what
+    the expert had watched of its video (by video id), and the work they may finish
+    marked done. All or nothing: a verdict given meanwhile elsewhere
     (another tab) refuses the whole write, so that its undo knows what it created."""
     rows = [
         Judgment(
@@ -296,6 +308,7 @@ def _verdicts_create(user: User, new: list[tuple[Video, Criterion, int]]) -> Con
             source=VerdictSource.HUMAN,
             verdict=verdict,
             status=VerdictStatus.CONFIRMED,
+            **watch_columns((watched or {}).get(video.pk)),
         )
         for video, criterion, verdict in new
     ]
@@ -318,23 +331,32 @@ def _verdicts_create(user: User, new: list[tuple[Video, Criterion, int]]) -> Con
 
 
 def drafts_confirm(
-    *, videos: Sequence[Video], user: User, dimension: str | None = None
+    *,
+    videos: Sequence[Video],
+    user: User,
+    dimension: str | None = None,
+    watched: Mapping[int, Watched] | None = None,
 ) -> Confirmed:
     """Takes the judge's drafts (of one dimension, or all) of these videos as the
-    expert's verdicts where the expert has given none yet."""
+    expert's verdicts where the expert has given none yet, each with what the expert
+    had watched of its video (by video id)."""
     return _verdicts_create(
         user,
         [(v, c, draft.verdict) for v, c, draft in _unjudged(videos, user, dimension) if draft],
+        watched,
     )
 
 
-def dimension_absent(*, video: Video, dimension: str, user: User) -> Confirmed:
+def dimension_absent(
+    *, video: Video, dimension: str, user: User, watched: Watched | None = None
+) -> Confirmed:
     """Sets every criterion of the dimension with neither a draft nor a verdict of the
     expert's to 0 (not met / absent): without drafts, the expert then flips the few
     that differ instead of answering each."""
     return _verdicts_create(
         user,
         [(v, c, 0) for v, c, draft in _unjudged([video], user, dimension) if draft is None],
+        {video.pk: watched} if watched else None,
     )
 
 
@@ -377,13 +399,16 @@ Key = tuple[int, int]  # (video, criterion)
 
 def verdicts_shown(
     videos: list[Video], user: User
-) -> tuple[dict[Key, Draft], dict[Key, int], dict[Key, float]]:
+) -> tuple[dict[Key, Draft], dict[Key, int], dict[Key, float], dict[int, float]]:
     """Per (video, criterion): the newest draft, with the reasoning of the reply it
-    came from, the expert's own verdict and its time mark if it has one. One query of
-    plain rows, not model instances: a judging page reads up to 240 of them."""
+    came from, the expert's own verdict and its time mark if it has one; per video,
+    the least of it the expert had watched when giving a verdict on it (their own
+    measure only: never another expert's). One query of plain rows, not model
+    instances: a judging page reads up to 240 of them."""
     drafts: dict[Key, Draft] = {}
     mine: dict[Key, int] = {}
     marks: dict[Key, float] = {}
+    watched: dict[int, float] = {}
     rows = (
         Judgment.objects.filter(video__in=videos)
         .filter(Q(source=VerdictSource.LLM) | Q(source=VerdictSource.HUMAN, user=user))
@@ -396,16 +421,19 @@ def verdicts_shown(
             "judge_model",
             "evaluation__reasoning",
             "time_mark",
+            "watch_coverage",
         )
     )
-    for video, criterion, source, verdict, judge, reasoning, mark in rows:
+    for video, criterion, source, verdict, judge, reasoning, mark, coverage in rows:
         if source == VerdictSource.HUMAN:
             mine[(video, criterion)] = verdict
             if mark is not None:
                 marks[(video, criterion)] = mark
+            if coverage is not None:
+                watched[video] = min(coverage, watched.get(video, coverage))
         else:
             drafts[(video, criterion)] = Draft(verdict, judge, reasoning or "")
-    return drafts, mine, marks
+    return drafts, mine, marks, watched
 
 
 @dataclass
@@ -433,6 +461,8 @@ class VideoChecklist:
     dimensions: dict[str, list[Check]] = field(default_factory=dict)
     # Set by the save whose verdict was the last one the checklist lacked.
     completed: bool = False
+    # The least share of the video the expert had played when giving a verdict on it.
+    watched: float | None = None
 
     @property
     def score(self) -> float | None:
@@ -490,8 +520,9 @@ def _checklist(
     drafts: dict[Key, Draft],
     mine: dict[Key, int],
     marks: dict[Key, float],
+    watched: dict[int, float],
 ) -> VideoChecklist:
-    checklist = VideoChecklist(video, label)
+    checklist = VideoChecklist(video, label, watched=watched.get(video.pk))
     for dimension in Dimension.values:
         checklist.dimensions[dimension] = [
             Check(

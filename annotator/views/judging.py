@@ -21,6 +21,7 @@ from annotator.models import BatchItem, User, Video
 from annotator.selectors.batch_items import item_served
 from annotator.selectors.calibration import items_assigned
 from annotator.services import verdicts
+from annotator.services.watch import Watched, watch_parse
 from rubrics_app.models import Benchmark, Task
 
 
@@ -151,7 +152,26 @@ def _video(request: AuthedHttpRequest, public_id: UUID) -> Video:
     )
 
 
-class VerdictPosted(ItemQuery):
+class WatchField(forms.JSONField):
+    """What the expert had watched of each video of the page (static/js/watch.js),
+    posted with every save that gives verdicts; absent from other callers."""
+
+    def clean(self, value: object) -> dict[UUID, Watched]:
+        data = super().clean(value)
+        return {} if data is None else watch_parse(data)
+
+
+class WatchPosted(ItemQuery):
+    watch = WatchField(required=False)
+
+
+def _watched(posted: dict, videos: list[Video]) -> dict[int, Watched]:
+    """The posted measure of each of these videos that has one, by video id."""
+    report = posted["watch"]
+    return {v.pk: report[v.public_id] for v in videos if v.public_id in report}
+
+
+class VerdictPosted(WatchPosted):
     criterion = IdField()
     verdict = forms.IntegerField()  # 0 or 1: the service says so
 
@@ -167,7 +187,11 @@ def verdict_save(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
     criterion_id = posted["criterion"]
     try:
         checklist = verdicts.verdict_set(
-            video=video, criterion_id=criterion_id, user=request.user, verdict=posted["verdict"]
+            video=video,
+            criterion_id=criterion_id,
+            user=request.user,
+            verdict=posted["verdict"],
+            watched=posted["watch"].get(video.public_id),
         )
     except ValidationError as exc:
         response = _checklist(request, video, status=422, error=" ".join(exc.messages))
@@ -244,11 +268,14 @@ def drafts_confirm_view(request: AuthedHttpRequest, public_id: UUID) -> HttpResp
     """The drafts of one dimension of the video (`c`), or of all its dimensions
     (`v`), taken as the expert's verdicts."""
     video = _video(request, public_id)
-    posted = cleaned_input(ItemQuery(request.POST))
+    posted = cleaned_input(WatchPosted(request.POST))
     item = _item(request, posted["item"], cast(int, video.task_id))
     try:
         confirmed = verdicts.drafts_confirm(
-            videos=[video], user=request.user, dimension=request.POST.get("dimension") or None
+            videos=[video],
+            user=request.user,
+            dimension=request.POST.get("dimension") or None,
+            watched=_watched(posted, [video]),
         )
     except ValidationError as exc:
         return _checklist(request, video, status=422, error=" ".join(exc.messages))
@@ -266,11 +293,14 @@ def drafts_confirm_view(request: AuthedHttpRequest, public_id: UUID) -> HttpResp
 def dimension_absent_view(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
     """Every open criterion of one dimension of the video set to 0 (`0`)."""
     video = _video(request, public_id)
-    posted = cleaned_input(ItemQuery(request.POST))
+    posted = cleaned_input(WatchPosted(request.POST))
     item = _item(request, posted["item"], cast(int, video.task_id))
     try:
         confirmed = verdicts.dimension_absent(
-            video=video, dimension=request.POST.get("dimension", ""), user=request.user
+            video=video,
+            dimension=request.POST.get("dimension", ""),
+            user=request.user,
+            watched=posted["watch"].get(video.public_id),
         )
     except ValidationError as exc:
         return _checklist(request, video, status=422, error=" ".join(exc.messages))
@@ -313,7 +343,7 @@ def _checklists(
     return render(request, "annotator/_checklists_oob.html", context)
 
 
-class VideosPosted(ItemQuery):
+class VideosPosted(WatchPosted):
     video = forms.ModelMultipleChoiceField(queryset=Video.objects.none(), to_field_name="public_id")
 
     def __init__(self, *args, task: Task, user: User, **kwargs) -> None:
@@ -331,7 +361,9 @@ def task_confirm_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     posted = cleaned_input(VideosPosted(request.POST, task=task, user=request.user))
     item = _item(request, posted["item"], task.pk)
     videos = list(posted["video"])
-    confirmed = verdicts.drafts_confirm(videos=videos, user=request.user)
+    confirmed = verdicts.drafts_confirm(
+        videos=videos, user=request.user, watched=_watched(posted, videos)
+    )
     return _bulk_said(
         _checklists(request, task, {v.pk for v in videos}, item),
         confirmed,

@@ -5,6 +5,7 @@ import csv
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet
@@ -19,7 +20,11 @@ from django.views.decorators.http import require_POST, require_safe
 from annotator.core.forms import StyledFieldsMixin
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.core.permissions import admin_required, reviewer_required
-from annotator.core.query_forms import ModelIdChoiceField, ModelIdMultipleChoiceField
+from annotator.core.query_forms import (
+    ModelIdChoiceField,
+    ModelIdMultipleChoiceField,
+    cleaned_input,
+)
 from annotator.models import Assignment, GeneratorModel, User, Video, WorkBatch
 from annotator.models.choices import BatchOrder, ClipStatus, GoldDefect, VideoKind, WorkKind
 from annotator.selectors import batch_items, clip_stats, routing, work_stats
@@ -138,17 +143,29 @@ def _dashboard_context(batch: WorkBatch, user: User) -> dict[str, Any]:
         context["threshold_form"] = ThresholdForm(initial={"stop_below": batch.stop_below})
     elif batch.kind == WorkKind.CALIBRATE:
         context["calibration"] = batch.calibration  # the draw: seed, sizes, strata
+    if batch.kind in work_stats.JUDGING_KINDS:
+        context["watch_min"] = settings.WATCH_COVERAGE_MIN
     return context
+
+
+class DashboardQuery(forms.Form):
+    # Lists the verdicts given without watching (the column's filter).
+    unwatched = forms.BooleanField(required=False)
 
 
 @reviewer_required
 @require_safe
 def batch_dashboard(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    return _dashboard(request, get_object_or_404(WorkBatch, pk=pk))
+    unwatched = cleaned_input(DashboardQuery(request.GET))["unwatched"]
+    return _dashboard(request, get_object_or_404(WorkBatch, pk=pk), unwatched=unwatched)
 
 
-def _dashboard(request: AuthedHttpRequest, batch: WorkBatch, status: int = 200) -> HttpResponse:
+def _dashboard(
+    request: AuthedHttpRequest, batch: WorkBatch, status: int = 200, *, unwatched: bool = False
+) -> HttpResponse:
     context = _dashboard_context(batch, request.user)
+    watching = unwatched and batch.kind in work_stats.JUDGING_KINDS
+    context["unwatched"] = work_stats.unwatched_verdicts(batch) if watching else None
     context["others"] = User.objects.filter(is_active=True).order_by("username")
     return render(request, "annotator/work_dashboard.html", context, status=status)
 
@@ -199,9 +216,11 @@ def batch_dashboard_csv(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="batch_{batch.pk}_progress.csv"'
     writer = csv.writer(response)
     gold = request.user.is_admin  # accuracy on gold items is for admins' eyes
+    watching = batch.kind in work_stats.JUDGING_KINDS
     writer.writerow(
         ["annotator", "assigned", "done", "remaining", "items_per_hour", "median_seconds"]
         + (["gold_correct", "gold_total"] if gold else [])
+        + (["unwatched", "watch_measured"] if watching else [])
     )
     for p in work_stats.annotator_progress(batch):
         writer.writerow(
@@ -214,6 +233,7 @@ def batch_dashboard_csv(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 "" if p.median_seconds is None else f"{p.median_seconds:.1f}",
             ]
             + ([p.gold_correct, p.gold_total] if gold else [])
+            + ([p.unwatched, p.watch_measured] if watching else [])
         )
     return response
 

@@ -8,6 +8,7 @@
   const clock = document.getElementById("clock");
   if (!lead) return;
   const player = Player.controls(function () { return videos; });
+  videos.forEach(function (v) { Watch.track(v, v.closest(".judging-card").dataset.video); });
 
   // Followers are pulled back to the lead when they drift.
   function keepInSync() {
@@ -149,8 +150,12 @@
       if (next) next.focus();
     }
   });
-  // Saves are POSTs; the progress count loading (a GET) is not one.
+  // Saves are POSTs; the progress count loading (a GET) is not one. Each carries what
+  // has been watched (watch.js), which the saves that give verdicts store with them.
   const saving = function (e) { return e.detail.requestConfig.verb === "post"; };
+  document.body.addEventListener("htmx:configRequest", function (e) {
+    if (e.detail.verb === "post") e.detail.parameters.watch = JSON.stringify(Watch.report());
+  });
   document.body.addEventListener("htmx:beforeRequest", function (e) {
     if (saving(e)) Player.saveStatus.saving();
   });

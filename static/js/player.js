@@ -1,7 +1,7 @@
 // What the judging and clip-review workspaces share, loaded before the page's own script:
 // the player controls (#play, #step-back, #step-forward, #speed, #loop) over videos that
 // play, pause and step together, and the save-status line (#save-state), which says
-// what each save did.
+// what each save did. Each frame step is told to the videos ("framestep": watch.js counts them).
 window.Player = (function () {
   // videos() is asked on every use, the first video leading: clip review swaps its
   // video (and its controls, hence the delegated listeners) after each decision.
@@ -27,7 +27,7 @@ window.Player = (function () {
     function step(frames) {
       const first = lead();
       if (!first) return;
-      videos().forEach(function (v) { v.pause(); });
+      videos().forEach(function (v) { v.pause(); v.dispatchEvent(new Event("framestep")); });
       seekAll(Math.max(0, first.currentTime + frames / (Number(first.dataset.fps) || 24)));
     }
     // The speed and loop chosen in the controls, for a video that has just come in.

@@ -168,6 +168,10 @@ def test_it_exports_one_row_per_verdict_with_its_provenance(labels, reviewer_cli
         "judge_model": None,
         "status": "confirmed",
         "time_mark": None,
+        "coverage": None,
+        "replays": None,
+        "frame_steps": None,
+        "seconds_on_task": None,
         "created_at": confirmed.created_at.isoformat().replace("+00:00", "Z"),
         "updated_at": confirmed.updated_at.isoformat().replace("+00:00", "Z"),
     }

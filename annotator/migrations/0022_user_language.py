@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('annotator', '0020_gold_variants'),
+        ('annotator', '0021_verdict_watch_telemetry'),
     ]
 
     operations = [

@@ -1,5 +1,6 @@
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from annotator.core.forms import StyledForm
 from annotator.models import GeneratorModel, ImportBatch, Video
@@ -7,14 +8,16 @@ from annotator.models.choices import MediaStatus, VideoKind
 
 
 class VideoFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
-    kind = django_filters.ChoiceFilter(choices=VideoKind.choices, empty_label="All kinds")
-    media_status = django_filters.ChoiceFilter(choices=MediaStatus.choices, empty_label="Any state")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    kind = django_filters.ChoiceFilter(choices=VideoKind.choices, empty_label=_("All kinds"))
+    media_status = django_filters.ChoiceFilter(
+        choices=MediaStatus.choices, empty_label=_("Any state")
+    )
     generator = django_filters.ModelChoiceFilter(
-        queryset=GeneratorModel.objects.all(), empty_label="All models"
+        queryset=GeneratorModel.objects.all(), empty_label=_("All models")
     )
     batch = django_filters.ModelChoiceFilter(
-        queryset=ImportBatch.objects.all(), empty_label="All batches"
+        queryset=ImportBatch.objects.all(), empty_label=_("All batches")
     )
 
     class Meta:

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from annotator.views import (
     accounts,
@@ -27,6 +29,13 @@ urlpatterns = [
     path("metrics", health.metrics, name="metrics"),
     path("api/v1/", include("annotator.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/setlang/", accounts.language_set, name="set_language"),
+    # The scripts' strings in the page's language; the login page loads it too.
+    path(
+        "i18n/catalog.js",
+        login_not_required(JavaScriptCatalog.as_view()),
+        name="javascript-catalog",
+    ),
     path("account/", accounts.account_settings, name="account-settings"),
     path("account/tokens/<int:pk>/revoke", accounts.token_revoke, name="token-revoke"),
     path("admin/", admin.site.urls),

@@ -2,6 +2,7 @@ from typing import TYPE_CHECKING, TypedDict
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from .choices import Level
 from .models import Task
@@ -15,12 +16,12 @@ class ReviewState(TypedDict):
 
 
 class TaskFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label="Search")
-    level = django_filters.ChoiceFilter(choices=Level.choices, empty_label="All levels")
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+    level = django_filters.ChoiceFilter(choices=Level.choices, empty_label=_("All levels"))
     review = django_filters.ChoiceFilter(
         method="by_review",
-        empty_label="Any review state",
-        choices=[("pending", "Has unapproved criteria"), ("approved", "Approved")],
+        empty_label=_("Any review state"),
+        choices=[("pending", _("Has unapproved criteria")), ("approved", _("Approved"))],
     )
 
     class Meta:

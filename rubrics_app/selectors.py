@@ -95,7 +95,7 @@ def dimension_blocks(task: Task, dimension: str | None = None) -> list[Dimension
         criteria = criteria.filter(dimension=dimension)
     rows = list(criteria)
     return [
-        DimensionBlock(key, label, [c for c in rows if c.dimension == key])
+        DimensionBlock(key, str(label), [c for c in rows if c.dimension == key])
         for key, label in Dimension.choices
         if dimension is None or key == dimension
     ]

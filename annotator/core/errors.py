@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.utils.translation import gettext
 
 
 class InputError(ValidationError):
@@ -65,7 +66,7 @@ def refusal(exc: Refused) -> Refusal:
             ]
         return Refusal(422, 400, messages)
     if isinstance(exc, PermissionDenied):
-        return Refusal(403, 403, [str(exc) or "You may not do this."])
+        return Refusal(403, 403, [str(exc) or gettext("You may not do this.")])
     if isinstance(exc, Conflict):
         return Refusal(409, 409, [str(exc)])
     return Refusal(503, 503, [str(exc)])

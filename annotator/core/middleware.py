@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.core.exceptions import BadRequest, MiddlewareNotUsed, PermissionDenied
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject, empty
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import reswap, retarget
@@ -160,3 +161,34 @@ class RefusalMiddleware:
             messages.error(request, found.message)
             return redirect(back)
         return render(request, "refused.html", context, status=status)
+
+
+class UserLanguageMiddleware:
+    """A browser without the language cookie (a new one, or one whose cookies were
+    cleared) gets the language the user last chose, and the cookie that keeps it;
+    without a saved choice LocaleMiddleware's Accept-Language stands."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        language = ""
+        if settings.LANGUAGE_COOKIE_NAME not in request.COOKIES:
+            user = request.user
+            if user.is_authenticated and user.language in dict(settings.LANGUAGES):
+                language = user.language
+                translation.activate(language)
+                request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        if language:
+            response.set_cookie(
+                settings.LANGUAGE_COOKIE_NAME,
+                language,
+                max_age=settings.LANGUAGE_COOKIE_AGE,
+                path=settings.LANGUAGE_COOKIE_PATH,
+                domain=settings.LANGUAGE_COOKIE_DOMAIN,
+                secure=settings.LANGUAGE_COOKIE_SECURE,
+                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+                samesite=settings.LANGUAGE_COOKIE_SAMESITE,  # type: ignore[arg-type]  # a str setting
+            )
+        return response

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from annotator.celery import app
 from annotator.models import OutboxMessage
@@ -30,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # What publishing raises when the broker cannot be reached (kombu wraps most of it).
 BROKER_ERRORS = (kombu.exceptions.OperationalError, redis.RedisError, OSError)
-WAITING_NOTICE = (
+WAITING_NOTICE = _(
     "Saved. The job queue is unreachable: processing will start by itself when it is back."
 )
 

@@ -12,6 +12,8 @@ import hashlib
 from collections.abc import Iterable
 from typing import cast
 
+from django.utils.translation import gettext
+
 from annotator.models import GeneratorModel, Job, Video
 
 
@@ -45,7 +47,10 @@ def labelled(videos: Iterable[Video], user, *, names: bool) -> list[tuple[Video,
             return cast(GeneratorModel, video.generator).name
 
         return [(v, name(v)) for v in sorted(videos, key=name)]
-    return [(v, f"Video {chr(ord('A') + n)}") for n, v in enumerate(blind_order(videos, user))]
+    return [
+        (v, gettext("Video %(letter)s") % {"letter": chr(ord("A") + n)})
+        for n, v in enumerate(blind_order(videos, user))
+    ]
 
 
 def generator_name(video: Video, user) -> str:

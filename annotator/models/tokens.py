@@ -4,11 +4,12 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class TokenScope(models.TextChoices):
-    READ = "read", "read-only"
-    WRITE = "write", "read-write"
+    READ = "read", _("read-only")
+    WRITE = "write", _("read-write")
 
 
 class ApiToken(models.Model):

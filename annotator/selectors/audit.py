@@ -20,6 +20,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from annotator.models import Assignment, ClipDecision, GoldAnswer, Judgment, User
 from rubrics_app.models import Criterion, Task
@@ -101,7 +102,7 @@ class Kind:
 KINDS = (
     Kind(
         "criterion",
-        "criterion",
+        gettext_noop("criterion"),
         Criterion,
         ("task__benchmark",),
         lambda r: (
@@ -112,7 +113,7 @@ KINDS = (
     ),
     Kind(
         "task",
-        "task",
+        gettext_noop("task"),
         Task,
         ("benchmark",),
         lambda r: f"{_task(r, r.id)}: {_short(r.prompt)}",
@@ -121,7 +122,7 @@ KINDS = (
     ),
     Kind(
         "verdict",
-        "verdict",
+        gettext_noop("verdict"),
         Judgment,
         ("criterion__task__benchmark", "user"),
         lambda r: f"video {r.video_id} · {_criterion(r.criterion, r.criterion_id)}",
@@ -130,7 +131,7 @@ KINDS = (
     ),
     Kind(
         "clip_decision",
-        "clip decision",
+        gettext_noop("clip decision"),
         ClipDecision,
         ("video", "user"),
         lambda r: (
@@ -142,7 +143,7 @@ KINDS = (
     ),
     Kind(
         "assignment",
-        "assignment",
+        gettext_noop("assignment"),
         Assignment,
         ("batch", "user", "video", "task__benchmark"),
         _assignment,
@@ -151,7 +152,7 @@ KINDS = (
     ),
     Kind(
         "gold",
-        "gold answer",
+        gettext_noop("gold answer"),
         GoldAnswer,
         ("video", "criterion__task__benchmark"),
         _gold,
@@ -160,7 +161,7 @@ KINDS = (
     ),
     Kind(
         "user",
-        "role/user",
+        gettext_noop("role/user"),
         User,
         (),
         lambda r: r.username,

@@ -20,6 +20,7 @@ from typing import Any, cast
 from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 from annotator.core.fields import moment_parse
@@ -317,7 +318,7 @@ def dataset_export(
             f"unknown format {export_format!r} (one of {', '.join(ExportFormat)})"
         ) from exc
     if answered and fmt not in (ExportFormat.JSONL, ExportFormat.CSV):
-        raise InputError("Only the JSONL and CSV exports cover every answered clip.")
+        raise InputError(gettext("Only the JSONL and CSV exports cover every answered clip."))
     clips = answered_clips(as_of=as_of) if answered else accepted_clips(as_of=as_of)
     if exclude_overlaps:
         clips = clips.exclude(pk__in=confirmed_overlap_clips())

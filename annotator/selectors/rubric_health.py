@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from annotator.models import Judgment, Video
 from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind
@@ -36,11 +37,11 @@ class Finding(StrEnum):
 
 
 FINDING_LABELS = {
-    Finding.JUDGE_UNRELIABLE: "judge unreliable",
-    Finding.EXPERTS_DISAGREE: "experts disagree",
-    Finding.NOT_DISCRIMINATING: "does not discriminate",
-    Finding.PENALTY_NEVER_TRIGGERED: "penalty never triggered",
-    Finding.ZERO_WEIGHT: "zero weight",
+    Finding.JUDGE_UNRELIABLE: gettext_noop("judge unreliable"),
+    Finding.EXPERTS_DISAGREE: gettext_noop("experts disagree"),
+    Finding.NOT_DISCRIMINATING: gettext_noop("does not discriminate"),
+    Finding.PENALTY_NEVER_TRIGGERED: gettext_noop("penalty never triggered"),
+    Finding.ZERO_WEIGHT: gettext_noop("zero weight"),
 }
 POLARITIES = {Polarity.POSITIVE: "positive", Polarity.PENALTY: "penalty"}
 # What exports may select besides a finding: criteria with any finding.

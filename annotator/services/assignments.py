@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 from annotator.models import Assignment, BatchItem, User, Video, WorkBatch
@@ -23,10 +24,13 @@ def distribute(n_items: int, n_users: int, overlap: int) -> list[list[int]]:
     consecutive users (distinct since overlap <= n_users), and the slots are dealt
     out in turn, so any two loads differ by at most one."""
     if overlap < 1:
-        raise InputError("The overlap must be at least 1.")
+        raise InputError(gettext("The overlap must be at least 1."))
     if overlap > n_users:
         raise InputError(
-            f"An overlap of {overlap} needs at least {overlap} annotators; {n_users} chosen."
+            gettext(
+                "An overlap of %(overlap)d needs at least %(overlap)d annotators; %(n)d chosen."
+            )
+            % {"overlap": overlap, "n": n_users}
         )
     return [
         [(item * overlap + copy) % n_users for copy in range(overlap)] for item in range(n_items)
@@ -72,19 +76,19 @@ def work_batch_create(
     (services/gold_clips.py)."""
     if kind == WorkKind.CALIBRATE:
         raise InputError(
-            "A calibration batch is a random draw: create it from the calibration page."
+            gettext("A calibration batch is a random draw: create it from the calibration page.")
         )
     if not name.strip():
-        raise InputError("A batch needs a name.")
+        raise InputError(gettext("A batch needs a name."))
     if order not in BatchOrder.values:
         raise InputError(f"No such order: {order}.")
     if order == BatchOrder.ERRORS and kind != WorkKind.JUDGE:
-        raise InputError("Only a judging batch can be ordered by expected draft errors.")
+        raise InputError(gettext("Only a judging batch can be ordered by expected draft errors."))
     if gold_share and kind != WorkKind.VERIFY:
-        raise InputError("Only a verification batch holds gold clips.")
+        raise InputError(gettext("Only a verification batch holds gold clips."))
     item_ids = [item.pk for item in items]
     if not item_ids:
-        raise InputError("Nothing matches: the batch would be empty.")
+        raise InputError(gettext("Nothing matches: the batch would be empty."))
     routed: list[tuple[int, int, str]] = []
     if order == BatchOrder.ERRORS:
         routed = items_routed(item_ids)
@@ -147,7 +151,7 @@ def batch_reassign(*, batch: WorkBatch, leaving: User, to: Sequence[User]) -> in
     many moved. Finished items stay theirs (their answers count)."""
     to = [u for u in to if u.pk != leaving.pk]
     if not to:
-        raise InputError("Choose at least one other annotator to take the work over.")
+        raise InputError(gettext("Choose at least one other annotator to take the work over."))
     with transaction.atomic():
         mine = list(
             batch.assignments.select_for_update()
@@ -167,8 +171,10 @@ def batch_reassign(*, batch: WorkBatch, leaving: User, to: Sequence[User]) -> in
             free = [u for u in to if (u.pk, assignment.video_id, assignment.task_id) not in held]
             if not free:
                 raise InputError(
-                    f"Every chosen annotator already has item "
-                    f"{assignment.video_id or assignment.task_id}; choose more annotators."
+                    gettext(
+                        "Every chosen annotator already has item %(item)s; choose more annotators."
+                    )
+                    % {"item": assignment.video_id or assignment.task_id}
                 )
             target = min(free, key=lambda u: (loads[u.pk], u.pk))
             assignment.user = target

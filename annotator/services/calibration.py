@@ -6,6 +6,7 @@ import secrets
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 from annotator.models import BatchItem, CalibrationSample, Judgment, User, WorkBatch
@@ -39,22 +40,34 @@ def calibration_batch_create(
     expert the items to verify. The seed (a random one unless given) and the sizes are
     recorded with the sample."""
     if release is not None and release.benchmark_id != benchmark.pk:
-        raise InputError(f"Release {release.name} is not a release of {benchmark.name}.")
+        raise InputError(
+            gettext("Release %(release)s is not a release of %(benchmark)s.")
+            % {"release": release.name, "benchmark": benchmark.name}
+        )
     if size < 1:
-        raise InputError("The sample size must be at least 1.")
+        raise InputError(gettext("The sample size must be at least 1."))
     if not users:
-        raise InputError("Choose the experts who verify the sample.")
+        raise InputError(gettext("Choose the experts who verify the sample."))
     if seed is not None and not 0 <= seed <= MAX_SEED:
-        raise InputError(f"The seed must be between 0 and {MAX_SEED}.")
+        raise InputError(gettext("The seed must be between 0 and %(max)d.") % {"max": MAX_SEED})
     judgments = Judgment.objects.filter(video__task__benchmark=benchmark)
     judges = judges_of(judgments)
     if not judges:
-        raise InputError(f"{benchmark.name} has no judge drafts yet: there is nothing to verify.")
+        raise InputError(
+            gettext("%(benchmark)s has no judge drafts yet: there is nothing to verify.")
+            % {"benchmark": benchmark.name}
+        )
     if judge_model is None and len(judges) > 1:
-        raise InputError(f"Drafts from several judges ({', '.join(judges)}): choose one.")
+        raise InputError(
+            gettext("Drafts from several judges (%(judges)s): choose one.")
+            % {"judges": ", ".join(judges)}
+        )
     judge = judge_model or judges[0]
     if judge not in judges:
-        raise InputError(f"{benchmark.name} has no drafts from the judge {judge}.")
+        raise InputError(
+            gettext("%(benchmark)s has no drafts from the judge %(judge)s.")
+            % {"benchmark": benchmark.name, "judge": judge}
+        )
     rubric, _ = rubric_of(benchmark, release)
     scored = scored_videos(benchmark, rubric, verdicts_of(judgments, Source.DRAFTS, judge))
     taken = calibration.drawn_items(calibration.samples_of(benchmark, release, judge))
@@ -65,19 +78,33 @@ def calibration_batch_create(
     total = sum(len(items) for items in eligible.values())
     if total == 0 and not taken:
         raise InputError(
-            f"No video of {benchmark.name} has drafts from {judge} on every criterion: "
-            "there is nothing to draw."
+            gettext(
+                "No video of %(benchmark)s has drafts from %(judge)s on every criterion: "
+                "there is nothing to draw."
+            )
+            % {"benchmark": benchmark.name, "judge": judge}
         )
     if total == 0:
         raise InputError(
-            f"Earlier calibration samples took all {len(taken)} items of these criteria and "
-            "judge: nothing is left to draw."
+            gettext(
+                "Earlier calibration samples took all %(n)d items of these criteria and "
+                "judge: nothing is left to draw."
+            )
+            % {"n": len(taken)}
         )
     if size > total:
         raise InputError(
-            f"A sample of {size} is larger than the {total} items there are to draw"
-            + (" (earlier calibration samples took the others)" if taken else "")
-            + "."
+            (
+                gettext(
+                    "A sample of %(size)d is larger than the %(total)d items there are to draw"
+                    " (earlier calibration samples took the others)."
+                )
+                if taken
+                else gettext(
+                    "A sample of %(size)d is larger than the %(total)d items there are to draw."
+                )
+            )
+            % {"size": size, "total": total}
         )
     seed = secrets.randbelow(MAX_SEED + 1) if seed is None else seed
     strata = {generator: len(items) for generator, items in eligible.items()}

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from rapidfuzz import fuzz
 
 from annotator.core.errors import InputError
@@ -55,7 +56,7 @@ def _checked(video: Video, answer: Answer) -> Answer:
     reasons = sorted(set(answer.reasons))
     if answer.decision == Decision.REJECT:
         if not reasons:
-            raise InputError("A rejection needs at least one reason.")
+            raise InputError(gettext("A rejection needs at least one reason."))
         known = set(RejectReason.objects.filter(code__in=reasons).values_list("code", flat=True))
         if unknown := [r for r in reasons if r not in known]:
             raise InputError(f"Unknown reject reason: {', '.join(unknown)}.")
@@ -66,13 +67,13 @@ def _checked(video: Video, answer: Answer) -> Answer:
     if answer.decision == Decision.ACCEPT:
         if video.media_status != MediaStatus.READY:
             raise InputError(
-                f"This clip's media is {video.get_media_status_display()}: "
-                "only a clip that plays can be accepted."
+                gettext("This clip's media is %(status)s: only a clip that plays can be accepted.")
+                % {"status": video.get_media_status_display()}
             )
         if not answer.level:
-            raise InputError("An accepted clip needs a level.")
+            raise InputError(gettext("An accepted clip needs a level."))
         if not answer.caption.strip():
-            raise InputError("An accepted clip needs a caption.")
+            raise InputError(gettext("An accepted clip needs a caption."))
     seconds = answer.seconds
     if seconds is not None:
         # nan passed max()/min() and showed as "nan" on the dashboards.
@@ -128,14 +129,14 @@ def assignment_of(batch: WorkBatch, user: User, video_id: int) -> Assignment:
         .first()
     )
     if assignment is None:
-        raise InputError("This clip is not assigned to you in this batch.")
+        raise InputError(gettext("This clip is not assigned to you in this batch."))
     return assignment
 
 
 def _not_adjudicated(video: Video) -> None:
     """A reviewer's adjudication is final: the experts' answers no longer change."""
     if video.clip_decisions.filter(adjudication=True).exists():
-        raise InputError("A reviewer has already made the final decision on this clip.")
+        raise InputError(gettext("A reviewer has already made the final decision on this clip."))
 
 
 def _answer_save(
@@ -181,7 +182,7 @@ def clips_reject(
 ) -> int:
     """Grid triage: rejects many assigned clips with the same reasons, all or none."""
     if not video_ids:
-        raise InputError("Select at least one clip.")
+        raise InputError(gettext("Select at least one clip."))
     with transaction.atomic():
         for video_id in video_ids:
             video = assignment_of(batch, user, video_id).video
@@ -203,7 +204,7 @@ def duplicates_reject(*, batch: WorkBatch, user: User, keep_id: int) -> int:
     decide) and rejects the others as duplicates, like a grid rejection (audited)."""
     group = next((g for g in queue_groups(batch, user) if keep_id in g), None)
     if group is None:
-        raise InputError("This clip has no near duplicates left among your clips.")
+        raise InputError(gettext("This clip has no near duplicates left among your clips."))
     others = [video_id for video_id in group if video_id != keep_id]
     return clips_reject(batch=batch, user=user, video_ids=others, reasons=[DUPLICATE])
 
@@ -233,11 +234,11 @@ def adjudicate(*, video: Video, reviewer: User, answer: Answer, gold: bool = Fal
     `gold`, an admin also keeps it as the clip's known answer, against which
     annotators' decisions are scored."""
     if gold and not reviewer.is_admin:
-        raise InputError("Only admins set gold answers.")
+        raise InputError(gettext("Only admins set gold answers."))
     if not reviewer.is_reviewer:
-        raise InputError("Only reviewers and admins adjudicate.")
+        raise InputError(gettext("Only reviewers and admins adjudicate."))
     if answer.decision == Decision.FLAG:
-        raise InputError("An adjudication accepts or rejects the clip.")
+        raise InputError(gettext("An adjudication accepts or rejects the clip."))
     with transaction.atomic():
         video = Video.objects.select_for_update().get(pk=video.pk)
         answer = _checked(video, answer)

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from rapidfuzz import fuzz, process
 from sklearn.feature_extraction.text import TfidfVectorizer
 
@@ -213,7 +214,7 @@ def report_start(
     from annotator.tasks import contamination_report_task
 
     if release is not None and release.benchmark_id != benchmark.pk:
-        raise InputError("That release is not one of this benchmark's.")
+        raise InputError(gettext("That release is not one of this benchmark's."))
     if training_set not in TrainingSet.values:
         raise InputError(f"unknown training set {training_set!r}")
     if training_set == TrainingSet.ACCEPTED and as_of is None:

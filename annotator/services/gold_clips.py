@@ -12,6 +12,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext, ngettext
 
 from annotator.core import queue
 from annotator.core.errors import InputError
@@ -58,7 +59,7 @@ def _reasons(defects: Sequence[str]) -> dict[str, RejectReason]:
     if unknown:
         raise InputError(f"No such defect: {', '.join(unknown)}.")
     if not defects:
-        raise InputError("Choose at least one defect to put in.")
+        raise InputError(gettext("Choose at least one defect to put in."))
     reasons = {r.code: r for r in RejectReason.objects.filter(active=True)}
     missing = [
         DEFECT_REASONS[GoldDefect(d)]
@@ -67,8 +68,14 @@ def _reasons(defects: Sequence[str]) -> dict[str, RejectReason]:
     ]
     if missing:
         raise InputError(
-            f"The reject reason{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
-            "that these defects should get are retired or missing: restore them first."
+            ngettext(
+                "The reject reason %(reasons)s that these defects should get is retired or"
+                " missing: restore it first.",
+                "The reject reasons %(reasons)s that these defects should get are retired or"
+                " missing: restore them first.",
+                len(missing),
+            )
+            % {"reasons": ", ".join(missing)}
         )
     return {d: reasons[DEFECT_REASONS[GoldDefect(d)]] for d in defects}
 
@@ -89,7 +96,9 @@ def gold_variants_start(
     ).exclude(file="")
     clip_ids = list(clips.order_by("pk").values_list("pk", flat=True))
     if not clip_ids:
-        raise InputError("None of these clips is accepted with its media ready: nothing to copy.")
+        raise InputError(
+            gettext("None of these clips is accepted with its media ready: nothing to copy.")
+        )
     from annotator.tasks import gold_variant_task
 
     with transaction.atomic():
@@ -111,7 +120,7 @@ def gold_variants_start(
                     continue
                 todo.append(variant.pk)
         if not todo:
-            raise InputError("These clips have these gold copies already.")
+            raise InputError(gettext("These clips have these gold copies already."))
         GoldVariant.objects.filter(pk__in=todo).update(status=ReportStatus.QUEUED, error="")
         n = len(todo)
         job = job_create(

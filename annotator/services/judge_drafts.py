@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils import translation
+from django.utils.translation import gettext
 from openai.types.chat import ChatCompletionContentPartImageParam, ChatCompletionMessageParam
 from PIL import Image
 
@@ -84,11 +86,15 @@ def prompt_text(task: Task, dimension: str, criteria: list[Criterion]) -> str:
         f"{n}. ({POINT_NAMES[Polarity(c.polarity)]}) {c.text}"
         for n, c in enumerate(criteria, start=1)
     )
+    # The published protocol's English words, whatever language the request that
+    # queued the drafts was answered in.
+    with translation.override("en"):
+        dimension_name = Dimension(dimension).label.lower()
     return JUDGE_PROMPT.format(
         frames=JUDGE_FRAMES,
         prompt=task.prompt,
         requirement=task.requirement,
-        dimension=Dimension(dimension).label.lower(),
+        dimension=dimension_name,
         criteria=lines,
         n=len(criteria),
     )
@@ -390,7 +396,7 @@ def videos_chosen(data: Mapping[str, str]) -> tuple[QuerySet[Video], str]:
     the job; InputError when it names none."""
     videos, description = _videos_named(data)
     if not videos.exists():
-        raise InputError("No generated videos there: nothing to judge.")
+        raise InputError(gettext("No generated videos there: nothing to judge."))
     return videos, description
 
 
@@ -400,7 +406,7 @@ def _videos_named(data: Mapping[str, str]) -> tuple[QuerySet[Video], str]:
     if scope == "video":
         video = _chosen(Video, data.get("video", "").strip(), "video")
         if video is None:
-            raise InputError("Give the id of a video.")
+            raise InputError(gettext("Give the id of a video."))
         if video.kind != VideoKind.GENERATED:
             raise InputError(
                 f"Video {video.pk} is a dataset clip: only generated videos are judged."
@@ -410,7 +416,7 @@ def _videos_named(data: Mapping[str, str]) -> tuple[QuerySet[Video], str]:
     if scope == "generator":
         generator = _chosen(GeneratorModel, data.get("generator", ""), "model")
         if generator is None:
-            raise InputError("Choose a generator model.")
+            raise InputError(gettext("Choose a generator model."))
         videos = generated.filter(generator=generator)
         where = f" in {benchmark.name}" if benchmark else ""
         if benchmark:
@@ -418,7 +424,7 @@ def _videos_named(data: Mapping[str, str]) -> tuple[QuerySet[Video], str]:
         return videos, f"draft judgments: {generator.name}{where}, {_videos(videos)}"
     if scope == "benchmark":
         if benchmark is None:
-            raise InputError("Choose a benchmark.")
+            raise InputError(gettext("Choose a benchmark."))
         videos = generated.filter(task__benchmark=benchmark)
         return videos, f"draft judgments: {benchmark.name}, {_videos(videos)}"
-    raise InputError("Choose a video, a model or a benchmark.")
+    raise InputError(gettext("Choose a video, a model or a benchmark."))

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from annotator.core.errors import Conflict, InputError
@@ -47,11 +48,11 @@ def verdict_set(
     and its history row) from a change. The verdict that completes the video's
     checklist also marks the expert's judging assignment of the task done if it is."""
     if verdict not in (0, 1):
-        raise InputError("A verdict is 0 or 1.")
+        raise InputError(gettext("A verdict is 0 or 1."))
     checklist = video_checklist(video, user)
     check = checklist.check_of(criterion_id)
     if check is None:
-        raise InputError("This criterion is not a live criterion of the video's task.")
+        raise InputError(gettext("This criterion is not a live criterion of the video's task."))
     fields: dict[str, Any] = {"video": video, "criterion": check.criterion, "user": user}
     if check.mine is None:
         try:
@@ -101,15 +102,18 @@ def verdict_time_mark(
     checklist = video_checklist(video, user)
     check = checklist.check_of(criterion_id)
     if check is None:
-        raise InputError("This criterion is not a live criterion of the video's task.")
+        raise InputError(gettext("This criterion is not a live criterion of the video's task."))
     if check.mine is None:
-        raise InputError("Give or confirm a verdict on this criterion first: a mark goes with one.")
+        raise InputError(
+            gettext("Give or confirm a verdict on this criterion first: a mark goes with one.")
+        )
     if seconds is not None:
         duration = video.duration
         beyond = duration is not None and seconds > duration + 0.05
         if not math.isfinite(seconds) or seconds < 0 or beyond:
             raise InputError(
-                f"{seconds} s is not a time of this video (0 to {duration or 0:.2f} s)."
+                gettext("%(seconds)s s is not a time of this video (0 to %(duration).2f s).")
+                % {"seconds": seconds, "duration": duration or 0}
             )
         seconds = round(seconds, 2)
     judgment = Judgment.objects.get(

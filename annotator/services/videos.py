@@ -14,6 +14,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext
 
 from annotator.core import queue
 from annotator.core.errors import InputError
@@ -270,7 +271,7 @@ def video_upload(
         with uploaded_path(upload) as path:
             return video_add(path=path, name=name, kind=VideoKind.DATASET, batch=batch)
     if benchmark is None:
-        raise InputError("choose the benchmark whose tasks these videos show")
+        raise InputError(gettext("choose the benchmark whose tasks these videos show"))
     name = f"{generator_name}/{name}"
     indices = set(benchmark.tasks.values_list("index", flat=True))
     model, index = _generated_target(name, benchmark, indices)

@@ -6,6 +6,7 @@ from users; they are escaped once each, the rest are numbers and constants."""
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from annotator.services.verdicts import Check
 
@@ -34,13 +35,13 @@ _MARKS = {
 }
 
 
-def _row(check: Check, url: str) -> str:
+def _row(check: Check, url: str, words: dict[str, str]) -> str:
     criterion, value = check.criterion, check.value
     penalty = criterion.is_penalty
     title = ""
     if check.draft is not None:
-        reasoning = check.draft.reasoning or "no reasoning given"
-        title = escape(f"Judge ({check.draft.judge_model}): {reasoning}")
+        reasoning = check.draft.reasoning or words["none"]
+        title = escape(words["judge"] % {"model": check.draft.judge_model, "reasoning": reasoning})
     return _ROW.format(
         state=check.state,
         penalty=" penalty" if penalty else "",
@@ -54,7 +55,7 @@ def _row(check: Check, url: str) -> str:
         text=escape(criterion.text),
         sign="\N{MINUS SIGN}" if penalty else "+",
         weight=f"{float(criterion.weight):g}",
-        draft=" <em>draft</em>" if check.state == "draft" else "",
+        draft=f" <em>{words['draft']}</em>" if check.state == "draft" else "",
         at="" if check.time_mark is None else f' <span class="at">@{check.time_mark:.2f} s</span>',
     )
 
@@ -62,4 +63,10 @@ def _row(check: Check, url: str) -> str:
 @register.simple_tag
 def check_rows(checks: list[Check], url: str) -> SafeString:
     """One toggle per criterion, showing its state (draft, confirmed, open) and value."""
-    return SafeString("".join(_row(check, url) for check in checks))
+    # Translated once for all the rows (constants: no user text in them).
+    words = {
+        "draft": escape(gettext("draft")),
+        "none": gettext("no reasoning given"),
+        "judge": gettext("Judge (%(model)s): %(reasoning)s"),
+    }
+    return SafeString("".join(_row(check, url, words) for check in checks))

@@ -2,15 +2,19 @@
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.i18n import set_language
 
 from annotator.core.htmx import AuthedHttpRequest
 from annotator.models import ApiToken
 from annotator.models.tokens import TokenScope
+from annotator.services.users import user_set_language
 
 
 @require_safe
@@ -19,8 +23,19 @@ def home(request: AuthedHttpRequest) -> HttpResponse:
     return redirect("benchmark-list" if request.user.is_reviewer else "my-work")
 
 
+@login_not_required  # the login page has the switcher too
+@require_POST
+def language_set(request: HttpRequest) -> HttpResponse:
+    """Django's set_language (the language cookie, then back to the page); a logged-in
+    user's choice is also kept on the account, for their other browsers."""
+    response = set_language(request)
+    if request.user.is_authenticated:
+        user_set_language(user=request.user, language=request.POST.get("language", ""))
+    return response
+
+
 class TokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="what the token is for, e.g. eval-cluster")
+    name = forms.CharField(max_length=100, help_text=_("what the token is for, e.g. eval-cluster"))
     scope = forms.ChoiceField(choices=TokenScope.choices, initial=TokenScope.READ)
 
 
@@ -49,5 +64,7 @@ def account_settings(request: AuthedHttpRequest) -> HttpResponse:
 def token_revoke(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=pk, user=request.user, revoked_at__isnull=True)
     token.revoke()
-    messages.success(request, f"Token {token.name} revoked: it no longer authenticates.")
+    messages.success(
+        request, _("Token %(name)s revoked: it no longer authenticates.") % {"name": token.name}
+    )
     return redirect("account-settings")

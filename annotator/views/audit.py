@@ -8,6 +8,8 @@ from django import forms
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from annotator.core.forms import StyledFieldsMixin
@@ -19,11 +21,11 @@ from annotator.selectors import audit
 
 class AuditFilterForm(StyledFieldsMixin, forms.Form):
     kind = forms.ChoiceField(
-        choices=[("", "every kind"), *((kind.key, kind.label) for kind in audit.KINDS)],
+        choices=[("", _("every kind")), *((kind.key, _(kind.label)) for kind in audit.KINDS)],
         required=False,
     )
     user = forms.ModelChoiceField(
-        queryset=User.objects.order_by("username"), required=False, empty_label="anyone"
+        queryset=User.objects.order_by("username"), required=False, empty_label=_("anyone")
     )
     start = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -32,7 +34,7 @@ class AuditFilterForm(StyledFieldsMixin, forms.Form):
         super().clean()
         data = self.cleaned_data
         if data.get("start") and data.get("end") and data["start"] > data["end"]:
-            raise forms.ValidationError("The range starts after it ends.")
+            raise forms.ValidationError(gettext("The range starts after it ends."))
         return data
 
     def filters(self) -> audit.AuditFilter:

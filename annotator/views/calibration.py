@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from annotator.core.errors import InputError
@@ -22,7 +23,7 @@ from rubrics_app.models import Benchmark, Release
 
 
 class CalibrationForm(StyledFieldsMixin, forms.Form):
-    name = forms.CharField(required=False, max_length=200, help_text="optional")
+    name = forms.CharField(required=False, max_length=200, help_text=_("optional"))
     benchmark = ModelIdChoiceField(
         queryset=Benchmark.objects.order_by("name"),
         error_messages={
@@ -33,10 +34,10 @@ class CalibrationForm(StyledFieldsMixin, forms.Form):
     release = ModelIdChoiceField(
         queryset=Release.objects.select_related("benchmark").order_by("benchmark", "name"),
         required=False,
-        empty_label="current approved criteria",
+        empty_label=_("current approved criteria"),
         error_messages={"invalid_choice": "No such release."},
     )
-    judge = forms.CharField(required=False, max_length=100, help_text="whose drafts")
+    judge = forms.CharField(required=False, max_length=100, help_text=_("whose drafts"))
     size = forms.IntegerField(
         min_value=1,
         max_value=10**6,
@@ -46,7 +47,7 @@ class CalibrationForm(StyledFieldsMixin, forms.Form):
         },
     )
     seed = forms.IntegerField(
-        required=False, min_value=0, max_value=MAX_SEED, help_text="optional: random if empty"
+        required=False, min_value=0, max_value=MAX_SEED, help_text=_("optional: random if empty")
     )
     users = ModelIdMultipleChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("username"),
@@ -87,7 +88,9 @@ def calibration_new(request: AuthedHttpRequest) -> HttpResponse:
         except InputError as exc:
             form.add_error(None, list(exc.messages))
         else:
-            messages.success(request, f"Batch {batch.name} drawn and handed out.")
+            messages.success(
+                request, _("Batch %(name)s drawn and handed out.") % {"name": batch.name}
+            )
             return redirect("batch-dashboard", pk=batch.pk)
     # A refused form is a 422 with its reasons in place, as the other forms.
     status = 422 if form.errors else 200

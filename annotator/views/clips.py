@@ -11,6 +11,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core.errors import InputError
@@ -18,7 +19,7 @@ from annotator.core.htmx import AuthedHttpRequest, said
 from annotator.core.permissions import reviewer_required
 from annotator.core.query_forms import PublicIdListField, cleaned_input, posted_input
 from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
-from annotator.models.choices import VideoKind, WorkKind
+from annotator.models.choices import Decision, VideoKind, WorkKind
 from annotator.selectors.contamination import clip_overlaps, overlapping_tasks
 from annotator.selectors.near_duplicates import queue_groups
 from annotator.services import clip_drafts, clip_review
@@ -185,11 +186,15 @@ def clip_undo_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     except InputError as exc:
         return _workspace(request, batch, error=str(exc), status=422)
     if undone is None:
-        return said(_workspace(request, batch), "nothing to undo", ok=None)
+        return said(_workspace(request, batch), gettext("nothing to undo"), ok=None)
     response = _workspace(request, batch, video_id=undone.video_id, prefill=undone)
     clip = undone.video
     name = clip.external_id or clip.original_name
-    return said(response, f"undid your answer on {name} ({undone.get_decision_display()})")
+    return said(
+        response,
+        gettext("undid your answer on %(clip)s (%(decision)s)")
+        % {"clip": name, "decision": undone.get_decision_display()},
+    )
 
 
 @require_safe
@@ -221,7 +226,15 @@ def clip_grid_keep(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = _batch(request, pk)
     keep = _video_id(cleaned_input(ClipPosted(request.POST))["video"])
     n = clip_review.duplicates_reject(batch=batch, user=request.user, keep_id=keep)
-    messages.success(request, f"Kept one clip; rejected {n} near duplicate{'s' if n != 1 else ''}.")
+    messages.success(
+        request,
+        ngettext(
+            "Kept one clip; rejected %(n)d near duplicate.",
+            "Kept one clip; rejected %(n)d near duplicates.",
+            n,
+        )
+        % {"n": n},
+    )
     return redirect(f"{reverse('clip-grid', args=[batch.pk])}?page={request.POST.get('page', 1)}")
 
 
@@ -232,7 +245,9 @@ def clip_grid_reject(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     n = clip_review.clips_reject(
         batch=batch, user=request.user, video_ids=ids, reasons=request.POST.getlist("reasons")
     )
-    messages.success(request, f"Rejected {n} clip{'s' if n != 1 else ''}.")
+    messages.success(
+        request, ngettext("Rejected %(n)d clip.", "Rejected %(n)d clips.", n) % {"n": n}
+    )
     return redirect(f"{reverse('clip-grid', args=[batch.pk])}?page={request.POST.get('page', 1)}")
 
 
@@ -262,15 +277,22 @@ def adjudication_clip(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             error = str(exc)
         else:
             # Said on the page the reviewer lands on: the next clip, or the emptied queue.
-            done = (
-                f"{clip.external_id or clip.original_name}: {prefill.decision}ed as the final"
-                f" decision{', kept as a gold item' if request.POST.get('gold') == '1' else ''}."
-            )
+            final = {
+                (Decision.ACCEPT, False): gettext("%(clip)s: accepted as the final decision."),
+                (Decision.REJECT, False): gettext("%(clip)s: rejected as the final decision."),
+                (Decision.ACCEPT, True): gettext(
+                    "%(clip)s: accepted as the final decision, kept as a gold item."
+                ),
+                (Decision.REJECT, True): gettext(
+                    "%(clip)s: rejected as the final decision, kept as a gold item."
+                ),
+            }[(Decision(prefill.decision), request.POST.get("gold") == "1")]
+            done = final % {"clip": clip.external_id or clip.original_name}
             upcoming = clip_review.adjudication_queue().first()
             if upcoming is None:
-                messages.success(request, f"{done} The adjudication queue is empty.")
+                messages.success(request, f"{done} {gettext('The adjudication queue is empty.')}")
                 return redirect("adjudication-list")
-            messages.success(request, f"{done} Next in the queue:")
+            messages.success(request, f"{done} {gettext('Next in the queue:')}")
             return redirect("adjudication-clip", pk=upcoming.pk)
     answers = list(
         clip.clip_decisions.select_related("user").order_by("adjudication", "created_at")

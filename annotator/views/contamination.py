@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from annotator.core.forms import StyledFieldsMixin
@@ -24,10 +25,16 @@ PROBLEMS_SHOWN = 50
 
 
 class ReportForm(StyledFieldsMixin, forms.Form):
-    release = ModelIdChoiceField(queryset=None, required=False, empty_label="current tasks")
-    training_set = forms.ChoiceField(choices=TrainingSet.choices, initial=TrainingSet.CANDIDATES)
+    release = ModelIdChoiceField(
+        queryset=None, required=False, empty_label=_("current tasks"), label=_("Tasks")
+    )
+    training_set = forms.ChoiceField(
+        choices=TrainingSet.choices, initial=TrainingSet.CANDIDATES, label=_("Training set")
+    )
     as_of = forms.CharField(
-        required=False, help_text="snapshot time of the accepted set (ISO-8601; default now)"
+        label=_("As of"),
+        required=False,
+        help_text=_("snapshot time of the accepted set (ISO-8601; default now)"),
     )
 
     def __init__(self, *args, benchmark: Benchmark, **kwargs) -> None:

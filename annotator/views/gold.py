@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from annotator.core import queue
@@ -25,8 +26,8 @@ class GoldForm(StyledFieldsMixin, forms.Form):
         min_value=1,
         max_value=10_000,
         initial=20,
-        label="Accepted clips to copy",
-        help_text="drawn at random among the accepted clips with no gold copy yet",
+        label=_("Accepted clips to copy"),
+        help_text=_("drawn at random among the accepted clips with no gold copy yet"),
     )
     defects = forms.MultipleChoiceField(
         choices=GoldDefect.choices,
@@ -56,7 +57,11 @@ def gold_clips_view(request: AuthedHttpRequest) -> HttpResponse:
         except InputError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, f"Job #{job.pk} started: {job.total} gold copies to make.")
+            messages.success(
+                request,
+                _("Job #%(job)s started: %(total)d gold copies to make.")
+                % {"job": job.pk, "total": job.total},
+            )
             return redirect("job-detail", pk=job.pk)
     counts: dict[str, dict[str, int]] = {d: {} for d in GoldDefect.values}
     for defect, status, n in (

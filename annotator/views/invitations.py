@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from annotator.core.errors import InputError
@@ -34,7 +35,7 @@ class AcceptForm(StyledFieldsMixin, SetPasswordForm):
     def clean_username(self) -> str:
         username = self.cleaned_data["username"]
         if User.objects.filter(username__iexact=username).exclude(pk=self.user.pk).exists():
-            raise forms.ValidationError("This username is taken.")
+            raise forms.ValidationError(_("This username is taken."))
         # The password validators compare the password with the chosen username.
         self.user.username = username
         return username
@@ -54,10 +55,17 @@ def users_invite(request: AuthedHttpRequest) -> HttpResponse:
         except InputError as exc:
             form.add_error("email", str(exc))
         except invitations.InvitationNotSent as exc:
-            messages.error(request, f"{exc}. The invitation is pending: invite again to retry.")
+            messages.error(
+                request,
+                _("%(error)s. The invitation is pending: invite again to retry.") % {"error": exc},
+            )
             return redirect("users-invite")
         else:
-            messages.success(request, f"Invitation sent to {user.email} ({user.role}).")
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s (%(role)s).")
+                % {"email": user.email, "role": user.get_role_display()},
+            )
             return redirect("users-invite")
     context = {"form": form, "pending": invitations.invitations_pending()}
     return render(request, "annotator/users_invite.html", context)
@@ -78,6 +86,8 @@ def invitation_accept(request: HttpRequest, uidb64: str, token: str) -> HttpResp
         )
         # The backend that checks passwords; the first one (django-axes) only watches.
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome, {user.get_username()}: your account is ready.")
+        messages.success(
+            request, _("Welcome, %(name)s: your account is ready.") % {"name": user.get_username()}
+        )
         return redirect("home")
     return render(request, "annotator/invitation_accept.html", {"form": form, "invited": user})

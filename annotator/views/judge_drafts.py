@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core import queue
@@ -47,7 +48,10 @@ def judge_drafts_start_view(request: AuthedHttpRequest) -> HttpResponse:
         job = judge_drafts.judge_drafts_start(
             videos=videos, user=request.user, description=description
         )
-    messages.success(request, f"Job #{job.pk} started: {job.total} requests queued.")
+    messages.success(
+        request,
+        _("Job #%(job)s started: %(total)d requests queued.") % {"job": job.pk, "total": job.total},
+    )
     return redirect("judge-drafts")
 
 
@@ -56,11 +60,13 @@ def judge_drafts_start_view(request: AuthedHttpRequest) -> HttpResponse:
 def judge_drafts_rerun_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(Job, pk=pk, kind=judge_drafts.JOB_KIND)
     if not judge_drafts.failed_pairs(job):
-        messages.info(request, f"Job #{job.pk} has no failure left to re-run.")
+        messages.info(request, _("Job #%(job)s has no failure left to re-run.") % {"job": job.pk})
         return redirect("judge-drafts")
     with queue.watch_for_page(request):
         rerun = judge_drafts.judge_drafts_rerun(job=job, user=request.user)
     messages.success(
-        request, f"Job #{rerun.pk} started: {rerun.total} failed requests of job #{job.pk} again."
+        request,
+        _("Job #%(job)s started: %(total)d failed requests of job #%(old)s again.")
+        % {"job": rerun.pk, "total": rerun.total, "old": job.pk},
     )
     return redirect("judge-drafts")

@@ -10,6 +10,7 @@ from django.core import signing
 from django.core.exceptions import BadRequest, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import reswap, retarget, trigger_client_event
 
@@ -87,7 +88,9 @@ def judging_progress(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     with their work, while the page's own work does not."""
     benchmark = get_object_or_404(Benchmark, pk=pk)
     queue = verdicts.judging_queue(benchmark=benchmark, user=request.user)
-    return HttpResponse(f"{queue.done} of {queue.total} tasks done")
+    return HttpResponse(
+        gettext("%(done)d of %(total)d tasks done") % {"done": queue.done, "total": queue.total}
+    )
 
 
 class NextQuery(forms.Form):
@@ -236,15 +239,13 @@ def verdict_mark(request: AuthedHttpRequest, public_id: UUID) -> HttpResponse:
     }
     response = render(request, "annotator/_check_saved.html", context)
     seconds = posted["seconds"]
-    return said(response, "mark taken off" if seconds is None else f"marked at {seconds:.2f} s")
+    if seconds is None:
+        return said(response, gettext("mark taken off"))
+    return said(response, gettext("marked at %(seconds).2f s") % {"seconds": seconds})
 
 
 # Undo tokens: signed, so that an expert's undo takes back only what their bulk write created.
 _UNDO_SALT = "judging.bulk-undo"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 def _bulk_said(
@@ -259,7 +260,7 @@ def _bulk_said(
     )
     trigger_client_event(response, "undo-ready", {"token": token})
     trigger_client_event(response, "progress-changed")
-    return said(response, f"{done} · u undoes")
+    return said(response, f"{done} · {gettext('u undoes')}")
 
 
 @require_POST
@@ -282,8 +283,9 @@ def drafts_confirm_view(request: AuthedHttpRequest, public_id: UUID) -> HttpResp
         _checklist(request, video, item=item),
         confirmed,
         cast(int, video.task_id),
-        done=f"confirmed {_plural(confirmed.count, 'draft')}",
-        none="nothing to confirm",
+        done=ngettext("confirmed %(n)d draft", "confirmed %(n)d drafts", confirmed.count)
+        % {"n": confirmed.count},
+        none=gettext("nothing to confirm"),
     )
 
 
@@ -306,9 +308,13 @@ def dimension_absent_view(request: AuthedHttpRequest, public_id: UUID) -> HttpRe
         _checklist(request, video, item=item),
         confirmed,
         cast(int, video.task_id),
-        done=f"set {confirmed.count} criteri{'on' if confirmed.count == 1 else 'a'}"
-        " to not met / absent",
-        none="nothing to set: each criterion has a draft or your verdict",
+        done=ngettext(
+            "set %(n)d criterion to not met / absent",
+            "set %(n)d criteria to not met / absent",
+            confirmed.count,
+        )
+        % {"n": confirmed.count},
+        none=gettext("nothing to set: each criterion has a draft or your verdict"),
     )
 
 
@@ -362,8 +368,16 @@ def task_confirm_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         _checklists(request, task, {v.pk for v in videos}, item),
         confirmed,
         task.pk,
-        done=f"confirmed {_plural(confirmed.count, 'draft')} of {_plural(len(videos), 'video')}",
-        none="nothing to confirm",
+        done=ngettext(
+            "confirmed %(n)d draft of %(videos)s",
+            "confirmed %(n)d drafts of %(videos)s",
+            confirmed.count,
+        )
+        % {
+            "n": confirmed.count,
+            "videos": ngettext("%(n)d video", "%(n)d videos", len(videos)) % {"n": len(videos)},
+        },
+        none=gettext("nothing to confirm"),
     )
 
 
@@ -390,4 +404,8 @@ def bulk_undo_view(request: AuthedHttpRequest) -> HttpResponse:
     video_ids = verdicts.bulk_undo(user=request.user, confirmed=confirmed)
     response = _checklists(request, task, video_ids, item)
     trigger_client_event(response, "progress-changed")
-    return said(response, f"undid {_plural(confirmed.count, 'verdict')}")
+    return said(
+        response,
+        ngettext("undid %(n)d verdict", "undid %(n)d verdicts", confirmed.count)
+        % {"n": confirmed.count},
+    )

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core import queue
@@ -97,7 +98,15 @@ def videos_reprocess_view(request: AuthedHttpRequest) -> HttpResponse:
         videos = VideoFilter(request.POST, queryset=Video.objects.filter(media_status="failed")).qs
     with queue.watch_for_page(request):
         count = videos_reprocess(videos=videos)
-    messages.info(request, f"{count} video{'s' if count != 1 else ''} queued for processing again.")
+    messages.info(
+        request,
+        ngettext(
+            "%(n)d video queued for processing again.",
+            "%(n)d videos queued for processing again.",
+            count,
+        )
+        % {"n": count},
+    )
     # Back to the list the form was on; never to another site (an open redirect).
     next_url = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(

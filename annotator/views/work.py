@@ -13,6 +13,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core.forms import StyledFieldsMixin
@@ -72,9 +74,11 @@ def work_next(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         if left.below:
             messages.info(
                 request,
-                f"{batch.name}: about {left.wrong:.1f} wrong drafts are estimated to be left, "
-                f"below the threshold of {left.threshold:g} its reviewers set; "
-                "no more work is suggested.",
+                _(
+                    "%(batch)s: about %(wrong).1f wrong drafts are estimated to be left, below"
+                    " the threshold of %(threshold)g its reviewers set; no more work is suggested."
+                )
+                % {"batch": batch.name, "wrong": left.wrong, "threshold": left.threshold},
             )
             return redirect("my-work")
     if batch.served_by_item:  # a calibration draw, a routed batch: its items one by one
@@ -85,7 +89,9 @@ def work_next(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     # Else (or with work left outside the items: a video added since) task by task.
     upcoming = mine.filter(done_at__isnull=True).select_related("task").order_by("position").first()
     if upcoming is None:
-        messages.success(request, f"All your items of {batch.name} are done.")
+        messages.success(
+            request, _("All your items of %(batch)s are done.") % {"batch": batch.name}
+        )
         return redirect("my-work")
     if batch.kind in (WorkKind.JUDGE, WorkKind.CALIBRATE):
         return redirect("judging-task", pk=upcoming.task_id)
@@ -123,7 +129,9 @@ def _dashboard_context(batch: WorkBatch, user: User) -> dict[str, Any]:
     if batch.kind == WorkKind.VERIFY:
         stats = clip_stats.clip_stats(batch)
         context["clips"] = stats
-        context["chart"]["outcome"] = {ClipStatus(k).label: v for k, v in stats.outcome.items()}
+        context["chart"]["outcome"] = {
+            str(ClipStatus(k).label): v for k, v in stats.outcome.items()
+        }
         context["chart"]["reasons"] = dict(stats.reasons)
         if user.is_admin:  # which clips are gold is for admins' eyes, as gold accuracy
             context["gold_catch"] = work_stats.gold_catch_rates(batch)
@@ -166,7 +174,7 @@ class ThresholdForm(StyledFieldsMixin, forms.Form):
     stop_below = forms.FloatField(
         min_value=0,
         required=False,
-        label="Stop suggesting work below",
+        label=_("Stop suggesting work below"),
         error_messages={
             "invalid": "The threshold is a number of wrong drafts, such as 5 or 2.5.",
             "min_value": "The threshold cannot be negative.",
@@ -181,7 +189,7 @@ def batch_threshold(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     which a judging batch no longer sends its experts on."""
     batch = get_object_or_404(WorkBatch, pk=pk)
     if batch.kind != WorkKind.JUDGE:
-        messages.error(request, "Only a judging batch has a threshold of wrong drafts.")
+        messages.error(request, _("Only a judging batch has a threshold of wrong drafts."))
         return _dashboard(request, batch, status=422)
     form = ThresholdForm(request.POST)
     if not form.is_valid():
@@ -190,9 +198,12 @@ def batch_threshold(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch.stop_below = form.cleaned_data["stop_below"]
     batch.save(update_fields=["stop_below"])
     if batch.stop_below is None:
-        messages.success(request, "Threshold cleared: experts are sent on until the end.")
+        messages.success(request, _("Threshold cleared: experts are sent on until the end."))
     else:
-        messages.success(request, f"Work stops being suggested below {batch.stop_below:g}.")
+        messages.success(
+            request,
+            _("Work stops being suggested below %(threshold)g.") % {"threshold": batch.stop_below},
+        )
     return redirect("batch-dashboard", pk=batch.pk)
 
 
@@ -245,7 +256,15 @@ def batch_reassign_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         return redirect("batch-dashboard", pk=batch.pk)
     leaving = form.cleaned_data["leaving"]
     n = assignments.batch_reassign(batch=batch, leaving=leaving, to=list(form.cleaned_data["to"]))
-    messages.success(request, f"{n} unfinished items of {leaving.username} reassigned.")
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d unfinished item of %(user)s reassigned.",
+            "%(n)d unfinished items of %(user)s reassigned.",
+            n,
+        )
+        % {"n": n, "user": leaving.username},
+    )
     return redirect("batch-dashboard", pk=batch.pk)
 
 
@@ -258,50 +277,55 @@ class BatchForm(StyledFieldsMixin, forms.Form):
     """A batch to hand out: its kind and name, the filters that choose its items, the
     annotators and the overlap."""
 
-    name = forms.CharField(max_length=200, required=False)
+    name = forms.CharField(max_length=200, required=False, label=_("Name"))
     # Calibration samples are drawn, never chosen: their own page (views/calibration.py).
     kind = forms.ChoiceField(
         choices=[(k, label) for k, label in WorkKind.choices if k != WorkKind.CALIBRATE],
         initial=WorkKind.VERIFY,
-        label="Work",
+        label=_("Work"),
     )
-    overlap = forms.IntegerField(min_value=1, initial=1, label="Overlap k")
-    sample = forms.IntegerField(min_value=1, required=False, label="Random sample of")
-    level = forms.ChoiceField(choices=[("", "any"), *Level.choices], required=False)
+    overlap = forms.IntegerField(min_value=1, initial=1, label=_("Overlap k"))
+    sample = forms.IntegerField(min_value=1, required=False, label=_("Random sample of"))
+    level = forms.ChoiceField(
+        choices=[("", _("any")), *Level.choices], required=False, label=_("Level")
+    )
     status = forms.ChoiceField(
-        choices=[("", "any"), *ClipStatus.choices], required=False, label="Clip status"
+        choices=[("", _("any")), *ClipStatus.choices], required=False, label=_("Clip status")
     )
     benchmark = ModelIdChoiceField(
-        queryset=Benchmark.objects.order_by("name"), required=False, empty_label="(choose)"
+        queryset=Benchmark.objects.order_by("name"),
+        required=False,
+        empty_label=_("(choose)"),
+        label=_("Benchmark"),
     )
     generator = ModelIdChoiceField(
         queryset=GeneratorModel.objects.order_by("name"),
         required=False,
-        empty_label="any model",
-        label="With videos of",
+        empty_label=_("any model"),
+        label=_("With videos of"),
     )
     order = forms.ChoiceField(
         choices=BatchOrder.choices,
         initial=BatchOrder.TASK,
         required=False,
-        label="Order (judging)",
+        label=_("Order (judging)"),
         error_messages={"invalid_choice": "Order by task or by expected draft errors."},
     )
     gold = forms.IntegerField(
         min_value=0,
         max_value=round(gold_clips.MAX_SHARE * 100),
         required=False,
-        label="Gold clips %",
-        help_text="share of the batch's clips that are synthetic gold clips",
+        label=_("Gold clips %"),
+        help_text=_("share of the batch's clips that are synthetic gold clips"),
     )
     unassigned = forms.BooleanField(
-        required=False, initial=True, label="only items in no batch of this kind yet"
+        required=False, initial=True, label=_("only items in no batch of this kind yet")
     )
     users = PeopleField(
         queryset=User.objects.filter(is_active=True).order_by("username"),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Annotators",
+        label=_("Annotators"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -345,7 +369,7 @@ def batch_new(request: AuthedHttpRequest) -> HttpResponse:
                     order=data["order"],
                     gold_share=data["gold_share"],
                 )
-                messages.success(request, f"Batch {batch.name} created.")
+                messages.success(request, _("Batch %(name)s created.") % {"name": batch.name})
                 return redirect("batch-dashboard", pk=batch.pk)
             n_gold = gold_clips.gold_count(len(items), data["gold_share"])
             gold_clips.gold_for_batch(n=n_gold, users=users)  # refused now, not on create

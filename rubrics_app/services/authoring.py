@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotator.core.errors import Conflict, InputError
 from annotator.models import User
@@ -33,7 +34,7 @@ def parse_editor_weight(value: Any) -> Decimal:
     try:
         weight = Decimal(str(value).strip())
     except InvalidOperation:
-        raise InputError({"weight": "Weight must be a number."}) from None
+        raise InputError({"weight": gettext("Weight must be a number.")}) from None
     if not weight.is_finite() or not Decimal(0) <= weight <= MAX_WEIGHT:
         raise InputError({"weight": f"Weight must be between 0 and {MAX_WEIGHT}."})
     return weight.quantize(Decimal("0.000001"))
@@ -42,12 +43,12 @@ def parse_editor_weight(value: Any) -> Decimal:
 def _check(task: Task, text: str, exclude_pk: int | None = None) -> str:
     text = text.strip()
     if not text:
-        raise InputError({"text": "The criterion needs a text."})
+        raise InputError({"text": gettext("The criterion needs a text.")})
     twins = task.criteria.filter(LIVE_CRITERIA, text__iexact=text)
     if exclude_pk is not None:
         twins = twins.exclude(pk=exclude_pk)
     if twins.exists():
-        raise InputError({"text": "This task already has a criterion with this text."})
+        raise InputError({"text": gettext("This task already has a criterion with this text.")})
     return text
 
 
@@ -185,7 +186,7 @@ def criterion_retire(*, criterion_id: int, version: int, user: User) -> Criterio
 
 def _require_reviewer(user: User) -> None:
     if not user.is_reviewer:
-        raise PermissionDenied("Only reviewers approve criteria or request changes.")
+        raise PermissionDenied(gettext("Only reviewers approve criteria or request changes."))
 
 
 def criterion_approve(*, criterion_id: int, version: int, user: User) -> Criterion:
@@ -202,7 +203,7 @@ def criterion_request_changes(
 ) -> Criterion:
     _require_reviewer(user)
     if not comment.strip():
-        raise InputError({"comment": "Say what should change."})
+        raise InputError({"comment": gettext("Say what should change.")})
     with transaction.atomic():
         criterion = _locked(criterion_id, version, user)
         criterion.status = CriterionStatus.DRAFT

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
 from openai.types.chat import ChatCompletionMessageParam
 
 from annotator.core import queue
@@ -107,7 +108,7 @@ def criteria_draft_start(*, tasks: QuerySet[Task], user: User) -> Job:
     if not llm_configured():
         raise LLMNotConfigured()
     if not user.is_authenticated:
-        raise PermissionDenied("Log in to draft criteria.")
+        raise PermissionDenied(gettext("Log in to draft criteria."))
     refused = tasks.exclude(pk__in=authorable_tasks(user)).first()
     if refused is not None:
         authoring.require_author(user, refused)  # says which task and why

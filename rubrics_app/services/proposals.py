@@ -21,6 +21,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, Validatio
 from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext
 from rapidfuzz import fuzz, process, utils
 
 from annotator.core.errors import Conflict, InputError
@@ -62,7 +63,7 @@ def _normalized(text: str) -> str:
 
 def _require_author(proposal_set: ProposalSet, user: User) -> None:
     if proposal_set.author_id != user.pk:
-        raise PermissionDenied("Only the expert who wrote this set can change it.")
+        raise PermissionDenied(gettext("Only the expert who wrote this set can change it."))
     require_author(user, proposal_set.task)  # the task may have been reassigned since
 
 
@@ -385,7 +386,7 @@ def proposal_groups(*, task: Task, sets: list[ProposalSet] | None = None) -> lis
             for cluster in _clusters([m.text for m in members])
         ]
         groups.sort(key=lambda g: (g.mean_position, -g.support, g.text))
-        result.append(DimensionGroups(key, label, groups))
+        result.append(DimensionGroups(key, str(label), groups))
     return result
 
 
@@ -477,7 +478,7 @@ def proposals_merge(
     supported it in the reason.
     """
     if not user.is_reviewer:
-        raise PermissionDenied("Only reviewers merge experts' proposals.")
+        raise PermissionDenied(gettext("Only reviewers merge experts' proposals."))
     with transaction.atomic():
         Task.objects.select_for_update().get(pk=task.pk)  # one merge/numbering at a time
         # Locked: a save or submit waits for the merge, then sees the set merged.

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 from annotator.models import User
@@ -103,10 +104,10 @@ def release_create(
     left out and reported. Position and number are the current ones: order is not
     content (moving keeps the status), and the current order is the scoring order."""
     if user is not None and not user.is_reviewer:
-        raise PermissionDenied("Only reviewers freeze releases.")
+        raise PermissionDenied(gettext("Only reviewers freeze releases."))
     name = name.strip()
     if not name:
-        raise InputError("a release needs a name, for example v1.0")
+        raise InputError(gettext("a release needs a name, for example v1.0"))
     live = Criterion.objects.filter(LIVE_CRITERIA, task__benchmark=benchmark)
     criteria = list(
         live.select_related("task").order_by("task__index", "dimension", "position", "number")

@@ -1,6 +1,7 @@
 """Creating and editing single tasks (a rubric file import does many at once)."""
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 from annotator.models import User
@@ -15,7 +16,7 @@ def _check(values: dict[str, str]) -> dict[str, str]:
     if "prompt" in values:
         values["prompt"] = values["prompt"].strip()
         if not values["prompt"]:
-            raise InputError({"prompt": "The task needs a prompt."})
+            raise InputError({"prompt": gettext("The task needs a prompt.")})
     if values.get("level") and values["level"] not in Level.values:
         raise InputError({"level": f"The level is one of {', '.join(Level.values)}."})
     return values

@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, BadRequest, ValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from annotator.core.errors import InputError
@@ -122,7 +123,7 @@ def _edit_page(
     formset = ItemFormSet(initial=items)
     rows = [Row(i, form, row_errors.get(i, {})) for i, form in enumerate(formset.forms)]
     blocks = [
-        RowBlock(key, label, [row for row in rows if row.item["dimension"] == key])
+        RowBlock(key, str(label), [row for row in rows if row.item["dimension"] == key])
         for key, label in Dimension.choices
     ]
     context = {
@@ -179,7 +180,7 @@ def proposal_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         proposals.own_set_save(task=task, user=request.user, items=items)
     except ValidationError as exc:
         return _edit_page(request, task, proposal_set, items, status=422, error=exc)
-    messages.success(request, "Your proposed set is saved.")
+    messages.success(request, _("Your proposed set is saved."))
     return redirect("proposal-edit", task.pk)
 
 
@@ -198,8 +199,10 @@ def proposal_submit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         return _edit_page(request, task, proposal_set, items, status=422, error=exc)
     messages.success(
         request,
-        "Your proposed set is submitted: reviewers see it now. You can change it "
-        "until it is merged; a change takes it back until you submit again.",
+        _(
+            "Your proposed set is submitted: reviewers see it now. You can change it "
+            "until it is merged; a change takes it back until you submit again."
+        ),
     )
     return redirect("proposal-edit", task.pk)
 
@@ -341,6 +344,7 @@ def proposal_merge(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         return _review_page(request, task, status=422, posted=request.POST, error=exc)
     messages.success(
-        request, f"Merged the experts' proposals: the rubric has {len(merged)} criteria now."
+        request,
+        _("Merged the experts' proposals: the rubric has %(n)d criteria now.") % {"n": len(merged)},
     )
     return redirect("task-detail", task.pk)

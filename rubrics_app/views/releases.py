@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_safe
 
 from annotator.core.htmx import AuthedHttpRequest
@@ -83,7 +84,9 @@ class CompareQuery(forms.Form):
         data = self.cleaned_data
         old, new = data.get("old"), data.get("new")
         if old and new and old.benchmark_id != new.benchmark_id:
-            raise forms.ValidationError("old and new are releases of different benchmarks.")
+            raise forms.ValidationError(
+                gettext("old and new are releases of different benchmarks.")
+            )
         return data
 
 

@@ -12,9 +12,9 @@
     if (video.paused) video.play().catch(function () {}); else video.pause();
   }
   Keys.workspace([].concat(Keys.inputs(".level-choice", "level"), Keys.inputs(".reasons", "reason"), [
-    { keys: ["a"], label: "a", does: "accept, final", brief: "accept", run: decide("accept") },
-    { keys: ["r"], label: "r", does: "reject, final (tick its reasons first)", brief: "reject", run: decide("reject") },
-    { keys: ["e"], label: "e", does: "edit the caption (Esc leaves it)", run: function () { document.getElementById("caption").focus(); } },
-    { keys: ["p", " "], label: "p / space", does: "play / pause", run: toggle },
+    { keys: ["a"], label: "a", does: gettext("accept, final"), brief: gettext("accept"), run: decide("accept") },
+    { keys: ["r"], label: "r", does: gettext("reject, final (tick its reasons first)"), brief: gettext("reject"), run: decide("reject") },
+    { keys: ["e"], label: "e", does: gettext("edit the caption (Esc leaves it)"), run: function () { document.getElementById("caption").focus(); } },
+    { keys: ["p", " "], label: gettext("p / space"), does: gettext("play / pause"), run: toggle },
   ]));
 })();

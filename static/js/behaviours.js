@@ -19,7 +19,7 @@ document.addEventListener("click", (event) => {
   const button = event.target.closest("[data-copy]");
   if (!button) return;
   navigator.clipboard.writeText(document.querySelector(button.dataset.copy).value)
-    .then(() => { button.textContent = "Copied"; });
+    .then(() => { button.textContent = gettext("Copied"); });
 });
 
 // <input data-select-on-focus>: focusing it selects all of its value.

@@ -12,7 +12,7 @@
   }
   function refresh() {
     cards.forEach(function (c, i) { c.classList.toggle("focused", i === focus); });
-    counter.textContent = cards.filter(function (c) { return c.classList.contains("selected"); }).length + " selected";
+    counter.textContent = interpolate(gettext("%s selected"), [cards.filter(function (c) { return c.classList.contains("selected"); }).length]);
   }
   const keepForm = document.getElementById("keep-form");
   function keep(card) {

@@ -36,15 +36,15 @@
   function inWorkspace() { return Boolean(workspace()); }
   // The level and reason inputs carry their keys, the same for every clip.
   Keys.workspace([].concat(Keys.inputs(".level-choice", "level", inWorkspace), Keys.inputs(".reasons", "reason", inWorkspace), [
-    { keys: ["a"], label: "a", does: "accept", brief: "accept", when: inWorkspace, run: function () { decide("accept"); } },
-    { keys: ["r"], label: "r", does: "reject (tick its reasons first)", brief: "reject", when: inWorkspace, run: function () { decide("reject"); } },
-    { keys: ["f"], label: "f", does: "flag for a reviewer", brief: "flag", when: inWorkspace, run: function () { decide("flag"); } },
-    { keys: ["e"], label: "e", does: "edit the caption (Esc leaves it)", when: inWorkspace, run: function () { document.getElementById("caption").focus(); } },
-    { keys: ["p", " "], label: "p / space", does: "play / pause", when: inWorkspace, run: controls.toggle },
-    { keys: [","], label: ",", does: "one frame back", when: inWorkspace, run: function () { controls.step(-1); } },
-    { keys: ["."], label: ".", does: "one frame forward", when: inWorkspace, run: function () { controls.step(1); } },
-    { keys: ["u"], label: "u", does: "undo your last answer", brief: "undo", when: inWorkspace, run: click("undo") },
-    { keys: ["g"], label: "g", does: "grid of the batch's clips", when: inWorkspace, run: click("grid-link") },
+    { keys: ["a"], label: "a", does: gettext("accept"), brief: gettext("accept"), when: inWorkspace, run: function () { decide("accept"); } },
+    { keys: ["r"], label: "r", does: gettext("reject (tick its reasons first)"), brief: gettext("reject"), when: inWorkspace, run: function () { decide("reject"); } },
+    { keys: ["f"], label: "f", does: gettext("flag for a reviewer"), brief: gettext("flag"), when: inWorkspace, run: function () { decide("flag"); } },
+    { keys: ["e"], label: "e", does: gettext("edit the caption (Esc leaves it)"), when: inWorkspace, run: function () { document.getElementById("caption").focus(); } },
+    { keys: ["p", " "], label: gettext("p / space"), does: gettext("play / pause"), when: inWorkspace, run: controls.toggle },
+    { keys: [","], label: ",", does: gettext("one frame back"), when: inWorkspace, run: function () { controls.step(-1); } },
+    { keys: ["."], label: ".", does: gettext("one frame forward"), when: inWorkspace, run: function () { controls.step(1); } },
+    { keys: ["u"], label: "u", does: gettext("undo your last answer"), brief: gettext("undo"), when: inWorkspace, run: click("undo") },
+    { keys: ["g"], label: "g", does: gettext("grid of the batch's clips"), when: inWorkspace, run: click("grid-link") },
   ]));
 
   // The time spent on the clip goes with the decision.
@@ -60,6 +60,6 @@
     if (ok) Player.saveStatus.saved(e.detail.xhr); else Player.saveStatus.failed();
     if (ok) start();
   });
-  document.body.addEventListener("htmx:sendError", function () { Player.saveStatus.failed("network error"); });
+  document.body.addEventListener("htmx:sendError", function () { Player.saveStatus.failed(gettext("network error")); });
   start();
 })();

@@ -63,37 +63,37 @@
   }
   const undo = document.getElementById("bulk-undo");
   Keys.workspace([
-    { keys: ["ArrowRight"], label: "→", does: "next video", brief: "video", run: moved(function () { across(1); }) },
-    { keys: ["ArrowLeft"], label: "←", does: "previous video", run: moved(function () { across(-1); }) },
-    { keys: ["ArrowDown"], label: "↓", does: "next criterion", brief: "criterion", run: moved(function () { row = Math.min(row + 1, rows().length - 1); }) },
-    { keys: ["ArrowUp"], label: "↑", does: "previous criterion", run: moved(function () { row = Math.max(row - 1, 0); }) },
-    { keys: [" ", "x"], label: "space / x", does: "toggle the criterion (met / not met, present / absent)", brief: "toggle",
+    { keys: ["ArrowRight"], label: "→", does: gettext("next video"), brief: gettext("video"), run: moved(function () { across(1); }) },
+    { keys: ["ArrowLeft"], label: "←", does: gettext("previous video"), run: moved(function () { across(-1); }) },
+    { keys: ["ArrowDown"], label: "↓", does: gettext("next criterion"), brief: gettext("criterion"), run: moved(function () { row = Math.min(row + 1, rows().length - 1); }) },
+    { keys: ["ArrowUp"], label: "↑", does: gettext("previous criterion"), run: moved(function () { row = Math.max(row - 1, 0); }) },
+    { keys: [" ", "x"], label: gettext("space / x"), does: gettext("toggle the criterion (met / not met, present / absent)"), brief: gettext("toggle"),
       run: function () { const b = check(); if (b) htmx.trigger(b, "click"); } },
-    { keys: ["c"], label: "c", does: "confirm the drafts of the criterion's dimension", run: function () { inDimension(".confirm-drafts"); } },
-    { keys: ["v"], label: "v", does: "confirm every draft of the video (asks first)", brief: "confirm the video",
+    { keys: ["c"], label: "c", does: gettext("confirm the drafts of the criterion's dimension"), run: function () { inDimension(".confirm-drafts"); } },
+    { keys: ["v"], label: "v", does: gettext("confirm every draft of the video (asks first)"), brief: gettext("confirm the video"),
       run: function () { const b = cards()[card].querySelector(".confirm-video"); if (b) htmx.trigger(b, "click"); } },
-    { keys: ["C"], label: "Shift+C", does: "confirm every draft of the videos shown (asks first)", brief: "confirm all",
+    { keys: ["C"], label: gettext("Shift+C"), does: gettext("confirm every draft of the videos shown (asks first)"), brief: gettext("confirm all"),
       run: function () { htmx.trigger(document.getElementById("confirm-task"), "click"); } },
-    { keys: ["0"], label: "0", does: "set the dimension's criteria without draft or verdict to not met / absent", brief: "dimension to 0",
+    { keys: ["0"], label: "0", does: gettext("set the dimension's criteria without draft or verdict to not met / absent"), brief: gettext("dimension to 0"),
       run: function () { inDimension(".dimension-absent"); } },
-    { keys: ["u"], label: "u", does: "undo the last confirm (or 0)",
+    { keys: ["u"], label: "u", does: gettext("undo the last confirm (or 0)"),
       run: function () {
         if (undo.elements.token.value) htmx.trigger(undo, "submit");
-        else Player.saveStatus.said("nothing to undo", null);
+        else Player.saveStatus.said(gettext("nothing to undo"), null);
       } },
-    { keys: ["t"], label: "t", does: "mark the current time on your verdict of the criterion", brief: "time mark",
+    { keys: ["t"], label: "t", does: gettext("mark the current time on your verdict of the criterion"), brief: gettext("time mark"),
       run: function () { timeMark(lead.currentTime); } },
-    { keys: ["T"], label: "Shift+T", does: "take the criterion's time mark off", run: function () { timeMark(null); } },
-    { keys: ["j"], label: "j", does: "show / hide the judge's reasoning on the video",
+    { keys: ["T"], label: gettext("Shift+T"), does: gettext("take the criterion's time mark off"), run: function () { timeMark(null); } },
+    { keys: ["j"], label: "j", does: gettext("show / hide the judge's reasoning on the video"),
       run: function () {
         const panels = Array.from(cards()[card].querySelectorAll(".judge-reasoning"));
         const open = !panels.some(function (d) { return d.open; });
         panels.forEach(function (d) { d.open = open; });
       } },
-    { keys: ["p"], label: "p", does: "play / pause all videos", run: player.toggle },
-    { keys: [","], label: ",", does: "one frame back", run: function () { player.step(-1); } },
-    { keys: ["."], label: ".", does: "one frame forward", run: function () { player.step(1); } },
-    { keys: ["n"], label: "n", does: "next item, else next task", brief: "next",
+    { keys: ["p"], label: "p", does: gettext("play / pause all videos"), run: player.toggle },
+    { keys: [","], label: ",", does: gettext("one frame back"), run: function () { player.step(-1); } },
+    { keys: ["."], label: ".", does: gettext("one frame forward"), run: function () { player.step(1); } },
+    { keys: ["n"], label: "n", does: gettext("next item, else next task"), brief: gettext("next"),
       run: function () { (document.getElementById("next-item") || document.getElementById("next-task")).click(); } },
   ]);
 
@@ -114,9 +114,12 @@
     const within = scope === "task" ? document : e.detail.elt.closest(".judging-card");
     const drafts = within.querySelectorAll('.check[data-state="draft"]').length;
     const videos = scope === "task" ? cards().length : 1;
-    if (!drafts) { Player.saveStatus.said("nothing to confirm", null); return; }
-    Keys.ask("Confirm " + drafts + " draft" + (drafts === 1 ? "" : "s") + " of " +
-      (scope === "task" ? videos + " video" + (videos === 1 ? "" : "s") : "this video") + "?",
+    if (!drafts) { Player.saveStatus.said(gettext("nothing to confirm"), null); return; }
+    const question = scope === "task"
+      ? interpolate(ngettext("Confirm %(drafts)s draft of %(videos)s?", "Confirm %(drafts)s drafts of %(videos)s?", drafts),
+        { drafts: drafts, videos: interpolate(ngettext("%s video", "%s videos", videos), [videos]) }, true)
+      : interpolate(ngettext("Confirm %(drafts)s draft of this video?", "Confirm %(drafts)s drafts of this video?", drafts), { drafts: drafts }, true);
+    Keys.ask(question,
       function () { e.detail.issueRequest(true); });
   });
   // The last bulk write's undo, which its answer hands over; used once.
@@ -159,7 +162,7 @@
   document.body.addEventListener("htmx:afterRequest", function (e) {
     if (!saving(e)) return;
     if (e.detail.successful) Player.saveStatus.saved(e.detail.xhr);
-    else Player.saveStatus.failed(e.detail.xhr.status || "network error");
+    else Player.saveStatus.failed(e.detail.xhr.status || gettext("network error"));
   });
   show();
 })();

@@ -39,10 +39,10 @@ window.Keys = (function () {
     dialog.replaceChildren();
     const title = document.createElement("h2");
     title.className = "h6";
-    title.textContent = "Keys of this workspace";
+    title.textContent = gettext("Keys of this workspace");
     const table = document.createElement("table");
     table.className = "table table-sm small mb-2";
-    entries.concat([{ label: "?", does: "this list (Esc closes it)" }]).forEach(function (entry) {
+    entries.concat([{ label: "?", does: gettext("this list (Esc closes it)") }]).forEach(function (entry) {
       const row = table.insertRow();
       row.insertCell().appendChild(kbd(entry.label || entry.keys[0]));
       row.insertCell().textContent = entry.does;
@@ -50,7 +50,7 @@ window.Keys = (function () {
     const close = document.createElement("button");
     close.type = "button";
     close.className = "btn btn-sm btn-outline-secondary";
-    close.textContent = "close (Esc)";
+    close.textContent = gettext("close (Esc)");
     close.addEventListener("click", function () { dialog.close(); });
     dialog.append(title, table, close);
     dialog.showModal();
@@ -67,11 +67,11 @@ window.Keys = (function () {
     const ok = document.createElement("button");
     ok.type = "button";
     ok.className = "btn btn-sm btn-primary ms-2";
-    ok.append(kbd("Enter"), " confirm");
+    ok.append(kbd("Enter"), " " + gettext("confirm"));
     const no = document.createElement("button");
     no.type = "button";
     no.className = "btn btn-sm btn-outline-secondary ms-1";
-    no.append(kbd("Esc"), " cancel");
+    no.append(kbd("Esc"), " " + gettext("cancel"));
     prompt.append(words, ok, no);
     prompt.hidden = false;
     question = yes;
@@ -119,9 +119,9 @@ window.Keys = (function () {
   function summarise() {
     const brief = entries.filter(function (entry) { return entry.brief; });
     document.querySelectorAll("[data-keys-summary]").forEach(function (el) {
-      el.textContent = "Keys: " + brief.map(function (entry) {
+      el.textContent = gettext("Keys:") + " " + brief.map(function (entry) {
         return (entry.label || entry.keys[0]) + " " + entry.brief;
-      }).concat(["? all keys."]).join(" · ");
+      }).concat([gettext("? all keys.")]).join(" · ");
     });
   }
   document.addEventListener("htmx:afterSettle", summarise);

@@ -21,20 +21,20 @@
                  scales: { y: { min: 0, max: 100 } } },
     });
   }
-  bars("chart-levels", data.levels, "Score per level");
-  bars("chart-dimensions", data.dimensions, "Score per dimension");
+  bars("chart-levels", data.levels, gettext("Score per level"));
+  bars("chart-dimensions", data.dimensions, gettext("Score per dimension"));
   // Drafts, experts and the human-corrected score side by side, per model.
   const corrected = data.corrected;
   if (corrected && document.getElementById("chart-corrected")) {
-    const series = [["drafts", "From drafts", "#6e7781"], ["experts", "From experts", "#bf8700"],
-                    ["corrected", "Human-corrected", "#1a7f37"]];
+    const series = [["drafts", gettext("From drafts"), "#6e7781"], ["experts", gettext("From experts"), "#bf8700"],
+                    ["corrected", gettext("Human-corrected"), "#1a7f37"]];
     new Chart(document.getElementById("chart-corrected"), {
       type: "barWithErrorBars",
       data: {
         labels: corrected.models,
         datasets: series.map(([key, label, colour]) => ({ label, backgroundColor: colour, data: corrected[key] })),
       },
-      options: { animation: false, plugins: { title: { display: true, text: "Overall score, 95% intervals" } },
+      options: { animation: false, plugins: { title: { display: true, text: interpolate(gettext("Overall score, %s intervals"), ["95%"]) } },
                  scales: { y: { min: 0, max: 100 } } },
     });
   }

@@ -49,7 +49,7 @@ window.Player = (function () {
     ["play", "pause"].forEach(function (type) {
       document.addEventListener(type, function (e) {
         const button = document.getElementById("play");
-        if (button && e.target === lead()) button.textContent = e.target.paused ? "▶ play" : "❚❚ pause";
+        if (button && e.target === lead()) button.textContent = e.target.paused ? "▶ " + gettext("play") : "❚❚ " + gettext("pause");
       }, true);
     });
     return { playing: playing, toggle: toggle, step: step, seekAll: seekAll, applySettings: applySettings };
@@ -73,13 +73,13 @@ window.Player = (function () {
     }
   }
   const saveStatus = {
-    saving: function () { show("saving…"); },
+    saving: function () { show(gettext("saving…")); },
     saved: function (xhr) {
       const answer = xhr && said(xhr);
-      if (answer) show(answer.text, answer.ok); else show("saved", true);
+      if (answer) show(answer.text, answer.ok); else show(gettext("saved"), true);
     },
     said: show,
-    failed: function (why) { show(why ? "not saved: " + why : "not saved", false); },
+    failed: function (why) { show(why ? interpolate(gettext("not saved: %s"), [why]) : gettext("not saved"), false); },
   };
 
   return { controls: controls, saveStatus: saveStatus };

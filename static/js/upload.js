@@ -24,7 +24,7 @@
       bar.classList.remove("bg-success");
       bar.classList.add("bg-danger");
       result.className = "result small text-danger";
-      result.textContent = tr.dataset.outcome + " · processing failed: " + (state.error || "no reason given");
+      result.textContent = tr.dataset.outcome + " · " + interpolate(gettext("processing failed: %s"), [state.error || gettext("no reason given")]);
     } else {
       result.textContent = tr.dataset.outcome + " · " + state.label;
     }
@@ -56,10 +56,10 @@
       if (onProgress) xhr.upload.onprogress = function (e) { onProgress(e.loaded); };
       xhr.onload = function () {
         let data = {};
-        try { data = JSON.parse(xhr.responseText); } catch (e) { data = { error: "server answered " + xhr.status }; }
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = { error: interpolate(gettext("server answered %s"), [xhr.status]) }; }
         resolve({ status: xhr.status, data: data });
       };
-      xhr.onerror = function () { resolve({ status: 0, data: { error: "network error" } }); };
+      xhr.onerror = function () { resolve({ status: 0, data: { error: gettext("network error") } }); };
       xhr.send(body);
     });
   }
@@ -69,7 +69,7 @@
     loaded.forEach(function (v) { sum += v; });
     const percent = totalBytes ? Math.round((100 * sum) / totalBytes) : 100;
     document.getElementById("overall-bar").style.width = percent + "%";
-    document.getElementById("overall-text").textContent = finished + " of " + total + " files uploaded (" + percent + "% of bytes)";
+    document.getElementById("overall-text").textContent = interpolate(gettext("%(finished)s of %(total)s files uploaded (%(percent)s of bytes)"), { finished: finished, total: total, percent: percent + "%" }, true);
   }
 
   function row(file) {

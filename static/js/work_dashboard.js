@@ -16,9 +16,9 @@
   new Chart(document.getElementById("chart-over-time"), {
     type: "line",
     data: { labels: data.over_time.moments, datasets: [{ label: "done", data: data.over_time.done, borderColor: "#1a7f37", stepped: true }] },
-    options: { animation: false, plugins: { legend: { display: false }, title: { display: true, text: "Items done over time" } },
+    options: { animation: false, plugins: { legend: { display: false }, title: { display: true, text: gettext("Items done over time") } },
                scales: { y: { beginAtZero: true } } },
   });
-  if (data.outcome) bars("chart-outcome", data.outcome, "Clips per outcome", "#2f7bb4", false);
-  if (data.reasons) bars("chart-reasons", data.reasons, "Reject reasons given", "#b4432f", true);
+  if (data.outcome) bars("chart-outcome", data.outcome, gettext("Clips per outcome"), "#2f7bb4", false);
+  if (data.reasons) bars("chart-reasons", data.reasons, gettext("Reject reasons given"), "#b4432f", true);
 })();

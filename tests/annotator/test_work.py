@@ -345,4 +345,4 @@ def test_batch_new_names_each_bad_field_and_creates_nothing(client, admin_user):
     assert "Overlap k: Ensure this value is greater than or equal to 1." in page
     assert "Random sample of: Enter a whole number." in page
     html = client.post(reverse("batch-new"), {**data, "overlap": 1, "preview": "1"}).content
-    assert "1 items \N{MULTIPLICATION SIGN} overlap 1" in html.decode()
+    assert "1 item \N{MULTIPLICATION SIGN} overlap 1" in html.decode()

@@ -67,7 +67,7 @@ NAMES = ("SecretModelXYZ", "HiddenGenQRS")
 _LEAK = re.compile("|".join(NAMES), re.IGNORECASE)
 # What would tell a gold clip: the word, or its defect as the gold pages name it.
 _GOLD = re.compile(
-    "|".join([r"\bgold", "synthetic", *(label for _, label in GoldDefect.choices)]),
+    "|".join([r"\bgold", "synthetic", *(str(label) for _, label in GoldDefect.choices)]),
     re.IGNORECASE,
 )
 

@@ -78,6 +78,20 @@ def test_the_catalogue_translates_every_message_and_the_compiled_one_matches(dom
             assert compiled.gettext(e["msgid"]) == e["msgstr"][-1], e["msgid"]
 
 
+def test_every_translate_tag_of_the_templates_is_in_the_catalogue():
+    """A string marked later must reach the catalogue too (makemessages, then translate
+    it): here without gettext's tools, for the plain {% translate "..." %} tags."""
+    known = {e["msgid"] for e in po_entries(CATALOGUES / "django.po")}
+    tag = re.compile(r'{%\s*(?:translate|trans)\s+"((?:[^"\\]|\\.)*)"(?!\s+context)')
+    missing = [
+        f"{path.relative_to(settings.BASE_DIR)}: {text}"
+        for path in sorted((Path(settings.BASE_DIR) / "templates").rglob("*.html"))
+        for text in tag.findall(path.read_text())
+        if text not in known
+    ]
+    assert missing == []
+
+
 @pytest.mark.parametrize(
     ("name", "english", "chinese"),
     [

@@ -75,7 +75,7 @@ def test_it_keeps_a_failure_reason_when_the_rerun_waits(broker_down):
     client = client_for("admin")
     response = client.post(reverse("videos-reprocess"), {"video": failed.pk}, follow=True)
     assert response.status_code == 200
-    assert queue.WAITING_NOTICE in response.content.decode()
+    assert str(queue.WAITING_NOTICE) in response.content.decode()
     failed.refresh_from_db()
     assert failed.media_status == MediaStatus.QUEUED and failed.media_error == "no video track"
     assert OutboxMessage.objects.get().args == [failed.pk]

@@ -1,14 +1,19 @@
 """Known-bad copies of a clip, made with PyAV: the defects experts reject clips for,
 put in on purpose so that gold items show whether a defect is caught. The copy keeps
-the clip's size, frame rate and length (H.264 in MP4 like most uploads), so nothing
-but the defect tells it from a candidate; its sound is dropped."""
+the clip's size, frame rate and length, and is served as the clip is: a clip played
+as uploaded gets a copy in its container and codec with its sound track (copied
+unchanged); a clip served through a rendition (H.264 MP4 without sound, see
+video_analysis.make_rendition) gets a copy of that shape. Nothing but the defect
+tells the copy from a candidate."""
 
 from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import cast
 
 import av
 import numpy as np
+from av.video.stream import VideoStream
 from PIL import Image, ImageDraw, ImageFont
 
 from annotator.models.choices import GoldDefect
@@ -113,26 +118,62 @@ def _decoded(source: Path, max_frames: int) -> tuple[Frames, Fraction]:
     return frames, rate.limit_denominator(1001)
 
 
-def _encode(frames: Frames, rate: Fraction, dest: Path) -> None:
+# The containers a copy can follow (by file extension) and, per source codec, the
+# encoder writing the same codec with its options: fast, visually close to the source.
+CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".webm": "webm", ".mkv": "matroska"}
+ENCODERS: dict[str, tuple[str, dict[str, str]]] = {
+    "h264": ("libx264", {"crf": "20", "preset": "veryfast"}),
+    "hevc": ("libx265", {"crf": "24", "preset": "veryfast"}),
+    "vp8": ("libvpx", {"crf": "10", "b": "2M", "deadline": "realtime", "cpu-used": "8"}),
+    "vp9": ("libvpx-vp9", {"crf": "32", "b": "0", "deadline": "realtime", "cpu-used": "8"}),
+    "av1": ("libsvtav1", {"crf": "35", "preset": "10"}),
+}
+RENDITION = (".mp4", "h264")  # what a clip with a rendition is served as, without sound
+
+
+def gold_suffix(name: str, *, follow_source: bool) -> str:
+    """The file extension of the copy of a clip uploaded as `name`."""
+    suffix = Path(name).suffix.lower()
+    return suffix if follow_source and suffix in CONTAINERS else RENDITION[0]
+
+
+def _encode(frames: Frames, rate: Fraction, dest: Path, source: Path, follow: bool) -> None:
+    """The frames as `dest` (its extension names the container); with `follow`, in the
+    source's codec and with the source's sound track copied packet by packet."""
     height, width = frames[0].shape[:2]
-    with av.open(str(dest), "w", format="mp4", options={"movflags": "+faststart"}) as out:
-        stream = out.add_stream("libx264", rate=rate, options={"crf": "20", "preset": "veryfast"})
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        tick = 1 / rate
-        for index, picture in enumerate(frames):
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
-            frame.pts, frame.time_base = index, tick
-            out.mux(stream.encode(frame.reformat(format="yuv420p")))
-        out.mux(stream.encode(None))
+    with av.open(str(source)) as clip:
+        codec = clip.streams.video[0].codec_context.name if follow else RENDITION[1]
+        sound = clip.streams.audio[0] if follow and clip.streams.audio else None
+        encoder, options = ENCODERS.get(codec, ENCODERS[RENDITION[1]])
+        format_ = CONTAINERS.get(dest.suffix.lower(), "mp4")
+        muxing = {"movflags": "+faststart"} if format_ in ("mp4", "mov") else {}
+        with av.open(str(dest), "w", format=format_, options=muxing) as out:
+            stream = cast(VideoStream, out.add_stream(encoder, rate=rate, options=options))
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            track = out.add_stream_from_template(sound) if sound is not None else None
+            tick = 1 / rate
+            for index, picture in enumerate(frames):
+                frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(picture), format="rgb24")
+                frame.pts, frame.time_base = index, tick
+                out.mux(stream.encode(frame.reformat(format="yuv420p")))
+            out.mux(stream.encode(None))
+            if track is not None:
+                for packet in clip.demux(sound):
+                    if packet.dts is not None:  # the demuxer's last, empty packet
+                        packet.stream = track
+                        out.mux(packet)
 
 
-def gold_video_write(source: Path, dest: Path, defect: str, *, seed: int, max_frames: int) -> None:
-    """Writes to `dest` (an .mp4) the clip at `source` spoiled by `defect`; `seed` picks
-    among a defect's forms (which text). Raises GoldVideoError saying why it cannot."""
+def gold_video_write(
+    source: Path, dest: Path, defect: str, *, seed: int, max_frames: int, follow_source: bool
+) -> None:
+    """Writes to `dest` (named by gold_suffix) the clip at `source` spoiled by `defect`;
+    `seed` picks among a defect's forms (which text); `follow_source` when the clip is
+    served as uploaded (no rendition). Raises GoldVideoError saying why it cannot."""
     if defect not in SPOIL:
         raise GoldVideoError(f"no such defect: {defect}")
     frames, rate = _decoded(source, max_frames)
     try:
-        _encode(SPOIL[defect](frames, seed), rate, dest)
+        _encode(SPOIL[defect](frames, seed), rate, dest, source, follow_source)
     except av.FFmpegError as exc:
         raise GoldVideoError(f"the copy could not be encoded: {exc}") from exc

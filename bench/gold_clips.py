@@ -39,7 +39,14 @@ def main() -> None:
             seconds = []
             for k, clip in enumerate(clips):
                 start = time.perf_counter()
-                gold_video_write(clip, Path(tmp) / "copy.mp4", defect, seed=k, max_frames=1800)
+                gold_video_write(
+                    clip,
+                    Path(tmp) / "copy.mp4",
+                    defect,
+                    seed=k,
+                    max_frames=1800,
+                    follow_source=False,
+                )
                 seconds.append(time.perf_counter() - start)
             print(f"  {defect}: median {statistics.median(seconds):.2f} s a copy")
 

@@ -8,6 +8,7 @@ import random
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +18,7 @@ from django.utils.translation import gettext, ngettext
 from annotator.core import queue
 from annotator.core.errors import InputError
 from annotator.core.jobs import job_create, job_item_finished
-from annotator.gold_video import GoldVideoError, gold_video_write
+from annotator.gold_video import GoldVideoError, gold_suffix, gold_video_write
 from annotator.models import (
     Assignment,
     ClipDecision,
@@ -158,10 +159,18 @@ def gold_variant_make(*, variant_id: int, job_id: int | None = None) -> GoldVari
     GoldVariant.objects.filter(pk=variant.pk).update(status=ReportStatus.RUNNING)
     source = variant.source
     with tempfile.TemporaryDirectory() as tmp, local_copy(source.file) as path:
-        copy = Path(tmp) / f"{Path(source.original_name).stem or 'clip'}.mp4"
+        # Served as the clip is: as uploaded, or like its rendition.
+        follow = not source.playable
+        name = source.original_name or cast(str, source.file.name)
+        copy = Path(tmp) / f"{Path(name).stem or 'clip'}{gold_suffix(name, follow_source=follow)}"
         try:
             gold_video_write(
-                path, copy, variant.defect, seed=variant.pk, max_frames=settings.GOLD_MAX_FRAMES
+                path,
+                copy,
+                variant.defect,
+                seed=variant.pk,
+                max_frames=settings.GOLD_MAX_FRAMES,
+                follow_source=follow,
             )
         except GoldVideoError as exc:
             return _failed(variant, str(exc), job_id)
@@ -174,7 +183,7 @@ def gold_variant_make(*, variant_id: int, job_id: int | None = None) -> GoldVari
                 return variant
             added = video_add(
                 path=copy,
-                name=source.original_name or copy.name,
+                name=copy.name,
                 kind=VideoKind.GOLD,
                 clip_fields={
                     "caption": source.caption,

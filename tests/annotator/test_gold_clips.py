@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 
 from annotator.core.errors import InputError
-from annotator.gold_video import GoldVideoError, gold_video_write
+from annotator.gold_video import GoldVideoError, gold_suffix, gold_video_write
 from annotator.models import (
     Assignment,
     ClipDecision,
@@ -69,20 +69,77 @@ def source(tmp_path) -> Path:
 
 def spoiled(source: Path, defect: str) -> list[np.ndarray]:
     dest = source.with_name(f"{defect}.mp4")
-    gold_video_write(source, dest, defect, seed=0, max_frames=1000)
+    gold_video_write(source, dest, defect, seed=0, max_frames=1000, follow_source=True)
     return frames_of(dest)
 
 
 @pytest.mark.parametrize("defect", GoldDefect.values)
 def test_every_copy_keeps_the_clips_size_rate_and_length(source, defect):
     dest = source.with_name("copy.mp4")
-    gold_video_write(source, dest, defect, seed=0, max_frames=1000)
+    gold_video_write(source, dest, defect, seed=0, max_frames=1000, follow_source=True)
     with av.open(str(dest)) as container:
         stream = container.streams.video[0]
         assert (stream.codec_context.width, stream.codec_context.height) == (128, 96)
         assert stream.average_rate == 24
         assert stream.codec_context.name == "h264"
     assert len(frames_of(dest)) == FRAMES
+
+
+def with_sound(path: Path, codec: str, audio: str) -> Path:
+    """A clip of FRAMES frames in `codec` with a sound track in `audio` (a tone)."""
+    with av.open(str(path), "w") as container:
+        video = container.add_stream(codec, rate=24)
+        video.width, video.height, video.pix_fmt = 128, 96, "yuv420p"
+        sound = container.add_stream(audio, rate=48000)
+        for i in range(FRAMES):
+            picture = np.full((96, 128, 3), (i * 5) % 256, dtype=np.uint8)
+            container.mux(video.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        container.mux(video.encode(None))
+        tone = np.sin(np.arange(48000 * FRAMES // 24) / 10).astype(np.float32)
+        frame = av.AudioFrame.from_ndarray(tone.reshape(1, -1), format="fltp", layout="mono")
+        frame.sample_rate, frame.pts = 48000, 0
+        container.mux(sound.encode(frame))
+        container.mux(sound.encode(None))
+    return path
+
+
+def shape(path: Path) -> tuple[str, str, str | None]:
+    with av.open(str(path)) as container:
+        sound = container.streams.audio[0].codec_context.name if container.streams.audio else None
+        return container.format.name, container.streams.video[0].codec_context.name, sound
+
+
+@pytest.mark.parametrize(
+    ("name", "codec", "audio", "expected"),
+    [
+        ("clip.webm", "libvpx-vp9", "libopus", ("matroska,webm", "vp9", "opus")),
+        ("clip.mp4", "libx264", "aac", ("mov,mp4,m4a,3gp,3g2,mj2", "h264", "aac")),
+    ],
+)
+def test_a_copy_of_a_clip_served_as_uploaded_has_its_container_codec_and_sound(
+    tmp_path, name, codec, audio, expected
+):
+    source = with_sound(tmp_path / name, codec, audio)
+    assert shape(source) == expected
+    dest = tmp_path / f"copy{gold_suffix(name, follow_source=True)}"
+    gold_video_write(source, dest, GoldDefect.BORDERS, seed=0, max_frames=99, follow_source=True)
+    assert dest.suffix == Path(name).suffix
+    assert shape(dest) == expected
+    assert sound_of(dest) == sound_of(source)  # copied unchanged
+
+
+def sound_of(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(audio=0) if p.size]
+
+
+def test_a_copy_of_a_clip_served_through_a_rendition_is_shaped_like_the_rendition(tmp_path):
+    # An upload that browsers do not play is served as H.264 MP4 without sound.
+    source = with_sound(tmp_path / "clip.mkv", "mpeg4", "aac")
+    dest = tmp_path / f"copy{gold_suffix('clip.mkv', follow_source=False)}"
+    gold_video_write(source, dest, GoldDefect.TEXT, seed=0, max_frames=99, follow_source=False)
+    assert dest.suffix == ".mp4"
+    assert shape(dest) == ("mov,mp4,m4a,3gp,3g2,mj2", "h264", None)
 
 
 def test_reversed_plays_the_motion_backwards(source):
@@ -127,14 +184,25 @@ def test_burned_text_changes_the_bottom_of_every_frame_only(source):
 def test_a_clip_too_short_or_unreadable_cannot_give_a_copy(tmp_path):
     short = make_video(tmp_path / "short.mp4", frames=6)
     with pytest.raises(GoldVideoError, match="6 frames"):
-        gold_video_write(short, tmp_path / "a.mp4", GoldDefect.REVERSED, seed=0, max_frames=99)
+        gold_video_write(
+            short,
+            tmp_path / "a.mp4",
+            GoldDefect.REVERSED,
+            seed=0,
+            max_frames=99,
+            follow_source=True,
+        )
     junk = tmp_path / "junk.mp4"
     junk.write_bytes(b"not a video at all" * 100)
     with pytest.raises(GoldVideoError, match="could not be decoded"):
-        gold_video_write(junk, tmp_path / "b.mp4", GoldDefect.REVERSED, seed=0, max_frames=99)
+        gold_video_write(
+            junk, tmp_path / "b.mp4", GoldDefect.REVERSED, seed=0, max_frames=99, follow_source=True
+        )
     long = make_video(tmp_path / "long.mp4", frames=40)
     with pytest.raises(GoldVideoError, match="longer than 30 frames"):
-        gold_video_write(long, tmp_path / "c.mp4", GoldDefect.REVERSED, seed=0, max_frames=30)
+        gold_video_write(
+            long, tmp_path / "c.mp4", GoldDefect.REVERSED, seed=0, max_frames=30, follow_source=True
+        )
 
 
 # --- stored, processed, hidden ---------------------------------------------------------

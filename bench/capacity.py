@@ -332,7 +332,7 @@ def plan_make(n_experts: int, seeded, base: str) -> dict:
         "user_id", "task_id", "video_id"
     ):
         mine[user_id].append(task_id or video_id)
-    level_of = {c.pk: c.level for c in clips}
+    clip_of = {c.pk: c for c in clips}
 
     def client(user, **more) -> dict:
         return {
@@ -355,7 +355,13 @@ def plan_make(n_experts: int, seeded, base: str) -> dict:
         },
         "experts": [client(u, tasks=mine[u.pk]) for u in experts],
         "verifiers": [
-            client(u, clips=[{"id": c, "level": level_of[c]} for c in mine[u.pk]])
+            client(
+                u,
+                # Annotators address clips by public id (a row id would tell gold apart).
+                clips=[
+                    {"id": str(clip_of[c].public_id), "level": clip_of[c].level} for c in mine[u.pk]
+                ],
+            )
             for u in verifiers
         ],
     }

@@ -266,6 +266,28 @@ def test_a_job_makes_each_copy_once_processed_like_an_upload_with_its_answer(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("name", "codec", "audio", "served"),
+    [
+        ("cells.webm", "libvpx-vp9", "libopus", (".webm", "vp9", "opus")),  # as uploaded
+        ("cells.mkv", "mpeg4", "aac", (".mp4", "h264", None)),  # through a rendition
+    ],
+)
+def test_a_stored_copy_is_served_as_its_clip_is(
+    tmp_path, admin_user, django_capture_on_commit_callbacks, name, codec, audio, served
+):
+    clip = accepted(with_sound(tmp_path / name, codec, audio), "cells-1")
+    with django_capture_on_commit_callbacks(execute=True):
+        gold_variants_start(sources=[clip], defects=[GoldDefect.TEXT], user=admin_user)
+    copy = Video.objects.get(kind=VideoKind.GOLD)
+    assert copy.media_status == "ready"
+    for video in (clip, copy):
+        path = Path((video.playable or video.file).path)
+        assert (path.suffix, *shape(path)[1:]) == served
+    assert bool(copy.playable) is False  # played as stored, as the clip's served file is
+
+
+@pytest.mark.django_db
 def test_a_copy_that_cannot_be_made_is_recorded_failed_and_inserts_nothing(
     tmp_path, admin_user, django_capture_on_commit_callbacks
 ):

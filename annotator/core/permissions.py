@@ -5,6 +5,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext
 
 from annotator.core.visibility import may_see_generator
 
@@ -14,7 +15,7 @@ def _role_required(check: Callable, what: str) -> Callable:
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not check(request.user):
-                raise PermissionDenied(f"Only {what} can do this.")
+                raise PermissionDenied(gettext("Only %(what)s can do this.") % {"what": what})
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -39,9 +39,9 @@ def moment_parse(value: str, *, name: str = "time") -> datetime:
         parsed = datetime.fromisoformat(value)
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError:
-        problem = "is not an ISO-8601 time (a date, or a date and time)"
+        problem = gettext("is not an ISO-8601 time (a date, or a date and time)")
     except OverflowError:
-        problem = "is outside the years 1 to 9999 in UTC"
+        problem = gettext("is outside the years 1 to 9999 in UTC")
     raise InputError(
         gettext("%(name)s %(value)s %(problem)s; give one such as %(example)s.")
         % {"name": name, "value": repr(value), "problem": problem, "example": MOMENT_EXAMPLE}

@@ -319,8 +319,10 @@ def _drafts(video: Video, dimension: str, judge_model: str) -> QuerySet[Judgment
     )
 
 
-def check_can_start(user: User, what: str = "draft judgments") -> None:
+def check_can_start(user: User, what: str | None = None) -> None:
+    """`what` is the (translated) name of the work; draft judgments by default."""
     if not getattr(user, "is_admin", False):
+        what = what or gettext("draft judgments")
         raise PermissionDenied(gettext("Only admins can start %(what)s.") % {"what": what})
     if not llm_configured():
         raise LLMNotConfigured()

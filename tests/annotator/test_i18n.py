@@ -248,6 +248,8 @@ def _untranslated(node: ast.expr) -> bool:
     match node:
         case ast.Constant(value=str()) | ast.JoinedStr():
             return True
+        case ast.BinOp(op=ast.Mod(), left=left):  # the right holds values, not words
+            return _untranslated(left)
         case ast.BinOp(left=left, right=right):
             return _untranslated(left) or _untranslated(right)
         case ast.Call(func=ast.Attribute(attr="format", value=value)):
@@ -300,6 +302,7 @@ def test_the_rule_catches_what_it_should():
         "forms.IntegerField(error_messages={'required': 'Give it.'})\n"
         "raise InputError(gettext('%(name)s: bad') % {'name': name})\n"
         "raise PermissionDenied(message)\n"
+        "raise InputError(gettext('%(a)s%(sep)s%(b)s') % {'a': a, 'sep': '; ', 'b': b})\n"
         "messages.success(request, ' '.join((done, gettext('Next.'))))\n"
     )
     calls = [n for n in ast.walk(code) if isinstance(n, ast.Call)]

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from rubrics_app.choices import Polarity
 
@@ -12,8 +13,8 @@ class Versioned(forms.Form):
 
     version = forms.IntegerField(
         error_messages={
-            "required": "The edit does not say which version it changes.",
-            "invalid": "The edit does not say which version it changes.",
+            "required": gettext_lazy("The edit does not say which version it changes."),
+            "invalid": gettext_lazy("The edit does not say which version it changes."),
         }
     )
 

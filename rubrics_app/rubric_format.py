@@ -9,6 +9,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Generic, TypeGuard, TypeVar
 
+from django.utils.translation import gettext
+
 from annotator.core.errors import InputError
 
 from .choices import Dimension, Level, Polarity
@@ -81,9 +83,13 @@ def load_json(path: str | Path) -> Any:
         with open(path, encoding="utf-8") as fh:
             return json.load(fh)
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+        raise InputError(
+            gettext("%(path)s: cannot read (%(error)s)") % {"path": path, "error": exc.strerror}
+        ) from exc
     except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON ({exc})") from exc
+        raise InputError(
+            gettext("%(path)s: not valid JSON (%(error)s)") % {"path": path, "error": exc}
+        ) from exc
 
 
 def _is_int(value: Any) -> TypeGuard[int]:
@@ -95,7 +101,8 @@ def _entry_indices(data: Any, what: str) -> tuple[list[tuple[int, dict]], list[s
     entries that are not objects, lack an integer index, or repeat one."""
     if not isinstance(data, list):
         raise InputError(
-            f"{what}: expected a JSON array of task objects, got {type(data).__name__}"
+            gettext("%(what)s: expected a JSON array of task objects, got %(type)s")
+            % {"what": what, "type": type(data).__name__}
         )
     errors: list[str] = []
     entries: list[tuple[int, dict]] = []

@@ -2,6 +2,7 @@ import copy
 import os
 
 import pytest
+from django.utils import translation
 
 from annotator.celery import app as celery_app
 from annotator.models.choices import Role
@@ -23,6 +24,15 @@ def media_storage(settings, tmp_path):
         },
     }
     return media
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """LocaleMiddleware activates a request's language for the thread and leaves it
+    there: each test starts in the default language, as a command or a task does."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session", autouse=True)

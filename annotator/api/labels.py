@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiExample,
@@ -97,12 +98,15 @@ class VerdictQuery(serializers.Serializer):
             benchmark = attrs.get("benchmark")
             if benchmark is None:
                 raise serializers.ValidationError(
-                    {"release": "release names are per benchmark: give benchmark too"}
+                    {"release": gettext("release names are per benchmark: give benchmark too")}
                 )
             release = benchmark.releases.filter(name=attrs["release"]).first()
             if release is None:
                 raise serializers.ValidationError(
-                    {"release": f"benchmark {benchmark.name} has no release {attrs['release']!r}"}
+                    {
+                        "release": gettext("benchmark %(benchmark)s has no release %(release)s")
+                        % {"benchmark": benchmark.name, "release": repr(attrs["release"])}
+                    }
                 )
             attrs["release"] = release
         return attrs

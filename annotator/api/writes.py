@@ -8,6 +8,7 @@ from django.conf import settings
 from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import parsers, serializers
 from rest_framework.decorators import api_view, parser_classes, permission_classes
@@ -77,7 +78,7 @@ class VideoIn(serializers.Serializer):
 
     def validate(self, attrs: dict) -> dict:
         if ("s3_key" in attrs) == ("file" in attrs):
-            raise serializers.ValidationError("give either s3_key or file")
+            raise serializers.ValidationError(gettext("give either s3_key or file"))
         return attrs
 
 

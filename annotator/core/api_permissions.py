@@ -3,6 +3,7 @@ writes need the role the endpoint names (reviewer or admin)."""
 
 from typing import cast
 
+from django.utils.translation import gettext_lazy
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.settings import api_settings
 
@@ -21,7 +22,7 @@ def defaults_and(*extra: type[BasePermission]) -> list[type[BasePermission]]:
 class TokenScopeAllows(BasePermission):
     """A read-only token may only read (GET, HEAD, OPTIONS)."""
 
-    message = "This token is read-only."
+    message = gettext_lazy("This token is read-only.")
 
     def has_permission(self, request, view) -> bool:
         token = request.auth
@@ -33,7 +34,7 @@ class TokenScopeAllows(BasePermission):
 class AdminWrites(BasePermission):
     """Anyone logged in reads; admins write."""
 
-    message = "Only admins can change this."
+    message = gettext_lazy("Only admins can change this.")
 
     def has_permission(self, request, view) -> bool:
         return request.method in SAFE_METHODS or request.user.is_admin
@@ -42,7 +43,7 @@ class AdminWrites(BasePermission):
 class ReviewerOnly(BasePermission):
     """Reviewers and admins only, reads included (exports of everyone's work)."""
 
-    message = "Only reviewers and admins can do this."
+    message = gettext_lazy("Only reviewers and admins can do this.")
 
     def has_permission(self, request, view) -> bool:
         return request.user.is_reviewer
@@ -52,7 +53,7 @@ class SeesGenerators(BasePermission):
     """Only those who may see generator models (annotator.core.visibility), reads included:
     annotators judge blind."""
 
-    message = "Only reviewers and admins can see generator models."
+    message = gettext_lazy("Only reviewers and admins can see generator models.")
 
     def has_permission(self, request, view) -> bool:
         return may_see_generator(request.user)

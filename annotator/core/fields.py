@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -38,10 +39,13 @@ def moment_parse(value: str, *, name: str = "time") -> datetime:
         parsed = datetime.fromisoformat(value)
         return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
     except ValueError:
-        problem = "is not an ISO-8601 time (a date, or a date and time)"
+        problem = gettext("is not an ISO-8601 time (a date, or a date and time)")
     except OverflowError:
-        problem = "is outside the years 1 to 9999 in UTC"
-    raise InputError(f"{name} {value!r} {problem}; give one such as {MOMENT_EXAMPLE}.")
+        problem = gettext("is outside the years 1 to 9999 in UTC")
+    raise InputError(
+        gettext("%(name)s %(value)s %(problem)s; give one such as %(example)s.")
+        % {"name": name, "value": repr(value), "problem": problem, "example": MOMENT_EXAMPLE}
+    )
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
@@ -50,7 +54,10 @@ class MomentField(serializers.Field):
 
     def to_internal_value(self, data: object) -> datetime:
         if not isinstance(data, str) or not data.strip():
-            raise serializers.ValidationError(f"expected an ISO-8601 time such as {MOMENT_EXAMPLE}")
+            raise serializers.ValidationError(
+                gettext("expected an ISO-8601 time such as %(example)s")
+                % {"example": MOMENT_EXAMPLE}
+            )
         try:
             return moment_parse(data, name=str(self.field_name))
         except InputError as exc:

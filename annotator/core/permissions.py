@@ -3,18 +3,24 @@ LoginRequiredMiddleware; these refuse a logged-in user without the role (403).""
 
 from collections.abc import Callable
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy
 
 from annotator.core.visibility import may_see_generator
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # django-stubs, a dev dependency
 
-def _role_required(check: Callable, what: str) -> Callable:
+
+def _role_required(check: Callable, refusal: "StrOrPromise") -> Callable:
+    # `refusal` is lazy: the decorators are built at import, the language is the request's.
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapper(request, *args, **kwargs):
             if not check(request.user):
-                raise PermissionDenied(f"Only {what} can do this.")
+                raise PermissionDenied(str(refusal))
             return view(request, *args, **kwargs)
 
         return wrapper
@@ -22,8 +28,10 @@ def _role_required(check: Callable, what: str) -> Callable:
     return decorator
 
 
-reviewer_required = _role_required(lambda user: user.is_reviewer, "reviewers and admins")
-admin_required = _role_required(lambda user: user.is_admin, "admins")
+REVIEWERS_ONLY = gettext_lazy("Only reviewers and admins can do this.")
+ADMINS_ONLY = gettext_lazy("Only admins can do this.")
+reviewer_required = _role_required(lambda user: user.is_reviewer, REVIEWERS_ONLY)
+admin_required = _role_required(lambda user: user.is_admin, ADMINS_ONLY)
 # Pages that exist to name generator models (the leaderboard): annotators judge blind,
 # and a score that moves when they change a verdict would tell them the model.
-generator_names_required = _role_required(may_see_generator, "reviewers and admins")
+generator_names_required = _role_required(may_see_generator, REVIEWERS_ONLY)

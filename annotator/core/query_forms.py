@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, BadRequest
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 
@@ -75,7 +76,7 @@ def cleaned_input(form: forms.Form) -> dict[str, Any]:
             else f"{name}: {' '.join(map(str, errors))}"
             for name, errors in form.errors.items()
         )
-        raise BadRequest(f"Malformed input. {problems}")
+        raise BadRequest(gettext("Malformed input. %(problems)s") % {"problems": problems})
     return form.cleaned_data
 
 

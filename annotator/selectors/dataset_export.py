@@ -315,7 +315,8 @@ def dataset_export(
         fmt = ExportFormat(export_format)
     except ValueError as exc:
         raise InputError(
-            f"unknown format {export_format!r} (one of {', '.join(ExportFormat)})"
+            gettext("unknown format %(export_format)s (one of %(formats)s)")
+            % {"export_format": repr(export_format), "formats": ", ".join(ExportFormat)}
         ) from exc
     if answered and fmt not in (ExportFormat.JSONL, ExportFormat.CSV):
         raise InputError(gettext("Only the JSONL and CSV exports cover every answered clip."))

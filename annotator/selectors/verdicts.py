@@ -3,6 +3,7 @@
 from enum import StrEnum
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 from annotator.models import Judgment
@@ -51,6 +52,7 @@ def judge_choose(judgments: QuerySet[Judgment], judge_model: str | None) -> str 
     judges = judges_of(judgments)
     if len(judges) > 1:
         raise InputError(
-            f"drafts from several judges ({', '.join(judges)}): choose one with --judge"
+            gettext("drafts from several judges (%(judges)s): choose one with --judge")
+            % {"judges": ", ".join(judges)}
         )
     return judges[0] if judges else None

@@ -81,7 +81,7 @@ def work_batch_create(
     if not name.strip():
         raise InputError(gettext("A batch needs a name."))
     if order not in BatchOrder.values:
-        raise InputError(f"No such order: {order}.")
+        raise InputError(gettext("No such order: %(order)s.") % {"order": order})
     if order == BatchOrder.ERRORS and kind != WorkKind.JUDGE:
         raise InputError(gettext("Only a judging batch can be ordered by expected draft errors."))
     if gold_share and kind != WorkKind.VERIFY:

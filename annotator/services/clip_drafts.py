@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.utils.translation import gettext
 
 from annotator.core import queue
 from annotator.core.jobs import job_create, job_item_finished
@@ -175,7 +176,7 @@ def _clip_ids(videos: Iterable[Video]) -> list[int]:
 def _job(video_ids: list[int], user: User | None, description: str) -> Job:
     # No user: a management command, run by whoever has the server's shell.
     if user is not None:
-        check_can_start(user, "caption drafts")
+        check_can_start(user, gettext("caption drafts"))
     elif not llm_configured():
         raise LLMNotConfigured()
     n = len(video_ids)

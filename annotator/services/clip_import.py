@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.db import transaction
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 from annotator.models import User, Video
@@ -71,13 +72,16 @@ def manifest_items(raw: bytes, *, name: str) -> list[tuple[str, Any]]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(f"{name}: not UTF-8 text ({exc})") from exc
+        raise InputError(
+            gettext("%(name)s: not UTF-8 text (%(error)s)") % {"name": name, "error": exc}
+        ) from exc
     if text.lstrip().startswith("["):
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InputError(
-                f"{name}: not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+                gettext("%(name)s: not valid JSON: %(error)s at line %(lineno)s, column %(colno)s")
+                % {"name": name, "error": exc.msg, "lineno": exc.lineno, "colno": exc.colno}
             ) from exc
         return [(f"entry {n}", value) for n, value in enumerate(data, start=1)]
     items = []
@@ -88,10 +92,13 @@ def manifest_items(raw: bytes, *, name: str) -> list[tuple[str, Any]]:
             items.append((f"line {n}", json.loads(line)))
         except json.JSONDecodeError as exc:
             raise InputError(
-                f"{name}: not valid JSON Lines: {exc.msg} at line {n}, column {exc.colno}"
+                gettext(
+                    "%(name)s: not valid JSON Lines: %(error)s at line %(lineno)s, column %(colno)s"
+                )
+                % {"name": name, "error": exc.msg, "lineno": n, "colno": exc.colno}
             ) from exc
     if not items:
-        raise InputError(f"{name}: no entries")
+        raise InputError(gettext("%(name)s: no entries") % {"name": name})
     return items
 
 
@@ -125,7 +132,10 @@ def _video_path(value: str, problems: list[str]) -> str:
 def _entry(where: str, value: Any) -> ManifestEntry:
     """One checked entry; InputError says everything wrong with it."""
     if not isinstance(value, dict):
-        raise InputError(f"{where}: expected an object, got {type(value).__name__}")
+        raise InputError(
+            gettext("%(where)s: expected an object, got %(type)s")
+            % {"where": where, "type": type(value).__name__}
+        )
     problems: list[str] = []
     external_id = _text(value, "id", problems, required=True)
     video = _text(value, "video", problems, required=True)
@@ -143,7 +153,9 @@ def _entry(where: str, value: Any) -> ManifestEntry:
     if source and source_ref and source != source_ref:
         problems.append("give 'source' or 'source_ref', not both")
     if problems:
-        raise InputError(f"{where}: {'; '.join(problems)}")
+        raise InputError(
+            gettext("%(where)s: %(problems)s") % {"where": where, "problems": "; ".join(problems)}
+        )
     return ManifestEntry(
         where=where,
         external_id=external_id,
@@ -247,7 +259,9 @@ def _read_manifest(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+        raise InputError(
+            gettext("%(path)s: cannot read (%(error)s)") % {"path": path, "error": exc.strerror}
+        ) from exc
 
 
 def clips_import_manifest(
@@ -274,7 +288,7 @@ def clips_import_folder(
     """The folder's manifest (metadata.json unless named) when it has one; otherwise
     every video file in it becomes a clip without a caption."""
     if not directory.is_dir():
-        raise InputError(f"{directory}: not a directory")
+        raise InputError(gettext("%(directory)s: not a directory") % {"directory": directory})
     manifest = directory / (manifest_name or MANIFEST_NAME)
     if manifest_name or manifest.is_file():
         return clips_import_manifest(manifest=manifest, user=user)
@@ -298,11 +312,13 @@ def clips_import_s3(
             for obj in page.get("Contents", [])
         }
     except (BotoCoreError, ClientError) as exc:
-        raise InputError(f"{where}: {exc}") from exc
+        raise InputError(gettext("%(where)s: %(error)s") % {"where": where, "error": exc}) from exc
     name = manifest_name or MANIFEST_NAME
     if name not in keys:
         if manifest_name:
-            raise InputError(f"{where}{name}: no such key")
+            raise InputError(
+                gettext("%(where)s%(key)s: no such key") % {"where": where, "key": name}
+            )
         batch = batch_create(name=f"import_clips {where}", user=user)
         return videos_import_clips(files=s3_files(bucket=bucket, prefix=base), batch=batch)
     raw = client.get_object(Bucket=bucket, Key=base + name)["Body"].read()

@@ -52,18 +52,22 @@ def captions_agree(a: str, b: str) -> bool:
 def _checked(video: Video, answer: Answer) -> Answer:
     """The answer, cleaned; InputError says what is wrong with it."""
     if answer.decision not in Decision.values:
-        raise InputError(f"Unknown decision {answer.decision!r}.")
+        raise InputError(
+            gettext("Unknown decision %(decision)s.") % {"decision": repr(answer.decision)}
+        )
     reasons = sorted(set(answer.reasons))
     if answer.decision == Decision.REJECT:
         if not reasons:
             raise InputError(gettext("A rejection needs at least one reason."))
         known = set(RejectReason.objects.filter(code__in=reasons).values_list("code", flat=True))
         if unknown := [r for r in reasons if r not in known]:
-            raise InputError(f"Unknown reject reason: {', '.join(unknown)}.")
+            raise InputError(
+                gettext("Unknown reject reason: %(reasons)s.") % {"reasons": ", ".join(unknown)}
+            )
     else:
         reasons = []
     if answer.level and answer.level not in Level.values:
-        raise InputError(f"Unknown level {answer.level!r}.")
+        raise InputError(gettext("Unknown level %(level)s.") % {"level": repr(answer.level)})
     if answer.decision == Decision.ACCEPT:
         if video.media_status != MediaStatus.READY:
             raise InputError(
@@ -78,7 +82,10 @@ def _checked(video: Video, answer: Answer) -> Answer:
     if seconds is not None:
         # nan passed max()/min() and showed as "nan" on the dashboards.
         if not math.isfinite(seconds) or seconds < 0:
-            raise InputError(f"seconds {seconds!r} is not a time spent: give 0 or more seconds.")
+            raise InputError(
+                gettext("seconds %(seconds)s is not a time spent: give 0 or more seconds.")
+                % {"seconds": repr(seconds)}
+            )
         seconds = min(float(seconds), MAX_SECONDS)
     return Answer(answer.decision, reasons, answer.caption.strip(), answer.level, seconds)
 

@@ -216,7 +216,9 @@ def report_start(
     if release is not None and release.benchmark_id != benchmark.pk:
         raise InputError(gettext("That release is not one of this benchmark's."))
     if training_set not in TrainingSet.values:
-        raise InputError(f"unknown training set {training_set!r}")
+        raise InputError(
+            gettext("unknown training set %(training_set)s") % {"training_set": repr(training_set)}
+        )
     if training_set == TrainingSet.ACCEPTED and as_of is None:
         as_of = timezone.now().replace(microsecond=0)
     with transaction.atomic():
@@ -363,7 +365,7 @@ def finding_decide(*, finding: ContaminationFinding, decision: str, user: User) 
     the benchmark (so exports and pages agree whichever report they read). Each
     change is kept in the findings' history. Returns how many findings changed."""
     if decision not in OverlapDecision.values:
-        raise InputError(f"unknown decision {decision!r}")
+        raise InputError(gettext("unknown decision %(decision)s") % {"decision": repr(decision)})
     now = timezone.now()
     with transaction.atomic():
         same = ContaminationFinding.objects.select_for_update().filter(

@@ -58,7 +58,7 @@ DEFECT_REASONS = {
 def _reasons(defects: Sequence[str]) -> dict[str, RejectReason]:
     unknown = sorted(set(defects) - set(GoldDefect.values))
     if unknown:
-        raise InputError(f"No such defect: {', '.join(unknown)}.")
+        raise InputError(gettext("No such defect: %(defects)s.") % {"defects": ", ".join(unknown)})
     if not defects:
         raise InputError(gettext("Choose at least one defect to put in."))
     reasons = {r.code: r for r in RejectReason.objects.filter(active=True)}
@@ -227,7 +227,10 @@ def _gold_stored(variant: GoldVariant, video: Video, job_id: int | None) -> None
 def gold_count(n_items: int, share: float) -> int:
     """How many gold clips make `share` of a batch of `n_items` candidates plus them."""
     if not 0 <= share <= MAX_SHARE:
-        raise InputError(f"The gold share is between 0 and {MAX_SHARE:.0%}.")
+        raise InputError(
+            gettext("The gold share is between 0 and %(max_share)s.")
+            % {"max_share": format(MAX_SHARE, ".0%")}
+        )
     return max(1, round(n_items * share / (1 - share))) if share else 0
 
 
@@ -255,8 +258,11 @@ def gold_for_batch(*, n: int, users: Sequence[User]) -> list[int]:
     pool = [rng.choice(videos) for videos in by_source.values()]
     if len(pool) < n:
         raise InputError(
-            f"The gold share needs {n} gold clips; {len(pool)} are ready, unused and unknown "
-            "to these annotators. Make more on the gold clips page, or lower the share."
+            gettext(
+                "The gold share needs %(needed)s gold clips; %(ready)s are ready, unused and "
+                "unknown to these annotators. Make more on the gold clips page, or lower the share."
+            )
+            % {"needed": n, "ready": len(pool)}
         )
     return rng.sample(pool, n)
 

@@ -19,6 +19,7 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError, Unavailable
 from annotator.models import User
@@ -69,18 +70,26 @@ def invitation_send(*, email: str, role: str, invited_by: User, base_url: str) -
     try:
         validate_email(email)
     except ValidationError:
-        raise InputError(f"{email!r} is not an email address.") from None
+        raise InputError(
+            gettext("%(email)s is not an email address.") % {"email": repr(email)}
+        ) from None
     if role not in Role.values:
-        raise InputError(f"Unknown role {role!r}.")
+        raise InputError(gettext("Unknown role %(role)s.") % {"role": repr(role)})
     with transaction.atomic():
         accounts = list(User.objects.select_for_update().filter(email__iexact=email))
         if active := next((u for u in accounts if u.is_active), None):
-            raise InputError(f"{email} already has an account: {active.get_username()}.")
+            raise InputError(
+                gettext("%(email)s already has an account: %(username)s.")
+                % {"email": email, "username": active.get_username()}
+            )
         user = next((u for u in accounts if _is_pending(u)), None)
         if accounts and user is None:
             raise InputError(
-                f"{email} belongs to a deactivated account ({accounts[0].get_username()}): "
-                "reactivate it in the admin instead."
+                gettext(
+                    "%(email)s belongs to a deactivated account (%(username)s): "
+                    "reactivate it in the admin instead."
+                )
+                % {"email": email, "username": accounts[0].get_username()}
             )
         if user is None:
             user = User(username=_free_username(email), email=email, is_active=False)
@@ -100,7 +109,10 @@ def invitation_send(*, email: str, role: str, invited_by: User, base_url: str) -
     try:
         send_mail(subject, body, None, [email])
     except OSError as exc:
-        raise InvitationNotSent(f"The email to {email} could not be sent: {exc}") from exc
+        raise InvitationNotSent(
+            gettext("The email to %(email)s could not be sent: %(error)s")
+            % {"email": email, "error": exc}
+        ) from exc
     return user
 
 

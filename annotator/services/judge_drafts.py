@@ -319,9 +319,11 @@ def _drafts(video: Video, dimension: str, judge_model: str) -> QuerySet[Judgment
     )
 
 
-def check_can_start(user: User, what: str = "draft judgments") -> None:
+def check_can_start(user: User, what: str | None = None) -> None:
+    """`what` is the (translated) name of the work; draft judgments by default."""
     if not getattr(user, "is_admin", False):
-        raise PermissionDenied(f"Only admins can start {what}.")
+        what = what or gettext("draft judgments")
+        raise PermissionDenied(gettext("Only admins can start %(what)s.") % {"what": what})
     if not llm_configured():
         raise LLMNotConfigured()
 
@@ -383,7 +385,10 @@ def _chosen(model, value: str, what: str):
     try:
         return model.objects.get(pk=int(value))
     except (ValueError, model.DoesNotExist):
-        raise InputError(f"{what} {value!r}: there is no such {what}.") from None
+        raise InputError(
+            gettext("%(what)s %(value)s: there is no such %(what)s.")
+            % {"what": what, "value": repr(value)}
+        ) from None
 
 
 def _videos(videos: QuerySet[Video]) -> str:
@@ -409,7 +414,8 @@ def _videos_named(data: Mapping[str, str]) -> tuple[QuerySet[Video], str]:
             raise InputError(gettext("Give the id of a video."))
         if video.kind != VideoKind.GENERATED:
             raise InputError(
-                f"Video {video.pk} is a dataset clip: only generated videos are judged."
+                gettext("Video %(video)s is a dataset clip: only generated videos are judged.")
+                % {"video": video.pk}
             )
         return generated.filter(pk=video.pk), f"draft judgments: video {video.pk} ({video})"
     benchmark = _chosen(Benchmark, data.get("benchmark", ""), "benchmark")

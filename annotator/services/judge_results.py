@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 from annotator.models import GeneratorModel, JudgeEvaluation, Judgment, Video
@@ -122,7 +123,10 @@ def results_import(
     scores do not match its criteria, is reported and skipped whole; the entry's other
     dimensions are imported. A malformed file raises InputError and writes nothing."""
     if not isinstance(data, list):
-        raise InputError(f"judge result file: expected a JSON array, got {type(data).__name__}")
+        raise InputError(
+            gettext("judge result file: expected a JSON array, got %(type)s")
+            % {"type": type(data).__name__}
+        )
     criteria = _criteria_by_task(benchmark)
     task_indices = set(benchmark.tasks.values_list("index", flat=True))
     errors: list[str] = []

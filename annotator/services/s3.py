@@ -9,6 +9,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 
@@ -45,7 +46,10 @@ def s3_files(*, bucket: str, prefix: str) -> Iterator[tuple[str, Path]]:
                     tmp.flush()
                     yield key[len(prefix) :], Path(tmp.name)
     except (BotoCoreError, ClientError) as exc:
-        raise InputError(f"s3://{bucket}/{prefix}: {exc}") from exc
+        raise InputError(
+            gettext("s3://%(bucket)s/%(prefix)s: %(error)s")
+            % {"bucket": bucket, "prefix": prefix, "error": exc}
+        ) from exc
 
 
 def s3_configure_cors(*, bucket: str, origins: list[str]) -> None:

@@ -277,7 +277,10 @@ def _unjudged(
     """The live criteria of each video (of one dimension, or all) that the expert has
     no verdict on yet, each with the judge's draft if there is one."""
     if dimension is not None and dimension not in Dimension.values:
-        raise InputError(f"{dimension!r} is not a dimension: one of {', '.join(Dimension.values)}.")
+        raise InputError(
+            gettext("%(dimension)s is not a dimension: one of %(dimensions)s.")
+            % {"dimension": repr(dimension), "dimensions": ", ".join(Dimension.values)}
+        )
     drafts, mine, *_ = verdicts_shown(list(videos), user)
     criteria = live_criteria().filter(task__in={_task_of(v) for v in videos})
     if dimension is not None:
@@ -323,8 +326,10 @@ def _verdicts_create(
                 calibration_done_refresh(assignments)
     except IntegrityError:
         raise Conflict(
-            "Some of these verdicts were given meanwhile (in another tab?): reload the page."
-            " Nothing was saved."
+            gettext(
+                "Some of these verdicts were given meanwhile (in another tab?): "
+                "reload the page. Nothing was saved."
+            )
         ) from None
     # Taken after the write: a verdict changed later is saved after this moment.
     return Confirmed([row.pk for row in created], timezone.now())
@@ -372,7 +377,9 @@ def bulk_undo(*, user: User, confirmed: Confirmed) -> set[int]:
         )
         if len(rows) != len(set(confirmed.ids)) or any(r.updated_at > confirmed.at for r in rows):
             raise Conflict(
-                "Some of these verdicts changed since they were confirmed: nothing was undone."
+                gettext(
+                    "Some of these verdicts changed since they were confirmed: nothing was undone."
+                )
             )
         video_ids = {row.video_id for row in rows}
         Judgment.objects.filter(pk__in=[row.pk for row in rows]).delete()

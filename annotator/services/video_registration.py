@@ -10,6 +10,7 @@ from pathlib import Path
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext
 
 from annotator.core.errors import InputError
 from annotator.models import GeneratorModel
@@ -26,8 +27,11 @@ class VideoTooLarge(InputError):
 def video_size_check(*, name: str, size: int) -> None:
     if size > settings.VIDEO_MAX_BYTES:
         raise VideoTooLarge(
-            f"{name}: {size} bytes, more than the {settings.VIDEO_MAX_BYTES} bytes a video "
-            "may have (VIDEO_MAX_BYTES)"
+            gettext(
+                "%(name)s: %(size)s bytes, more than the %(limit)s bytes a video may "
+                "have (VIDEO_MAX_BYTES)"
+            )
+            % {"name": name, "size": size, "limit": settings.VIDEO_MAX_BYTES}
         )
 
 
@@ -38,13 +42,16 @@ def _target(
     missing. A dataset clip has neither."""
     if kind == VideoKind.DATASET:
         if benchmark or task_index is not None or generator_name:
-            raise InputError("a dataset clip has no benchmark, task_index or generator")
+            raise InputError(gettext("a dataset clip has no benchmark, task_index or generator"))
         return None, ""
     if benchmark is None or task_index is None or not generator_name:
-        raise InputError("a generated video needs benchmark, task_index and generator")
+        raise InputError(gettext("a generated video needs benchmark, task_index and generator"))
     task = benchmark.tasks.filter(index=task_index).first()
     if task is None:
-        raise InputError(f"task {task_index} is not in benchmark {benchmark.name}")
+        raise InputError(
+            gettext("task %(task_index)s is not in benchmark %(benchmark)s")
+            % {"task_index": task_index, "benchmark": benchmark.name}
+        )
     return task, generator_name
 
 
@@ -64,7 +71,10 @@ def _register(
 
 def _video_name_check(name: str) -> None:
     if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
-        raise InputError(f"{name}: not a video file ({', '.join(sorted(VIDEO_EXTENSIONS))})")
+        raise InputError(
+            gettext("%(name)s: not a video file (%(extensions)s)")
+            % {"name": name, "extensions": ", ".join(sorted(VIDEO_EXTENSIONS))}
+        )
 
 
 @contextmanager
@@ -81,10 +91,10 @@ def _s3_download(bucket: str, key: str) -> Iterator[Path]:
             yield Path(tmp.name)
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
-            raise InputError(f"{where}: no such object") from exc
-        raise InputError(f"{where}: {exc}") from exc
+            raise InputError(gettext("%(where)s: no such object") % {"where": where}) from exc
+        raise InputError(gettext("%(where)s: %(error)s") % {"where": where, "error": exc}) from exc
     except BotoCoreError as exc:
-        raise InputError(f"{where}: {exc}") from exc
+        raise InputError(gettext("%(where)s: %(error)s") % {"where": where, "error": exc}) from exc
 
 
 def video_register_s3(
@@ -98,7 +108,7 @@ def video_register_s3(
     """The object at `key` in S3_BUCKET as a dataset clip or as the generated video of a
     model for a task; its key is kept as the video's source path."""
     if not settings.S3_BUCKET:
-        raise InputError("no S3 bucket is configured (S3_BUCKET)")
+        raise InputError(gettext("no S3 bucket is configured (S3_BUCKET)"))
     _video_name_check(key)
     task, generator_name = _target(
         kind=kind, benchmark=benchmark, task_index=task_index, generator_name=generator_name

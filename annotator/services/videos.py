@@ -135,13 +135,16 @@ def _generated_target(name: str, benchmark: Benchmark, indices: set[int]) -> tup
     does not fit."""
     parts, suffix, stem = Path(name).parts, Path(name).suffix.lower(), Path(name).stem
     if len(parts) != 2:
-        raise InputError(f"{name}: not in a <Model>/ folder")
+        raise InputError(gettext("%(name)s: not in a <Model>/ folder") % {"name": name})
     if suffix not in VIDEO_EXTENSIONS:
-        raise InputError(f"{name}: not a video file extension")
+        raise InputError(gettext("%(name)s: not a video file extension") % {"name": name})
     if not stem.isdigit():
-        raise InputError(f"{name}: file name is not a task index")
+        raise InputError(gettext("%(name)s: file name is not a task index") % {"name": name})
     if int(stem) not in indices:
-        raise InputError(f"{name}: task {int(stem)} is not in benchmark {benchmark.name}")
+        raise InputError(
+            gettext("%(name)s: task %(index)s is not in benchmark %(benchmark)s")
+            % {"name": name, "index": int(stem), "benchmark": benchmark.name}
+        )
     return parts[0], int(stem)
 
 
@@ -207,7 +210,7 @@ def videos_import_clips(
 def directory_files(directory: Path) -> Iterator[tuple[str, Path]]:
     """(name relative to the directory, path) of every file under it, sorted."""
     if not directory.is_dir():
-        raise InputError(f"{directory}: not a directory")
+        raise InputError(gettext("%(directory)s: not a directory") % {"directory": directory})
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
         yield path.relative_to(directory).as_posix(), path
 
@@ -264,9 +267,12 @@ def video_upload(
     the generated video of the task its file name gives (<index>.<ext>)."""
     name = upload.name or "upload"
     if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
-        raise InputError(f"{name}: not a video file ({', '.join(sorted(VIDEO_EXTENSIONS))})")
+        raise InputError(
+            gettext("%(name)s: not a video file (%(extensions)s)")
+            % {"name": name, "extensions": ", ".join(sorted(VIDEO_EXTENSIONS))}
+        )
     if not upload.size:
-        raise InputError(f"{name}: the file is empty (0 bytes)")
+        raise InputError(gettext("%(name)s: the file is empty (0 bytes)") % {"name": name})
     if not generator_name:
         with uploaded_path(upload) as path:
             return video_add(path=path, name=name, kind=VideoKind.DATASET, batch=batch)
@@ -287,7 +293,10 @@ def reference_video_attach(*, task: Task, upload: UploadedFile) -> Added:
     reports. It is never judged and never shown to annotators."""
     name = upload.name or "reference"
     if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
-        raise InputError(f"{name}: not a video file ({', '.join(sorted(VIDEO_EXTENSIONS))})")
+        raise InputError(
+            gettext("%(name)s: not a video file (%(extensions)s)")
+            % {"name": name, "extensions": ", ".join(sorted(VIDEO_EXTENSIONS))}
+        )
     with uploaded_path(upload) as path:
         added = video_add(path=path, name=name, kind=VideoKind.REFERENCE, task=task)
     if added.outcome == Outcome.DUPLICATE:

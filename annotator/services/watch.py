@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.utils.translation import gettext
+
 from annotator.core.errors import InputError
 
 # More than a day on a task is a tab left open: counted as a day.
@@ -43,18 +45,25 @@ def watch_columns(watched: Watched | None) -> dict[str, Any]:
 def _number(value: object, name: str, *, high: float) -> float:
     # bool is an int to Python, not a number to a page.
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise InputError(f"{name} is not a number.")
+        raise InputError(gettext("%(name)s is not a number.") % {"name": name})
     if value < 0:
-        raise InputError(f"{name} {value} is negative.")
+        raise InputError(
+            gettext("%(name)s %(value)s is negative.") % {"name": name, "value": value}
+        )
     if value > high:
-        raise InputError(f"{name} {value} is over {high:.0f}.")
+        raise InputError(
+            gettext("%(name)s %(value)s is over %(high)s.")
+            % {"name": name, "value": value, "high": format(high, ".0f")}
+        )
     return float(value)
 
 
 def _count(value: object, name: str) -> int:
     number = _number(value, name, high=MAX_COUNT)
     if not number.is_integer():
-        raise InputError(f"{name} {value} is not a whole number.")
+        raise InputError(
+            gettext("%(name)s %(value)s is not a whole number.") % {"name": name, "value": value}
+        )
     return int(number)
 
 
@@ -64,7 +73,7 @@ def watch_parse(data: object) -> dict[UUID, Watched]:
     malformed. Coverage is clamped to 0..1 (a browser's played ranges can pass the
     duration by a frame) and the seconds to a day; counts are whole numbers."""
     if not isinstance(data, dict) or not isinstance(data.get("videos"), dict):
-        raise InputError('Expected {"seconds_on_task": s, "videos": {video id: {...}}}.')
+        raise InputError(gettext('Expected {"seconds_on_task": s, "videos": {video id: {...}}}.'))
     seconds = _number(data.get("seconds_on_task"), "seconds_on_task", high=math.inf)
     seconds = round(min(seconds, MAX_SECONDS), 1)
     report = {}
@@ -72,9 +81,11 @@ def watch_parse(data: object) -> dict[UUID, Watched]:
         try:
             public_id = UUID(key)
         except ValueError:
-            raise InputError(f"{key!r} is not a video id.") from None
+            raise InputError(gettext("%(key)s is not a video id.") % {"key": repr(key)}) from None
         if not isinstance(video, dict):
-            raise InputError(f"video {key}: expected coverage, replays and frame_steps.")
+            raise InputError(
+                gettext("video %(key)s: expected coverage, replays and frame_steps.") % {"key": key}
+            )
         coverage = _number(video.get("coverage"), f"video {key}: coverage", high=math.inf)
         report[public_id] = Watched(
             coverage=round(min(coverage, 1.0), 3),

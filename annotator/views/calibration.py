@@ -27,23 +27,23 @@ class CalibrationForm(StyledFieldsMixin, forms.Form):
     benchmark = ModelIdChoiceField(
         queryset=Benchmark.objects.order_by("name"),
         error_messages={
-            "required": "Choose the benchmark.",
-            "invalid_choice": "No such benchmark.",
+            "required": _("Choose the benchmark."),
+            "invalid_choice": _("No such benchmark."),
         },
     )
     release = ModelIdChoiceField(
         queryset=Release.objects.select_related("benchmark").order_by("benchmark", "name"),
         required=False,
         empty_label=_("current approved criteria"),
-        error_messages={"invalid_choice": "No such release."},
+        error_messages={"invalid_choice": _("No such release.")},
     )
     judge = forms.CharField(required=False, max_length=100, help_text=_("whose drafts"))
     size = forms.IntegerField(
         min_value=1,
         max_value=10**6,
         error_messages={
-            "required": "Give the sample size.",
-            "min_value": "The sample size must be at least 1.",
+            "required": _("Give the sample size."),
+            "min_value": _("The sample size must be at least 1."),
         },
     )
     seed = forms.IntegerField(
@@ -51,7 +51,7 @@ class CalibrationForm(StyledFieldsMixin, forms.Form):
     )
     users = ModelIdMultipleChoiceField(
         queryset=User.objects.filter(is_active=True).order_by("username"),
-        error_messages={"required": "Choose the experts who verify the sample."},
+        error_messages={"required": _("Choose the experts who verify the sample.")},
     )
     overlap = forms.IntegerField(min_value=1, max_value=20, initial=1)
 

@@ -63,7 +63,7 @@ def _batch(request: AuthedHttpRequest, pk: int) -> WorkBatch:
     """A verification batch the user works on (reviewers see every batch)."""
     batch = get_object_or_404(WorkBatch, pk=pk, kind=WorkKind.VERIFY)
     if not request.user.is_reviewer and not batch.assignments.filter(user=request.user).exists():
-        raise Http404("No such batch of yours.")
+        raise Http404(gettext("No such batch of yours."))
     return batch
 
 
@@ -155,7 +155,7 @@ def clip_verify(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     try:
         return _workspace(request, batch, video_id=_video_id(clip) if clip else None)
     except InputError:
-        raise Http404("This clip is not assigned to you in this batch.") from None
+        raise Http404(gettext("This clip is not assigned to you in this batch.")) from None
 
 
 @require_POST
@@ -290,9 +290,11 @@ def adjudication_clip(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             done = final % {"clip": clip.external_id or clip.original_name}
             upcoming = clip_review.adjudication_queue().first()
             if upcoming is None:
-                messages.success(request, f"{done} {gettext('The adjudication queue is empty.')}")
+                messages.success(
+                    request, " ".join((done, gettext("The adjudication queue is empty.")))
+                )
                 return redirect("adjudication-list")
-            messages.success(request, f"{done} {gettext('Next in the queue:')}")
+            messages.success(request, " ".join((done, gettext("Next in the queue:"))))
             return redirect("adjudication-clip", pk=upcoming.pk)
     answers = list(
         clip.clip_decisions.select_related("user").order_by("adjudication", "created_at")

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Count
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -87,7 +88,7 @@ def report_page(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_safe
 def report_download(request: AuthedHttpRequest, pk: int, fmt: str) -> HttpResponse:
     if fmt not in ("csv", "json"):
-        raise Http404("a report downloads as csv or json")
+        raise Http404(gettext("a report downloads as csv or json"))
     report = get_object_or_404(ContaminationReport.objects.select_related("benchmark"), pk=pk)
     name = f"contamination_{report.pk}"
     response: HttpResponse

@@ -33,7 +33,7 @@ class GoldForm(StyledFieldsMixin, forms.Form):
         choices=GoldDefect.choices,
         initial=GoldDefect.values,
         widget=forms.CheckboxSelectMultiple,
-        error_messages={"required": "Choose at least one defect to put in."},
+        error_messages={"required": _("Choose at least one defect to put in.")},
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -39,7 +40,7 @@ def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus metrics (annotator.core.observability) for a scraper that sends
     `Authorization: Bearer <METRICS_TOKEN>`; not found while no token is set."""
     if not settings.METRICS_TOKEN:
-        raise Http404("metrics are off: set METRICS_TOKEN")
+        raise Http404(gettext("metrics are off: set METRICS_TOKEN"))
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not constant_time_compare(token, settings.METRICS_TOKEN):
         response = HttpResponse("metrics need the bearer token METRICS_TOKEN\n", status=401)

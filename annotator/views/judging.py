@@ -42,7 +42,7 @@ def _item(request: AuthedHttpRequest, item_id: int | None, task_id: int) -> Batc
         return None
     item = item_served(request.user, task_id, item_id)
     if item is None:
-        raise Http404("No such item of yours in this task.")
+        raise Http404(gettext("No such item of yours in this task."))
     return item
 
 
@@ -398,7 +398,7 @@ def bulk_undo_view(request: AuthedHttpRequest) -> HttpResponse:
             [int(pk) for pk in undo["ids"]], datetime.fromisoformat(undo["at"])
         )
     except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise BadRequest("Malformed input. token: not an undo of this site's.") from None
+        raise BadRequest(gettext("Malformed input. token: not an undo of this site's.")) from None
     task = get_object_or_404(verdicts.judgeable_tasks(request.user), pk=task_id)
     item = _item(request, posted["item"], task.pk)
     video_ids = verdicts.bulk_undo(user=request.user, confirmed=confirmed)

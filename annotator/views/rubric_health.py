@@ -6,6 +6,7 @@ import csv
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from annotator.core.errors import InputError
@@ -67,7 +68,10 @@ def rubric_health_csv(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     """Every criterion with its figures and findings, or ?finding=any|<finding> only."""
     finding = request.GET.get("finding", "")
     if finding not in ("", ANY, *Finding):
-        raise InputError(f"finding {finding!r} is unknown: one of {', '.join([ANY, *Finding])}.")
+        raise InputError(
+            gettext("finding %(finding)s is unknown: one of %(findings)s.")
+            % {"finding": repr(finding), "findings": ", ".join([ANY, *Finding])}
+        )
     benchmark, _, release, _, health = _health(request, pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     # Named by ids: a release's name is typed by reviewers and would go into a header.

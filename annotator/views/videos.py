@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import ngettext
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core import queue
@@ -39,13 +39,13 @@ def _servable(video: Video, field: str) -> tuple[Storage, str]:
     if field.startswith("judge-") and field[6:].isdigit():
         k = int(field[6:])
         if k >= len(video.judge_frames):
-            raise Http404("this video has no such judge frame")
+            raise Http404(gettext("this video has no such judge frame"))
         return video.file.storage, video.judge_frames[k]
     if field not in SERVABLE_FIELDS:
-        raise Http404("no such file")
+        raise Http404(gettext("no such file"))
     fieldfile = getattr(video, field)
     if not fieldfile:
-        raise Http404("this video has no such file yet")
+        raise Http404(gettext("this video has no such file yet"))
     return fieldfile.storage, fieldfile.name
 
 
@@ -53,7 +53,7 @@ def _servable(video: Video, field: str) -> tuple[Storage, str]:
 def video_media(request: AuthedHttpRequest, public_id: UUID, field: str) -> HttpResponseBase:
     video = get_object_or_404(Video, public_id=public_id)
     if video.kind == VideoKind.REFERENCE and not request.user.is_reviewer:
-        raise Http404("no such file")  # a task's source video: reviewers and admins only
+        raise Http404(gettext("no such file"))  # a task's source video: reviewers and admins only
     storage, name = _servable(video, field)
     if not isinstance(storage, FileSystemStorage):
         return redirect(storage.url(name))  # presigned: the browser fetches straight from S3

@@ -13,8 +13,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from annotator.core.forms import StyledFieldsMixin
@@ -66,7 +66,7 @@ def work_next(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     batch = get_object_or_404(WorkBatch, pk=pk)
     mine = batch.assignments.filter(user=request.user)
     if not mine.exists():
-        raise Http404("No such batch of yours.")
+        raise Http404(gettext("No such batch of yours."))
     if batch.kind == WorkKind.VERIFY:  # clips, not tasks: their own workspace
         return redirect("clip-verify", pk=batch.pk)
     if batch.kind == WorkKind.JUDGE and batch.stop_below is not None:
@@ -176,8 +176,8 @@ class ThresholdForm(StyledFieldsMixin, forms.Form):
         required=False,
         label=_("Stop suggesting work below"),
         error_messages={
-            "invalid": "The threshold is a number of wrong drafts, such as 5 or 2.5.",
-            "min_value": "The threshold cannot be negative.",
+            "invalid": _("The threshold is a number of wrong drafts, such as 5 or 2.5."),
+            "min_value": _("The threshold cannot be negative."),
         },
     )
 
@@ -241,7 +241,10 @@ def batch_dashboard_csv(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 class ReassignForm(forms.Form):
     leaving = ModelIdChoiceField(
         queryset=User.objects.all(),
-        error_messages={"required": "Choose who leaves.", "invalid_choice": "Choose who leaves."},
+        error_messages={
+            "required": _("Choose who leaves."),
+            "invalid_choice": _("Choose who leaves."),
+        },
     )
     to = ModelIdMultipleChoiceField(queryset=User.objects.all(), required=False)
 
@@ -309,7 +312,7 @@ class BatchForm(StyledFieldsMixin, forms.Form):
         initial=BatchOrder.TASK,
         required=False,
         label=_("Order (judging)"),
-        error_messages={"invalid_choice": "Order by task or by expected draft errors."},
+        error_messages={"invalid_choice": _("Order by task or by expected draft errors.")},
     )
     gold = forms.IntegerField(
         min_value=0,

@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from django.utils.translation import gettext
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
@@ -181,7 +182,9 @@ def _json_upload(upload: Any) -> Any:
     try:
         return json.loads(upload.read().decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise serializers.ValidationError(f"not valid UTF-8 JSON ({exc})") from None
+        raise serializers.ValidationError(
+            gettext("not valid UTF-8 JSON (%(error)s)") % {"error": exc}
+        ) from None
 
 
 class RubricImportSerializer(serializers.Serializer):
@@ -209,12 +212,17 @@ class RubricImportSerializer(serializers.Serializer):
     def validate(self, data: dict[str, Any]) -> dict[str, Any]:
         for inline, upload in (("rubrics", "file"), ("tasks", "tasks_file")):
             if inline in data and upload in data:
-                raise serializers.ValidationError({upload: f"Send {inline} or {upload}, not both."})
+                raise serializers.ValidationError(
+                    {
+                        upload: gettext("Send %(inline)s or %(upload)s, not both.")
+                        % {"inline": inline, "upload": upload}
+                    }
+                )
             if upload in data:
                 data[inline] = data.pop(upload)
         if "rubrics" not in data:
             raise serializers.ValidationError(
-                {"rubrics": "Send the rubric file (rubrics or file)."}
+                {"rubrics": gettext("Send the rubric file (rubrics or file).")}
             )
         return data
 

@@ -36,7 +36,9 @@ def parse_editor_weight(value: Any) -> Decimal:
     except InvalidOperation:
         raise InputError({"weight": gettext("Weight must be a number.")}) from None
     if not weight.is_finite() or not Decimal(0) <= weight <= MAX_WEIGHT:
-        raise InputError({"weight": f"Weight must be between 0 and {MAX_WEIGHT}."})
+        raise InputError(
+            {"weight": gettext("Weight must be between 0 and %(max)s.") % {"max": MAX_WEIGHT}}
+        )
     return weight.quantize(Decimal("0.000001"))
 
 
@@ -57,8 +59,11 @@ def require_author(user: User, task: Task) -> None:
     tasks assigned to them for authoring, reviewers and admins everywhere."""
     if not may_author(user, task):
         raise PermissionDenied(
-            f"You can change the criteria of task {task.index} only when it is assigned "
-            "to you for authoring; ask a reviewer."
+            gettext(
+                "You can change the criteria of task %(index)s only when it is assigned "
+                "to you for authoring; ask a reviewer."
+            )
+            % {"index": task.index}
         )
 
 

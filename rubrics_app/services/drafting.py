@@ -58,8 +58,11 @@ def prompt_check(text: str) -> None:
     except (KeyError, IndexError, ValueError) as exc:
         raise InputError(
             {
-                "text": f"The template may use only {{prompt}} and {{requirement}}; literal "
-                f"braces are written {{{{ and }}}} ({exc})."
+                "text": gettext(
+                    "The template may use only {prompt} and {requirement}; literal "
+                    "braces are written {{ and }} (%(error)s)."
+                )
+                % {"error": exc}
             }
         ) from None
 
@@ -172,7 +175,12 @@ def _pending(suggestion_id: int) -> CriterionSuggestion:
         CriterionSuggestion.objects.select_for_update().select_related("task").get(pk=suggestion_id)
     )
     if suggestion.status != SuggestionStatus.PENDING:
-        raise InputError({"suggestion": f"This suggestion was already {suggestion.status}."})
+        raise InputError(
+            {
+                "suggestion": gettext("This suggestion was already %(status)s.")
+                % {"status": suggestion.status}
+            }
+        )
     return suggestion
 
 

@@ -70,7 +70,11 @@ def _require_author(proposal_set: ProposalSet, user: User) -> None:
 def _refuse_if_merged(proposal_set: ProposalSet) -> None:
     if proposal_set.status == ProposalStatus.MERGED:
         raise InputError(
-            {NON_FIELD_ERRORS: "This set was merged into the rubric; it can no longer change."}
+            {
+                NON_FIELD_ERRORS: gettext(
+                    "This set was merged into the rubric; it can no longer change."
+                )
+            }
         )
 
 
@@ -235,7 +239,7 @@ def proposal_set_submit(*, proposal_set: ProposalSet, user: User) -> ProposalSet
         if locked.status == ProposalStatus.SUBMITTED:
             return locked
         if not locked.criteria.exists():
-            raise InputError({NON_FIELD_ERRORS: "Add at least one criterion to submit."})
+            raise InputError({NON_FIELD_ERRORS: gettext("Add at least one criterion to submit.")})
         locked.status = ProposalStatus.SUBMITTED
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["status", "submitted_at"])
@@ -410,7 +414,9 @@ def _clean_choices(
         key = str(choice.get("group", ""))
         group = groups.get(key)
         if group is None:
-            raise ProposalsChanged("A group you adopted no longer exists: a set was changed.")
+            raise ProposalsChanged(
+                gettext("A group you adopted no longer exists: a set was changed.")
+            )
         values = {
             "text": choice.get("text"),
             "polarity": choice.get("polarity"),
@@ -489,13 +495,13 @@ def proposals_merge(
         )
         sets = submitted_sets(task)
         if not sets:
-            raise InputError({NON_FIELD_ERRORS: "No expert has submitted a set yet."})
+            raise InputError({NON_FIELD_ERRORS: gettext("No expert has submitted a set yet.")})
         if seen is not None and seen != sets_fingerprint(sets):
             raise ProposalsChanged(
-                "The submitted sets changed since you opened the page: nothing was merged."
+                gettext("The submitted sets changed since you opened the page: nothing was merged.")
             )
         if not choices:
-            raise InputError({NON_FIELD_ERRORS: "Adopt at least one group to merge."})
+            raise InputError({NON_FIELD_ERRORS: gettext("Adopt at least one group to merge.")})
         groups = {
             group.key: group
             for block in proposal_groups(task=task, sets=sets)

@@ -156,7 +156,10 @@ def release_create(
                 )
             ReleaseCriterion.objects.bulk_create(frozen, batch_size=2000)
     except IntegrityError:
-        raise InputError(f"benchmark {benchmark.name} already has a release {name!r}") from None
+        raise InputError(
+            gettext("benchmark %(benchmark)s already has a release %(name)s")
+            % {"benchmark": benchmark.name, "name": repr(name)}
+        ) from None
     return ReleaseReport(release, len(tasks), len(frozen), len(approved), left_out)
 
 
@@ -166,7 +169,8 @@ def release_get(*, benchmark: Benchmark, name: str) -> Release:
     except Release.DoesNotExist:
         names = ", ".join(benchmark.releases.values_list("name", flat=True)) or "none yet"
         raise InputError(
-            f"benchmark {benchmark.name} has no release {name!r} (releases: {names})"
+            gettext("benchmark %(benchmark)s has no release %(name)s (releases: %(names)s)")
+            % {"benchmark": benchmark.name, "name": repr(name), "names": names}
         ) from None
 
 

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from annotator.core.errors import InputError
@@ -63,14 +64,20 @@ def benchmark_get(name: str | None) -> Benchmark:
             return Benchmark.objects.get(name=name)
         except Benchmark.DoesNotExist:
             names = ", ".join(Benchmark.objects.values_list("name", flat=True)) or "none yet"
-            raise InputError(f"no benchmark named {name!r} (benchmarks: {names})") from None
+            raise InputError(
+                gettext("no benchmark named %(name)s (benchmarks: %(names)s)")
+                % {"name": repr(name), "names": names}
+            ) from None
     benchmarks = list(Benchmark.objects.all()[:2])
     if len(benchmarks) == 1:
         return benchmarks[0]
     if not benchmarks:
-        raise InputError("there is no benchmark yet: name one with --benchmark NAME")
+        raise InputError(gettext("there is no benchmark yet: name one with --benchmark NAME"))
     names = ", ".join(Benchmark.objects.values_list("name", flat=True))
-    raise InputError(f"several benchmarks exist ({names}): choose one with --benchmark NAME")
+    raise InputError(
+        gettext("several benchmarks exist (%(names)s): choose one with --benchmark NAME")
+        % {"names": names}
+    )
 
 
 IMPORT_REASON = "import_rubrics"

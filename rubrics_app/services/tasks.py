@@ -18,7 +18,12 @@ def _check(values: dict[str, str]) -> dict[str, str]:
         if not values["prompt"]:
             raise InputError({"prompt": gettext("The task needs a prompt.")})
     if values.get("level") and values["level"] not in Level.values:
-        raise InputError({"level": f"The level is one of {', '.join(Level.values)}."})
+        raise InputError(
+            {
+                "level": gettext("The level is one of %(levels)s.")
+                % {"levels": ", ".join(Level.values)}
+            }
+        )
     return values
 
 
@@ -43,7 +48,10 @@ def task_create(
             task.save()
     except IntegrityError:
         raise InputError(
-            {"index": f"Benchmark {benchmark.name} already has a task {index}."}
+            {
+                "index": gettext("Benchmark %(benchmark)s already has a task %(index)s.")
+                % {"benchmark": benchmark.name, "index": index}
+            }
         ) from None
     return task
 

@@ -84,7 +84,7 @@ def _posted_items(post) -> list[dict[str, str]]:
     formset = ItemFormSet(post)
     if not formset.management_form.is_valid():
         # Without it the set would save as empty: refused, not a set wiped.
-        raise BadRequest("The editor's rows are missing or garbled: reload the page.")
+        raise BadRequest(_("The editor's rows are missing or garbled: reload the page."))
     return _sorted([_as_typed(form) for form in formset.forms])
 
 

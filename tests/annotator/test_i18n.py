@@ -11,10 +11,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
+from django.utils import translation
 
+from annotator.core.errors import InputError, refusal
 from annotator.models import Job
 from annotator.models.choices import WorkKind
+from annotator.services import watch
 from annotator.services.assignments import work_batch_create
 from tests.factories import TaskFactory, UserFactory, VideoFactory
 
@@ -201,3 +205,127 @@ def test_the_scripts_get_their_words_in_the_pages_language(client):
     catalogue = client.get(reverse("javascript-catalog"), **ZH)  # no login: the login page
     assert catalogue.status_code == 200
     assert json.dumps("此工作区的快捷键") in catalogue.text  # as the catalogue writes it
+
+
+# The calls whose message a person reads (a page, an htmx refusal, an API `detail`),
+# and where the message is among their arguments (`messages.error(request, message)`).
+REFUSALS = {"InputError", "ValidationError", "PermissionDenied", "BadRequest", "Http404"}
+REFUSALS |= {"Conflict", "Unavailable"}  # annotator/core/errors.py: shown as they are
+MESSAGES = {"error": 1, "success": 1, "info": 1, "warning": 1, "add_message": 2}
+SOURCES = [Path(settings.BASE_DIR) / "annotator", Path(settings.BASE_DIR) / "rubrics_app"]
+# Management commands talk to the operator's terminal: English (README, "Languages").
+NOT_SHOWN = ("management",)
+
+
+def _python_sources() -> list[Path]:
+    return [
+        path
+        for root in SOURCES
+        for path in sorted(root.rglob("*.py"))
+        if not {"migrations", "tests", *NOT_SHOWN} & set(path.relative_to(root).parts)
+    ]
+
+
+def _refusal_classes(trees: list[ast.Module]) -> set[str]:
+    """REFUSALS and the project's subclasses of them (EditConflict, VideoTooLarge, ...)."""
+    classes, grown = set(REFUSALS), True
+    while grown:
+        grown = False
+        for node in (n for tree in trees for n in ast.walk(tree)):
+            if isinstance(node, ast.ClassDef) and node.name not in classes:
+                bases = {
+                    b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases
+                }
+                if bases & classes:
+                    classes.add(node.name)
+                    grown = True
+    return classes
+
+
+def _untranslated(node: ast.expr) -> bool:
+    """A literal a reader would get as it is: a string, an f-string, one formatted
+    with % or .format(), also inside the dict or list a ValidationError takes."""
+    match node:
+        case ast.Constant(value=str()) | ast.JoinedStr():
+            return True
+        case ast.BinOp(op=ast.Mod(), left=left):  # the right holds values, not words
+            return _untranslated(left)
+        case ast.BinOp(left=left, right=right):
+            return _untranslated(left) or _untranslated(right)
+        case ast.Call(func=ast.Attribute(attr="format", value=value)):
+            return _untranslated(value)
+        case ast.Dict(values=values):
+            return any(_untranslated(v) for v in values)
+        case ast.List(elts=elts) | ast.Tuple(elts=elts):
+            return any(_untranslated(e) for e in elts)
+        case ast.IfExp(body=body, orelse=orelse):
+            return _untranslated(body) or _untranslated(orelse)
+    return False
+
+
+def _shown_arguments(call: ast.Call, classes: set[str]) -> list[ast.expr]:
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+    shown = [k.value for k in call.keywords if k.arg == "error_messages"]  # form fields
+    if name in classes:
+        shown += call.args[:1] + [k.value for k in call.keywords if k.arg == "message"]
+    elif isinstance(func, ast.Attribute) and getattr(func.value, "id", None) == "messages":
+        at = MESSAGES.get(func.attr)
+        if at is not None:
+            shown += call.args[at : at + 1] + [k.value for k in call.keywords if k.arg == "message"]
+    return shown
+
+
+def test_every_message_raised_from_python_is_marked_for_translation():
+    """A refusal or flash message written as a bare literal stays English for a reader
+    who chose 中文: it must go through gettext (or be a variable holding its result)."""
+    sources = {path: ast.parse(path.read_text(), str(path)) for path in _python_sources()}
+    classes = _refusal_classes(list(sources.values()))
+    bare = [
+        f"{path.relative_to(settings.BASE_DIR)}:{node.lineno}: {ast.unparse(argument)[:80]}"
+        for path, tree in sources.items()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for argument in _shown_arguments(node, classes)
+        if _untranslated(argument)
+    ]
+    assert len(sources) > 100 and {"EditConflict", "VideoTooLarge"} <= classes
+    assert bare == []
+
+
+def test_the_rule_catches_what_it_should():
+    code = ast.parse(
+        "raise InputError(f'{name}: bad')\n"
+        "raise Http404('no such file')\n"
+        "raise InputError({'weight': 'Weight must be %s.' % top})\n"
+        "messages.error(request, 'Nothing saved.')\n"
+        "forms.IntegerField(error_messages={'required': 'Give it.'})\n"
+        "raise InputError(gettext('%(name)s: bad') % {'name': name})\n"
+        "raise PermissionDenied(message)\n"
+        "raise InputError(gettext('%(a)s%(sep)s%(b)s') % {'a': a, 'sep': '; ', 'b': b})\n"
+        "messages.success(request, ' '.join((done, gettext('Next.'))))\n"
+    )
+    calls = [n for n in ast.walk(code) if isinstance(n, ast.Call)]
+    flagged = [n.lineno for n in calls for a in _shown_arguments(n, REFUSALS) if _untranslated(a)]
+    assert flagged == [1, 2, 3, 4, 5]
+
+
+def test_messages_raised_from_python_come_out_in_chinese():
+    negative = {"seconds_on_task": -1, "videos": {}}
+    with translation.override("zh-hans"):
+        with pytest.raises(InputError) as shape:
+            watch.watch_parse([])
+        assert str(shape.value).startswith('应为 {"seconds_on_task"')
+        with pytest.raises(InputError) as below:
+            watch.watch_parse(negative)
+        assert str(below.value) == "seconds_on_task 的值 -1 为负数。"  # the name kept
+        assert refusal(PermissionDenied()).message == "您无权执行此操作。"
+    with translation.override("en"), pytest.raises(InputError) as english:  # as before
+        watch.watch_parse(negative)
+    assert str(english.value) == "seconds_on_task -1 is negative."
+
+
+def test_a_role_refusal_page_is_in_the_readers_language(client):
+    client.force_login(UserFactory())  # an annotator: not an admin
+    page = client.get(reverse("audit-log"), **ZH)
+    assert page.status_code == 403 and "只有管理员可以执行此操作。" in page.text

@@ -31,8 +31,11 @@ threads = _int("WEB_THREADS", 1)
 timeout = _int("WEB_TIMEOUT", 30)
 # Seconds a stopping process gets to finish its requests (a deploy, a restart).
 graceful_timeout = _int("WEB_GRACEFUL_TIMEOUT", 30)
-# Idle keep-alive connections from the proxy in front.
-keepalive = 5
+# Seconds an idle keep-alive connection from the proxy in front stays open. The proxy
+# must give up on an idle connection before this (docker/nginx.conf: 4 s against 5):
+# a request it sends on a connection gunicorn is closing at that moment is lost
+# (a 502 for a POST, which nginx does not retry).
+keepalive = _int("WEB_KEEPALIVE", 5)
 # Django and the app are imported once, in the master, and every process is forked
 # from it: a replaced process serves at once instead of spending seconds of CPU on
 # imports (the URL modules pull in statsmodels and scipy) while the others carry its

@@ -377,6 +377,11 @@ def server_start(env: dict, port: int, workers: int, threads: int, log: Path):
             "BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": str(workers),
             "WEB_THREADS": str(threads),
+            # The clients here stand for nginx and browsers, which close an idle
+            # connection before the server does (nginx.conf) or send the request again
+            # when it was closed under them; locust does neither, so with gunicorn's 5 s
+            # a save sent as the server closed its connection failed (status 0).
+            "WEB_KEEPALIVE": "120",
         },
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,

@@ -6,6 +6,7 @@ needed; each file is read as the tool would read it and held to what the app exp
 import http.server
 import os
 import re
+import runpy
 import shutil
 import socket
 import subprocess
@@ -217,6 +218,18 @@ def test_it_streams_local_media_through_an_internal_nginx_location():
     size = re.search(r"client_max_body_size (\d+)g;", conf)
     video_max = re.search(r"^VIDEO_MAX_BYTES=(\d+)", (DOCKER / ".env.example").read_text(), re.M)
     assert int(size.group(1)) * 1024**3 >= int(video_max.group(1))
+
+
+def test_nginx_drops_an_idle_upstream_connection_before_gunicorn_does():
+    """Else a request nginx sends on a connection gunicorn is closing is lost: a 502
+    for a POST (a verdict), which nginx does not send again."""
+    upstream = re.search(
+        r"upstream annotator_web \{(.*?)\}", (DOCKER / "nginx.conf").read_text(), re.S
+    )
+    nginx = re.search(r"keepalive_timeout (\d+)s;", upstream.group(1))
+    gunicorn = runpy.run_path(str(ROOT / "annotator/gunicorn.conf.py"))["keepalive"]
+    listed = re.search(r"^WEB_KEEPALIVE=(\d+)", (DOCKER / ".env.example").read_text(), re.M)
+    assert nginx and int(nginx.group(1)) < gunicorn == int(listed.group(1))
 
 
 @pytest.mark.skipif(not shutil.which("nginx"), reason="nginx is not installed")

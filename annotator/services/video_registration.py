@@ -16,7 +16,7 @@ from annotator.core.errors import InputError
 from annotator.models import GeneratorModel
 from annotator.models.choices import VideoKind
 from annotator.services.s3 import s3_client
-from annotator.services.videos import VIDEO_EXTENSIONS, Added, uploaded_path, video_add
+from annotator.services.videos import Added, uploaded_path, video_add, video_name_check
 from rubrics_app.models import Benchmark, Task
 
 
@@ -69,14 +69,6 @@ def _register(
     return video_add(path=path, name=name, kind=kind, task=task, generator=generator)
 
 
-def _video_name_check(name: str) -> None:
-    if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
-        raise InputError(
-            gettext("%(name)s: not a video file (%(extensions)s)")
-            % {"name": name, "extensions": ", ".join(sorted(VIDEO_EXTENSIONS))}
-        )
-
-
 @contextmanager
 def _s3_download(bucket: str, key: str) -> Iterator[Path]:
     """A local copy of the object, refused before downloading when it is too large."""
@@ -109,7 +101,7 @@ def video_register_s3(
     model for a task; its key is kept as the video's source path."""
     if not settings.S3_BUCKET:
         raise InputError(gettext("no S3 bucket is configured (S3_BUCKET)"))
-    _video_name_check(key)
+    video_name_check(key)
     task, generator_name = _target(
         kind=kind, benchmark=benchmark, task_index=task_index, generator_name=generator_name
     )
@@ -129,7 +121,7 @@ def video_register_upload(
     task. VideoTooLarge when it is over VIDEO_MAX_BYTES."""
     name = upload.name or "upload"
     video_size_check(name=name, size=upload.size or 0)
-    _video_name_check(name)
+    video_name_check(name)
     task, generator_name = _target(
         kind=kind, benchmark=benchmark, task_index=task_index, generator_name=generator_name
     )

@@ -26,6 +26,15 @@ VIDEO_EXTENSIONS = {".mp4", ".webm", ".avi", ".mov", ".mkv", ".m4v"}
 _CHUNK = 1024 * 1024
 
 
+def video_name_check(name: str) -> None:
+    """Refuses a file whose extension is not a video's, naming the ones that are."""
+    if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
+        raise InputError(
+            gettext("%(name)s: not a video file (%(extensions)s)")
+            % {"name": name, "extensions": ", ".join(sorted(VIDEO_EXTENSIONS))}
+        )
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -266,11 +275,7 @@ def video_upload(
     """One file uploaded in the browser: a dataset clip, or, when a model is named,
     the generated video of the task its file name gives (<index>.<ext>)."""
     name = upload.name or "upload"
-    if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
-        raise InputError(
-            gettext("%(name)s: not a video file (%(extensions)s)")
-            % {"name": name, "extensions": ", ".join(sorted(VIDEO_EXTENSIONS))}
-        )
+    video_name_check(name)
     if not upload.size:
         raise InputError(gettext("%(name)s: the file is empty (0 bytes)") % {"name": name})
     if not generator_name:
@@ -292,11 +297,7 @@ def reference_video_attach(*, task: Task, upload: UploadedFile) -> Added:
     media pipeline like any video, so its judge frames are hashed for contamination
     reports. It is never judged and never shown to annotators."""
     name = upload.name or "reference"
-    if Path(name).suffix.lower() not in VIDEO_EXTENSIONS:
-        raise InputError(
-            gettext("%(name)s: not a video file (%(extensions)s)")
-            % {"name": name, "extensions": ", ".join(sorted(VIDEO_EXTENSIONS))}
-        )
+    video_name_check(name)
     with uploaded_path(upload) as path:
         added = video_add(path=path, name=name, kind=VideoKind.REFERENCE, task=task)
     if added.outcome == Outcome.DUPLICATE:

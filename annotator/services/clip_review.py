@@ -127,16 +127,19 @@ def outcome_update(video: Video, overlap: int) -> None:
     video.save(update_fields=["clip_status", "final_caption", "final_level", "decided_at"])
 
 
-def assignment_of(batch: WorkBatch, user: User, video_id: int) -> Assignment:
-    """The user's assignment of this clip in this batch; annotators may only answer
-    clips given to them."""
-    assignment = (
-        Assignment.objects.select_related("video", "batch")
-        .filter(batch=batch, user=user, video_id=video_id)
-        .first()
-    )
+class NotAssigned(InputError):
+    """The clip is not the user's to answer in this batch."""
+
+
+def assignment_of(
+    batch: WorkBatch, user: User, video_id: int, *, with_video: bool = True
+) -> Assignment:
+    """The user's assignment of this clip in this batch (with its clip, unless told
+    otherwise); annotators may only answer clips given to them."""
+    assignments = Assignment.objects.filter(batch=batch, user=user, video_id=video_id)
+    assignment = (assignments.select_related("video") if with_video else assignments).first()
     if assignment is None:
-        raise InputError(gettext("This clip is not assigned to you in this batch."))
+        raise NotAssigned(gettext("This clip is not assigned to you in this batch."))
     return assignment
 
 
@@ -164,16 +167,26 @@ def _answer_save(
     }
     if batch is not None:
         defaults["batch"] = batch
-    decision, _ = ClipDecision.objects.update_or_create(
-        video=video, user=user, adjudication=adjudication, defaults=defaults
-    )
+    # The callers hold the clip's row lock, so no other answer on it can come between
+    # this read and the write: no savepoints (update_or_create takes two, four round trips).
+    decision = ClipDecision.objects.filter(
+        video=video, user=user, adjudication=adjudication
+    ).first()
+    if decision is None:
+        return ClipDecision.objects.create(
+            video=video, user=user, adjudication=adjudication, **defaults
+        )
+    for name, value in defaults.items():
+        setattr(decision, name, value)
+    decision.save(update_fields=[*defaults, "updated_at"])
     return decision
 
 
 def clip_decide(*, batch: WorkBatch, user: User, video_id: int, answer: Answer) -> ClipDecision:
-    """Records (or replaces) the user's answer on an assigned clip."""
+    """Records (or replaces) the user's answer on an assigned clip; NotAssigned when
+    it is not theirs."""
     with transaction.atomic():
-        assignment = assignment_of(batch, user, video_id)
+        assignment = assignment_of(batch, user, video_id, with_video=False)
         # assignment_of found the assignment by this video.
         video = Video.objects.select_for_update().get(pk=video_id)
         _not_adjudicated(video)

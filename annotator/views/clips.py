@@ -7,7 +7,7 @@ from uuid import UUID
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from annotator.core.errors import InputError
 from annotator.core.htmx import AuthedHttpRequest, said
 from annotator.core.permissions import reviewer_required
 from annotator.core.query_forms import PublicIdListField, cleaned_input, posted_input
-from annotator.models import ClipDecision, RejectReason, Video, WorkBatch
+from annotator.models import Assignment, ClipDecision, RejectReason, Video, WorkBatch
 from annotator.models.choices import Decision, VideoKind, WorkKind
 from annotator.selectors.contamination import clip_overlaps, overlapping_tasks
 from annotator.selectors.near_duplicates import queue_groups
@@ -61,8 +61,13 @@ def _video_id(public_id: UUID) -> int:
 
 def _batch(request: AuthedHttpRequest, pk: int) -> WorkBatch:
     """A verification batch the user works on (reviewers see every batch)."""
-    batch = get_object_or_404(WorkBatch, pk=pk, kind=WorkKind.VERIFY)
-    if not request.user.is_reviewer and not batch.assignments.filter(user=request.user).exists():
+    batches = WorkBatch.objects.filter(pk=pk, kind=WorkKind.VERIFY)
+    if not request.user.is_reviewer:
+        batches = batches.filter(
+            Exists(Assignment.objects.filter(batch=OuterRef("pk"), user=request.user))
+        )
+    batch = batches.first()
+    if batch is None:
         raise Http404(gettext("No such batch of yours."))
     return batch
 
@@ -111,12 +116,13 @@ def _workspace(
 ) -> HttpResponse:
     """The single-clip workspace: the clip asked for (or the first of the queue), the
     next one to preload, and the user's progress. A fixed number of queries."""
-    queue = clip_review.queue(batch, request.user).select_related("video")
+    # The first two of the queue: the current clip (unless one is asked for) and the next.
+    first = list(clip_review.queue(batch, request.user).select_related("video")[:2])
     if video_id is None:
-        current = queue.first()
+        current = first[0] if first else None
     else:
         current = clip_review.assignment_of(batch, request.user, video_id)
-    upcoming = queue.exclude(pk=current.pk).first() if current else None
+    upcoming = next((a for a in first if a != current), None) if current else None
     counts = batch.assignments.filter(user=request.user).aggregate(
         total=Count("pk"), done=Count("pk", filter=Q(done_at__isnull=False))
     )
@@ -164,13 +170,11 @@ def clip_decide_view(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     video_id = _video_id(cleaned_input(ClipPosted(request.POST))["video"])
     answer = None  # a malformed answer keeps nothing but the error
     try:
-        clip_review.assignment_of(batch, request.user, video_id)
-    except InputError as exc:
-        # Not theirs: the error over their own queue, as the clip cannot be shown.
-        return _workspace(request, batch, error=str(exc), status=422)
-    try:
         answer = _answer(request.POST)
         clip_review.clip_decide(batch=batch, user=request.user, video_id=video_id, answer=answer)
+    except clip_review.NotAssigned as exc:
+        # Not theirs: the error over their own queue, as the clip cannot be shown.
+        return _workspace(request, batch, error=str(exc), status=422)
     except InputError as exc:
         return _workspace(
             request, batch, video_id=video_id, prefill=answer, error=str(exc), status=422

@@ -1,6 +1,7 @@
-"""The judging workspace under load, served by a real server process (runserver,
-threaded) on PostgreSQL (SQLite when PostgreSQL does not answer), in a benchmark of
-459 tasks, each with 8 generated videos x 15 criteria and the judge's drafts:
+"""The judging workspace under load, served by the production server (`bin/run web`:
+gunicorn, DEBUG off, behind a TLS proxy as deployed) on PostgreSQL (SQLite when
+PostgreSQL does not answer), in a benchmark of 459 tasks, each with 8 generated
+videos x 15 criteria and the judge's drafts:
 - the judging page of a task under 20 concurrent clients, p95 server time (the app's
   own Server-Timing header) against the trivial /healthz view in the same server
   (target: at most 3x); the p95 seen by the clients, which adds the time queued in
@@ -10,8 +11,8 @@ threaded) on PostgreSQL (SQLite when PostgreSQL does not answer), in a benchmark
   twice: the page under 20 clients against /healthz under 20 clients of its own (the
   reading the targets are checked on), and each client going round the page, its
   progress count and /healthz, all timed under the same load. In that second reading
-  every request mostly waits for the one interpreter lock of the server process, so
-  the ratio says how requests share the lock rather than what the page costs.
+  every request also waits for the others' work in the server's processes, so the
+  ratio says how requests share the cores rather than what the page costs.
   The page loads the expert's progress count in a request of its own, right after
   itself: that request is timed under the same load too;
 - saving verdicts under 50 concurrent clients, p95 against /healthz (target: at most
@@ -24,6 +25,7 @@ threaded) on PostgreSQL (SQLite when PostgreSQL does not answer), in a benchmark
 
 import argparse
 import http.client
+import logging
 import os
 import secrets
 import socket
@@ -69,9 +71,9 @@ class Timing(NamedTuple):
 
 
 def timed(opener: urllib.request.OpenerDirector, request: urllib.request.Request) -> Timing:
-    """One request, timed. runserver listens with a backlog of 10, so with 50 clients
-    a connection is sometimes reset before it is accepted: such a request is sent
-    again (saving a verdict is idempotent), timed from its first try, and counted."""
+    """One request, timed. A connection reset before the server accepted it (a full
+    listen backlog under 50 clients) is sent again (saving a verdict is idempotent),
+    timed from its first try, and counted."""
     start = time.perf_counter()
     for attempt in range(5):
         try:
@@ -150,13 +152,17 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="per client and view")
     parser.add_argument("--tasks", type=int, default=459, help="in the benchmark")
     args = parser.parse_args()
+    from capacity import server_start
     from databases import fresh_postgres_database
 
     with tempfile.TemporaryDirectory() as var:
         env = {
             "VAR_DIR": var,
             "DJANGO_SETTINGS_MODULE": "annotator.settings",
+            "DEBUG": "false",
+            "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO,https",
             "SERVER_TIMING": "true",  # the server's own time, read from every response
         }
         try:
@@ -166,11 +172,14 @@ def main() -> None:
         except Exception as exc:  # any failure means: use SQLite
             print(f"PostgreSQL not available ({exc}); SQLite")
         os.environ.update(env)
+        # As a release does: check --deploy, migrate, collectstatic.
+        subprocess.run(
+            ["bash", ROOT / "bin/run", "migrate"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
+        )
         import django
 
         django.setup()
         from django.contrib.sessions.backends.db import SessionStore
-        from django.core.management import call_command
         from django.db import connection
         from django.test import Client
 
@@ -178,7 +187,6 @@ def main() -> None:
         from annotator.models.choices import VerdictSource, VerdictStatus, WorkKind
         from annotator.services.assignments import work_batch_create
 
-        call_command("migrate", verbosity=0)
         benchmark, tasks, of_task, all_videos = benchmark_seed(args.tasks)
         task = tasks[0]
         criteria = of_task[task.pk]
@@ -192,7 +200,10 @@ def main() -> None:
             session.create()
             csrf = secrets.token_hex(16)
             opener = urllib.request.build_opener()
-            opener.addheaders = [("Cookie", f"sessionid={session.session_key}; csrftoken={csrf}")]
+            opener.addheaders = [
+                ("Cookie", f"sessionid={session.session_key}; csrftoken={csrf}"),
+                ("X-Forwarded-Proto", "https"),  # as the proxy in front says
+            ]
             return opener, csrf
 
         experts = [User.objects.create_user(f"expert{n}") for n in range(50)]
@@ -208,13 +219,8 @@ def main() -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        server = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
-            cwd=ROOT,
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=open(Path(var) / "server.log", "w"),  # noqa: SIM115
-        )
+        log = Path(var) / "server.log"
+        server = server_start(dict(os.environ), port, 2 * (os.cpu_count() or 1), 1, log)
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(100):
@@ -278,7 +284,7 @@ def main() -> None:
                     data=data,
                     headers={
                         "X-CSRFToken": csrf,
-                        "Referer": base,
+                        "Referer": f"https://127.0.0.1:{port}/",
                         "Content-Type": "application/x-www-form-urlencoded",
                     },
                 )
@@ -303,7 +309,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
-            errors = (Path(var) / "server.log").read_text()
+            errors = log.read_text()
             if "Traceback" in errors:
                 print(errors[-3000:])
         expected = {
@@ -348,13 +354,15 @@ def main() -> None:
         )
         if connection.vendor == "postgresql":
             connection.cursor().execute("ANALYZE")
-        client = Client(HTTP_HOST="127.0.0.1")
+        logging.getLogger("annotator.requests").setLevel(logging.WARNING)  # a line a request
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_X_FORWARDED_PROTO="https")
         client.force_login(expert)
         mine = Judgment.objects.filter(user=expert).count()
         for what, url in (("/healthz", "/healthz"), ("page", page), ("progress count", progress)):
             times = []
             for _ in range(100):
                 response = client.get(url.removeprefix(base))
+                assert response.status_code == 200, (url, response.status_code)
                 times.append(float(response["Server-Timing"].split("dur=")[1]))
             print(
                 f"one client, expert with {mine} verdicts: {what} median "

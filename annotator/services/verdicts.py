@@ -4,10 +4,11 @@ criterion, starting from the judge's drafts, which they confirm or override."""
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, TypedDict, cast
+from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
@@ -16,9 +17,10 @@ from django.utils.translation import gettext
 from simple_history.utils import bulk_create_with_history
 
 from annotator.core.errors import Conflict, InputError
+from annotator.core.prepared import Prepared
 from annotator.core.visibility import labelled
 from annotator.models import Assignment, BatchItem, Judgment, User, Video
-from annotator.models.choices import VerdictSource, VerdictStatus, VideoKind, WorkKind
+from annotator.models.choices import Role, VerdictSource, VerdictStatus, VideoKind, WorkKind
 from annotator.services.watch import Watched, watch_columns
 from rubrics_app.choices import CriterionStatus, Dimension
 from rubrics_app.models import Benchmark, Criterion, Task
@@ -404,21 +406,12 @@ class Draft(NamedTuple):
 Key = tuple[int, int]  # (video, criterion)
 
 
-def verdicts_shown(
-    videos: list[Video], user: User
-) -> tuple[dict[Key, Draft], dict[Key, int], dict[Key, float], dict[int, float]]:
-    """Per (video, criterion): the newest draft, with the reasoning of the reply it
-    came from, the expert's own verdict and its time mark if it has one; per video,
-    the least of it the expert had watched when giving a verdict on it (their own
-    measure only: never another expert's). One query of plain rows, not model
-    instances: a judging page reads up to 240 of them."""
-    drafts: dict[Key, Draft] = {}
-    mine: dict[Key, int] = {}
-    marks: dict[Key, float] = {}
-    watched: dict[int, float] = {}
-    rows = (
-        Judgment.objects.filter(video__in=videos)
-        .filter(Q(source=VerdictSource.LLM) | Q(source=VerdictSource.HUMAN, user=user))
+def _shown_rows(judgments: QuerySet[Judgment], user_id: int) -> QuerySet[Judgment, tuple]:
+    """Of these judgments, what a checklist shows: the drafts and the user's own
+    verdicts, oldest first, as plain rows (a judging page reads up to 240)."""
+    mine = Q(source=VerdictSource.HUMAN, user_id=user_id)
+    return (
+        judgments.filter(Q(source=VerdictSource.LLM) | mine)
         .order_by("updated_at", "pk")
         .values_list(
             "video_id",
@@ -431,6 +424,16 @@ def verdicts_shown(
             "watch_coverage",
         )
     )
+
+
+Shown = tuple[dict[Key, Draft], dict[Key, int], dict[Key, float], dict[int, float]]
+
+
+def _shown(rows: Iterable[tuple]) -> Shown:
+    drafts: dict[Key, Draft] = {}
+    mine: dict[Key, int] = {}
+    marks: dict[Key, float] = {}
+    watched: dict[int, float] = {}
     for video, criterion, source, verdict, judge, reasoning, mark, coverage in rows:
         if source == VerdictSource.HUMAN:
             mine[(video, criterion)] = verdict
@@ -441,6 +444,24 @@ def verdicts_shown(
         else:
             drafts[(video, criterion)] = Draft(verdict, judge, reasoning or "")
     return drafts, mine, marks, watched
+
+
+def verdicts_shown(videos: list[Video], user: User) -> Shown:
+    """Per (video, criterion): the newest draft, with the reasoning of the reply it
+    came from, the expert's own verdict and its time mark if it has one; per video,
+    the least of it the expert had watched when giving a verdict on it (their own
+    measure only: never another expert's). One query."""
+    return _shown(_shown_rows(Judgment.objects.filter(video__in=videos), user.pk))
+
+
+# What a verdict save reads, compiled once (annotator.core.prepared): the same
+# querysets as every other reader's.
+_criteria_of_task = Prepared(lambda task: live_criteria().filter(task_id=task), task=Task._meta.pk)
+_shown_of_video = Prepared(
+    lambda video, user: _shown_rows(Judgment.objects.filter(video_id=video), user),
+    video=Video._meta.pk,
+    user=User._meta.pk,
+)
 
 
 @dataclass
@@ -588,8 +609,8 @@ def video_checklist(video: Video, user: User, *, blind: bool | None = None) -> V
         task = cast(Task, video.task)
         (checklist,) = workspace(task=task, user=user, blind=blind, only=video)
         return checklist
-    criteria = list(live_criteria().filter(task_id=cast(int, video.task_id)))
-    return _checklist(video, "", criteria, *verdicts_shown([video], user))
+    criteria = _criteria_of_task(task=video.task_id)
+    return _checklist(video, "", criteria, *_shown(_shown_of_video(video=video.pk, user=user.pk)))
 
 
 @dataclass
@@ -618,6 +639,25 @@ def judgeable_videos(user: User) -> QuerySet[Video]:
     """The generated videos an expert may judge (see judgeable_tasks)."""
     videos = Video.objects.filter(kind=VideoKind.GENERATED)
     return videos if user.is_reviewer else videos.filter(task__in=_assigned_tasks(user))
+
+
+_judgeable_video = Prepared(
+    lambda reviewer, user, public_id: (
+        judgeable_videos(User(pk=user, role=Role.REVIEWER if reviewer else Role.ANNOTATOR))
+        .only("public_id", "task_id")
+        .filter(public_id=public_id)
+    ),
+    user=User._meta.pk,
+    public_id=Video._meta.get_field("public_id"),
+)
+
+
+def judgeable_video(user: User, public_id: UUID) -> Video | None:
+    """The video of this public id if the user may judge it (judgeable_videos), with
+    its public id and task alone: what a save needs (a save is most of the load
+    experts put on the server)."""
+    found = _judgeable_video(user.is_reviewer, user=user.pk, public_id=public_id)
+    return found[0] if found else None
 
 
 def _judged_tasks(

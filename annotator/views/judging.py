@@ -145,11 +145,11 @@ def _finished(item: BatchItem | None, checklist: verdicts.VideoChecklist) -> boo
 
 
 def _video(request: AuthedHttpRequest, public_id: UUID) -> Video:
-    """A generated video the user may judge; others are not found. Only what a save
-    needs is read (a save is most of the load experts put on the server)."""
-    return get_object_or_404(
-        verdicts.judgeable_videos(request.user).only("public_id", "task_id"), public_id=public_id
-    )
+    """A generated video the user may judge; others are not found."""
+    video = verdicts.judgeable_video(request.user, public_id)
+    if video is None:
+        raise Http404(gettext("No such video of yours."))
+    return video
 
 
 class WatchField(forms.JSONField):

@@ -79,6 +79,8 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", _secure_default)
 # Probes talk to the server directly, over plain http.
 SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", _secure_default)
+# In the database (every process and machine shares them), read with a prepared query.
+SESSION_ENGINE = "annotator.core.sessions"
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", _secure_default)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", "0" if DEBUG else str(365 * 24 * 3600))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _secure_default)

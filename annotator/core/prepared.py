@@ -13,30 +13,29 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from django.db import connections
-from django.db.models import Field, Model, QuerySet, UUIDField
+from django.db.models import CharField, DateTimeField, Field, Model, QuerySet, UUIDField
 from django.db.models.query import ModelIterable, ValuesListIterable
 
 R = TypeVar("R")
 
-# Stand-ins no real row holds: negative ids, UUIDs of version 0.
-_STAND_IN_INT = -(10**15)
+# Stand-ins no value of a call is: negative ids, UUIDs of version 0, a time in 1901.
 _INTEGERS = ("AutoField", "BigAutoField", "IntegerField", "BigIntegerField")
 
 
 def _stand_in(field: Field, k: int) -> object:
     if isinstance(field, UUIDField):
         return uuid.UUID(int=(1 << 64) + k)
-    if field.get_internal_type() in (
-        "AutoField",
-        "BigAutoField",
-        "IntegerField",
-        "BigIntegerField",
-    ):
-        return _STAND_IN_INT - k
-    raise TypeError(f"a Prepared parameter is an integer or UUID field, not {field!r}")
+    if field.get_internal_type() in _INTEGERS:
+        return -(10**15) - k
+    if isinstance(field, DateTimeField):
+        return datetime(1901, 1, 1, tzinfo=UTC) + timedelta(seconds=k)
+    if isinstance(field, CharField):
+        return f"prepared-stand-in-{k}"
+    raise TypeError(f"a Prepared parameter is an integer, UUID, text or time field: {field!r}")
 
 
 @dataclass(frozen=True)
@@ -49,12 +48,12 @@ class _Compiled:
 
 class Prepared(Generic[R]):
     """`build(*shape, **params)` returns the queryset; `params` name the model field
-    each value is compared with (integer and UUID fields). A call gives the shape
-    (hashable values that change the SQL itself, such as whether the user is a
-    reviewer) and the values, and returns the rows: model instances, or tuples for a
-    values_list(). Querysets that join in related rows (select_related) or carry
-    annotations are refused. A value the SQL of a shape does not take is ignored (a
-    reviewer's judgeable videos do not depend on the user)."""
+    each value is compared with (integer, UUID, text and time fields). A call gives
+    the shape (hashable values that change the SQL itself, such as whether the user
+    is a reviewer) and the values, and returns the rows: model instances, or tuples
+    for a values_list(). Querysets that join in related rows (select_related) or
+    carry annotations are refused. A value the SQL of a shape does not take is
+    ignored (a reviewer's judgeable videos do not depend on the user)."""
 
     def __init__(self, build: Callable[..., QuerySet[Any, R]], **params: Field) -> None:
         self._build = build
@@ -109,7 +108,8 @@ class Prepared(Generic[R]):
         def converted(rows: list[tuple[Any, ...]]) -> list[Any]:
             if not converters:
                 return rows
-            connection = connections[using]  # this thread's (the compiler's is another's)
+            # The calling thread's connection: the compiler's may be another thread's.
+            connection = connections[using]
             out = []
             for row in rows:
                 values = list(row)

@@ -2,13 +2,19 @@
 the queryset returns for every call's values, on SQLite and on PostgreSQL."""
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth import SESSION_KEY
+from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from annotator.core.prepared import Prepared
+from annotator.core.sessions import SessionStore
 from annotator.models import Judgment, Video
 from annotator.models.choices import Role
 from annotator.services import verdicts
@@ -88,6 +94,20 @@ def test_a_checklist_shows_the_same_from_either_reader():
     assert Judgment.objects.filter(video=video, source="human").count() == 2
 
 
+def test_a_session_is_good_until_it_expires(client):
+    user = UserFactory()
+    client.force_login(user)
+    account = reverse("account-settings")
+    assert client.get(account).status_code == 200
+    session = Session.objects.get()
+    assert SessionStore(session.session_key).load()[SESSION_KEY] == str(user.pk)
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get(account).status_code == 302  # to the login page
+    store = SessionStore(session.session_key)
+    assert store.load() == {} and store.session_key is None
+    assert SessionStore("no-such-key").load() == {}
+
+
 def test_it_refuses_what_it_cannot_read_back():
     with pytest.raises(ValueError, match="one model's columns"):
         Prepared(
@@ -101,8 +121,8 @@ def test_it_refuses_what_it_cannot_read_back():
         )(task=1)
     with pytest.raises(ValueError, match="values_list"):
         Prepared(lambda task: Task.objects.filter(pk=task).values("pk"), task=Task._meta.pk)(task=1)
-    with pytest.raises(TypeError, match="integer or UUID"):
+    with pytest.raises(TypeError, match="integer, UUID, text or time"):
         Prepared(
-            lambda text: Criterion.objects.filter(text=text),
-            text=Criterion._meta.get_field("text"),
-        )(text="x")
+            lambda weight: Criterion.objects.filter(weight=weight),
+            weight=Criterion._meta.get_field("weight"),
+        )(weight=1)

@@ -5,9 +5,9 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from annotator.core.fields import user_reference
+from annotator.core.history import HistoricalRecords
 
 from .choices import (
     CriterionOrigin,

@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
 from annotator.core.fields import user_reference
+from annotator.core.history import HistoricalRecords
 from annotator.models.choices import BatchOrder, Decision, WorkKind
 from rubrics_app.choices import Dimension
 

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from annotator.core.history import HistoricalRecords
 from annotator.models.choices import Decision, EvaluationStatus
 from rubrics_app.choices import Level
 

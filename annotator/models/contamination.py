@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
-from simple_history.models import HistoricalRecords
 
 from annotator.core.fields import user_reference
+from annotator.core.history import HistoricalRecords
 from annotator.models.choices import OverlapDecision, ReportStatus, TrainingSet
 
 

@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from simple_history.models import HistoricalRecords
 
+from annotator.core.history import HistoricalRecords
 from annotator.models.choices import EvaluationStatus, VerdictSource, VerdictStatus
 from rubrics_app.choices import Dimension
 

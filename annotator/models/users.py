@@ -1,7 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from simple_history.models import HistoricalRecords
 
+from annotator.core.history import HistoricalRecords
 from annotator.models.choices import Role
 
 

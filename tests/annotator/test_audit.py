@@ -338,3 +338,13 @@ def test_logging_in_adds_no_history_row(client, annotator_user):
     assert login.status_code == 302
     annotator_user.refresh_from_db()
     assert annotator_user.last_login is not None and User.history.count() == before
+
+
+def test_every_history_manager_is_of_one_class_and_knows_its_instance(expert):
+    """annotator.core.history builds simple-history's manager class once (each history
+    row written reads it), not on every `instance.history`."""
+    first, second = CriterionFactory(), CriterionFactory()
+    assert type(first.history) is type(second.history) is type(Criterion.history)
+    assert list(first.history.values_list("id", flat=True)) == [first.pk]
+    assert type(expert.history) is type(first.history)
+    assert expert.history.instance == expert and Criterion.history.instance is None

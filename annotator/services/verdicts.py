@@ -454,8 +454,8 @@ def verdicts_shown(videos: list[Video], user: User) -> Shown:
     return _shown(_shown_rows(Judgment.objects.filter(video__in=videos), user.pk))
 
 
-# What a verdict save reads, compiled once (annotator.core.prepared): the same
-# querysets as every other reader's.
+# What a verdict save reads (and the judging page, of the criteria), compiled once
+# (annotator.core.prepared): the same querysets as every other reader's.
 _criteria_of_task = Prepared(lambda task: live_criteria().filter(task_id=task), task=Task._meta.pk)
 _shown_of_video = Prepared(
     lambda video, user: _shown_rows(Judgment.objects.filter(video_id=video), user),
@@ -592,7 +592,7 @@ def workspace(
         )
         if k < MAX_VIDEOS or video.pk in include or video == only
     ]
-    criteria = list(live_criteria().filter(task=task))
+    criteria = _criteria_of_task(task=task.pk)
     shown = verdicts_shown([v for v, _ in videos if only in (None, v)], user)
     return [
         _checklist(video, label, criteria, *shown)

@@ -241,6 +241,21 @@ def generate(plan_path: Path, steps: list[int], warmup: float, seconds: float) -
 # --- the bench: data, server, the ramp, the count, the in-process profile ------------
 
 
+def machine_speed() -> str:
+    """Seconds of one core for a fixed piece of pure Python, fastest of 5 runs, and
+    the spread: the same code held 150 experts on one machine of this kind and under
+    100 on another, whose /healthz took twice as long. Figures from different runs
+    compare only beside this."""
+    runs = []
+    for _ in range(5):
+        started = time.process_time()
+        total = 0
+        for i in range(2_000_000):
+            total += i
+        runs.append(time.process_time() - started)
+    return f"{min(runs):.3f} s (slowest of 5: {max(runs):.3f} s)"
+
+
 def users_create(prefix: str, n: int) -> list:
     """n users sharing one password hash (hashing it is 1/3 s each), with their
     history rows skipped: bench users, made in one INSERT."""
@@ -625,6 +640,7 @@ def bench(args, steps: list[int], var: Path) -> None:
     subprocess.run(
         ["bash", ROOT / "bin/run", "migrate"], cwd=ROOT, check=True, stdout=subprocess.DEVNULL
     )
+    print(f"machine speed: 2M additions in pure Python take {machine_speed()}")
     import django
 
     django.setup()

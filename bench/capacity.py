@@ -242,9 +242,9 @@ def generate(plan_path: Path, steps: list[int], warmup: float, seconds: float) -
 
 
 def machine_speed() -> str:
-    """Seconds of one core for a fixed piece of pure Python, fastest of 5 runs, and
-    the spread: the same code held 150 experts on one machine of this kind and under
-    100 on another, whose /healthz took twice as long. Figures from different runs
+    """Seconds of one core for a fixed piece of pure Python, the fastest and the
+    slowest of 5 runs: the same code held 150 experts on one machine of this kind and
+    75 on another, whose /healthz took twice as long. Figures from different runs
     compare only beside this."""
     runs = []
     for _ in range(5):

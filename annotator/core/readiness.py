@@ -102,5 +102,8 @@ def readiness() -> dict[str, str]:
             results[name] = f"unavailable ({type(exc).__name__})"
         else:
             results[name] = OK
+    if failing := {name: result for name, result in results.items() if result != OK}:
+        # A 503 seen only by a probe or a test is explained in the process's log.
+        log.warning("readiness: not ready: %s", failing)
     executor.shutdown(wait=False)  # a check still hanging finishes on its own
     return results

@@ -94,7 +94,7 @@ def test_it_names_a_missing_s3_bucket(client, settings, s3_storage):
     assert response.json()["storage"] == "unavailable (ClientError)"
 
 
-def test_it_answers_in_time_when_a_check_hangs(client, settings, monkeypatch):
+def test_it_answers_in_time_when_a_check_hangs(client, settings, monkeypatch, caplog):
     settings.READYZ_TIMEOUT = 0.2
     release = threading.Event()
     monkeypatch.setitem(readiness.CHECKS, "broker", lambda: release.wait(30))
@@ -105,3 +105,4 @@ def test_it_answers_in_time_when_a_check_hangs(client, settings, monkeypatch):
     assert response.status_code == 503
     assert response.json()["broker"] == "timed out after 0.2 s"
     assert response.json()["database"] == "ok"
+    assert "not ready: {'broker': 'timed out after 0.2 s'}" in caplog.text

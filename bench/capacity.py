@@ -243,9 +243,9 @@ def generate(plan_path: Path, steps: list[int], warmup: float, seconds: float) -
 
 def machine_speed() -> str:
     """Seconds of one core for a fixed piece of pure Python, the fastest and the
-    slowest of 5 runs: the same code held 400 experts on a machine of this kind that
-    read 0.041 s, 75 on one that read 0.133 s, and 150 on one read before this was
-    printed. Figures from different runs compare only beside this."""
+    slowest of 5 runs: the same code held 300 experts in every run on machines of
+    this kind that read 0.038 to 0.047 s (400 in one run of three), 75 on one that read
+    0.133 s. Figures from different runs compare only beside this."""
     runs = []
     for _ in range(5):
         started = time.process_time()
